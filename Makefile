@@ -1,0 +1,52 @@
+# Storyloop: `make run` serves the site with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PORT ?= 5000
+
+.PHONY: run test test-postgres lint venv dev-venv chromium clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.requirements: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.requirements
+
+venv: $(VENV)/.requirements
+dev-venv: $(VENV)/.requirements-dev
+
+# Debian's Chromium for the browser tests (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+run: venv
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	@echo "Storyloop on http://127.0.0.1:$(PORT)  (mail is written to instance/mail/ unless SMTP_HOST is set; Ctrl-C stops)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(FLASK) outbox work & \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT) & \
+	  wait
+
+test: dev-venv chromium
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+test-postgres: dev-venv chromium
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+lint: dev-venv
+	$(BIN)/ruff check app tests config.py wsgi.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,128 @@
+"""The application factory: configuration, extensions, blueprints, error handlers and CLI groups."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, Config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        static_folder=str(BASE_DIR / "static"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    config = Config()
+    overrides = overrides or {}
+    config.SECRET_KEY = overrides.get("SECRET_KEY") or config.SECRET_KEY
+    config.finish(testing=bool(overrides.get("TESTING")))
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+    _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_template_helpers(app)
+    return app
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _init_extensions(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from app import models  # noqa: F401  (every model registered before the metadata is used)
+    from app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def load_user(ident: str):
+        from app.accounts.models import User
+
+        user_id, _, version = ident.partition(":")
+        if not user_id.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(user_id))
+        # A changed password or a disabled account ends every session at once.
+        if user is None or user.session_version != int(version) or not user.is_active:
+            return None
+        return user
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            @event.listens_for(db.engine, "connect")
+            def _sqlite_pragmas(dbapi_connection, record):
+                cursor = dbapi_connection.cursor()
+                cursor.execute("PRAGMA foreign_keys=ON")
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA busy_timeout=10000")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+                cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.directory.views import bp as directory_bp
+    from app.web.security import add_security_headers, register_error_handlers
+    from app.web.views import bp as web_bp
+
+    for bp in (web_bp, accounts_bp, directory_bp):
+        app.register_blueprint(bp)
+    app.after_request(add_security_headers)
+    register_error_handlers(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.accounts.cli import staff_cli, users_cli
+    from app.demo.cli import demo_cli
+    from app.directory.cli import providers_cli
+    from app.mail.cli import outbox_cli
+
+    for group in (providers_cli, users_cli, staff_cli, outbox_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.permissions import can
+
+    licences = {
+        "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
+        "CC-BY-SA-4.0": ("Creative Commons Attribution-ShareAlike 4.0", "https://creativecommons.org/licenses/by-sa/4.0/"),
+        "CC0-1.0": ("CC0 1.0 Universal (public domain)", "https://creativecommons.org/publicdomain/zero/1.0/"),
+        "ODbL-1.0": ("Open Database License 1.0", "https://opendatacommons.org/licenses/odbl/1-0/"),
+    }
+    spdx = app.config["CONTENT_LICENCE"]
+    name, url = licences.get(spdx, (spdx, f"https://spdx.org/licenses/{spdx}.html"))
+    app.config["CONTENT_LICENCE_NAME"] = name
+    app.config["CONTENT_LICENCE_URL"] = url
+
+    @app.context_processor
+    def globals_for_templates():
+        return {"can": can, "licence": {"id": spdx, "name": name, "url": url},
+                "site_name": app.config["SITE_NAME"]}

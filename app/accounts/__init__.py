@@ -1,0 +1,1 @@
+"""Accounts: users, sign-up, login, tokens, provider memberships and invitations."""

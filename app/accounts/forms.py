@@ -1,0 +1,74 @@
+"""Account forms. Business rules (password policy, unique addresses) live in services."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
+
+from app.accounts.models import MEMBER_ROLES
+
+EMAIL = dict(validators=[DataRequired("Enter your email address."), Length(max=254)],
+             render_kw={"autocomplete": "email", "spellcheck": "false"})
+
+
+class SignupForm(FlaskForm):
+    email = EmailField("Email address", **EMAIL)
+    display_name = StringField("Your name (optional)", validators=[Optional(), Length(max=120)],
+                               description="Only moderators see this; each story carries a public name you choose.",
+                               render_kw={"autocomplete": "name"})
+    password = PasswordField("Password", validators=[DataRequired("Choose a password.")],
+                             description="At least 10 characters. A few unrelated words make a strong password.",
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Type the password again",
+                            validators=[DataRequired("Type the password again."),
+                                        EqualTo("password", "The two passwords do not match.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email address", **EMAIL)
+    password = PasswordField("Password", validators=[DataRequired("Enter your password.")],
+                             render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me logged in on this device")
+    next = HiddenField()
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email address", **EMAIL)
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("New password", validators=[DataRequired("Choose a password.")],
+                             description="At least 10 characters.", render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Type the new password again",
+                            validators=[DataRequired("Type the password again."),
+                                        EqualTo("password", "The two passwords do not match.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ChangePasswordForm(ResetPasswordForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")],
+                                     render_kw={"autocomplete": "current-password"})
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("Their email address", **{**EMAIL, "render_kw": {"autocomplete": "off"}})
+    job_title = StringField("Job title", validators=[Optional(), Length(max=120)],
+                            description="Shown beside their replies, e.g. Ward manager.")
+    role = SelectField("Role", choices=list(MEMBER_ROLES.items()), default="responder",
+                       description="Managers can also invite and remove staff.")
+
+
+class AcceptInvitationForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired("Enter your name."), Length(max=120)],
+                               description="Shown beside your replies.", render_kw={"autocomplete": "name"})
+    password = PasswordField("Choose a password", validators=[DataRequired("Choose a password.")],
+                             description="At least 10 characters.", render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Type the password again",
+                            validators=[DataRequired("Type the password again."),
+                                        EqualTo("password", "The two passwords do not match.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ConfirmForm(FlaskForm):
+    """A form with nothing but its CSRF token, for buttons that POST."""

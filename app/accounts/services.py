@@ -1,0 +1,153 @@
+"""Account operations: sign-up, confirmation, login, password reset and change, site roles."""
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
+from app.accounts.tokens import make_token, read_token
+from app.errors import Conflict, Invalid
+from app.extensions import utcnow
+from app.mail.services import queue_email
+
+ROLES = ("moderator", "admin")
+
+
+def normalise_email(raw: str) -> str:
+    """The address as stored: validated, lower-cased. Raises Invalid with a readable reason."""
+    raw = (raw or "").strip()
+    if not raw:
+        raise Invalid("Enter your email address.", field="email")
+    if len(raw) > 254:
+        raise Invalid("That email address is too long.", field="email")
+    try:
+        return validate_email(raw, check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise Invalid(f"Enter a valid email address ({exc}).", field="email") from exc
+
+
+def find_user(session: Session, email: str) -> User | None:
+    return session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for emails, built on SITE_URL whatever host the request came in on."""
+    return current_app.config["SITE_URL"] + url_for(endpoint, _external=False, **values)
+
+
+def send_confirmation(session: Session, user: User) -> None:
+    token = make_token("confirm", {"uid": user.id, "email": user.email})
+    queue_email(session, user.email, "confirm_email", "Confirm your email address",
+                kind="account.confirm", link=external_url("accounts.confirm", token=token), user=user)
+
+
+def sign_up(session: Session, email: str, password: str, display_name: str = "") -> User | None:
+    """Create an unconfirmed account and email a confirmation link.
+
+    When the address already has an account its owner is told by email instead, so the page
+    never reveals whether an address is registered. Returns the new user, or None.
+    """
+    email = normalise_email(email)
+    problem = password_problem(password, email)
+    if problem:
+        raise Invalid(problem, field="password")
+    existing = find_user(session, email)
+    if existing is not None:
+        queue_email(session, existing.email, "already_registered", "You already have a Storyloop account",
+                    kind="account.already_registered", login_link=external_url("accounts.login"),
+                    reset_link=external_url("accounts.forgot_password"))
+        return None
+    user = User(email=email, password_hash=hash_password(password), display_name=display_name.strip()[:120])
+    session.add(user)
+    session.flush()
+    send_confirmation(session, user)
+    return user
+
+
+def confirm_email(session: Session, token: str) -> User:
+    payload = read_token("confirm", token, current_app.config["TOKEN_MAX_AGE_CONFIRM"])
+    user = session.get(User, payload.get("uid"))
+    if user is None or user.email != payload.get("email"):
+        raise Invalid("This link is not valid.")
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    """The user when the address and password match an enabled account; None otherwise."""
+    user = find_user(session, email or "")
+    ok = verify_password(user.password_hash if user else None, password or "")
+    if not ok or user is None or not user.is_active:
+        return None
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def request_password_reset(session: Session, email: str) -> None:
+    """Email a single-use reset link when the address has an enabled account; silent otherwise."""
+    try:
+        email = normalise_email(email)
+    except Invalid:
+        return
+    user = find_user(session, email)
+    if user is None or not user.is_active:
+        return
+    token = make_token("reset", {"uid": user.id, "v": user.session_version})
+    queue_email(session, user.email, "reset_password", "Reset your Storyloop password",
+                kind="account.reset", link=external_url("accounts.reset_password", token=token),
+                minutes=current_app.config["TOKEN_MAX_AGE_RESET"] // 60)
+
+
+def user_for_reset(session: Session, token: str) -> User:
+    payload = read_token("reset", token, current_app.config["TOKEN_MAX_AGE_RESET"])
+    user = session.get(User, payload.get("uid"))
+    # The version moves on with every reset or password change, so a link works once.
+    if user is None or not user.is_active or payload.get("v") != user.session_version:
+        raise Invalid("This link has already been used or is no longer valid. Ask for a new one.")
+    return user
+
+
+def reset_password(session: Session, token: str, password: str) -> User:
+    user = user_for_reset(session, token)
+    set_password(user, password)
+    # Following the emailed link proves the address.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    problem = password_problem(password, user.email)
+    if problem:
+        raise Invalid(problem, field="password")
+    user.password_hash = hash_password(password)
+    user.session_version += 1  # other sessions and outstanding reset links end here
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not verify_password(user.password_hash, current):
+        raise Invalid("Your current password is not right.", field="current_password")
+    set_password(user, new)
+
+
+def create_site_user(session: Session, email: str, role: str, password: str) -> User:
+    """A verified moderator or admin account (the `users create` command)."""
+    if role not in ROLES:
+        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+    email = normalise_email(email)
+    if find_user(session, email) is not None:
+        raise Conflict(f"an account for {email} already exists")
+    problem = password_problem(password, email)
+    if problem:
+        raise Invalid(problem, field="password")
+    user = User(email=email, password_hash=hash_password(password), email_confirmed_at=utcnow(),
+                is_moderator=(role == "moderator"), is_admin=(role == "admin"))
+    session.add(user)
+    session.flush()
+    return user

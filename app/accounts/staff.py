@@ -1,0 +1,121 @@
+"""Provider staff: memberships, who acts for which provider, and invitations to join."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import MEMBER_ROLES, TITLE_MAX, Invitation, Membership, User
+from app.accounts.services import external_url, find_user, normalise_email, set_password
+from app.accounts.tokens import make_token, read_token
+from app.directory.models import Provider
+from app.directory.services import ancestor_ids_cte
+from app.errors import Conflict, Invalid, NotAllowed
+from app.extensions import utcnow
+from app.mail.services import queue_email
+
+
+def has_membership(session: Session, user: User, provider: Provider, roles: tuple[str, ...] | None = None) -> bool:
+    """True when the user is staff of this provider or of any provider above it (one query)."""
+    if not user.is_authenticated:
+        return False
+    cte = ancestor_ids_cte(provider.id)
+    stmt = select(Membership.id).where(Membership.user_id == user.id, Membership.provider_id.in_(select(cte.c.id)))
+    if roles:
+        stmt = stmt.where(Membership.role.in_(roles))
+    return bool(session.scalar(select(exists(stmt))))
+
+
+def members(session: Session, provider: Provider) -> list[Membership]:
+    return list(session.scalars(
+        select(Membership).where(Membership.provider_id == provider.id)
+        .options(selectinload(Membership.user)).order_by(Membership.created_at)
+    ))
+
+
+def pending_invitations(session: Session, provider: Provider) -> list[Invitation]:
+    return list(session.scalars(
+        select(Invitation).where(Invitation.provider_id == provider.id, Invitation.accepted_at.is_(None))
+        .order_by(Invitation.created_at.desc())
+    ))
+
+
+def invite(session: Session, provider: Provider, email: str, job_title: str = "", role: str = "responder",
+           invited_by: User | None = None) -> Invitation:
+    """Record an invitation and email its link; the person joins when they follow it."""
+    email = normalise_email(email)
+    job_title = " ".join((job_title or "").split())
+    if len(job_title) > TITLE_MAX:
+        raise Invalid(f"Keep the job title under {TITLE_MAX} characters.", field="job_title")
+    if role not in MEMBER_ROLES:
+        raise Invalid("Choose responder or manager.", field="role")
+    if not provider.active:
+        raise Invalid("This provider is no longer active.")
+    user = find_user(session, email)
+    if user is not None and session.scalar(
+        select(Membership.id).where(Membership.user_id == user.id, Membership.provider_id == provider.id)
+    ):
+        raise Conflict(f"{email} is already on the staff of {provider.name}.", field="email")
+    invitation = Invitation(provider_id=provider.id, email=email, job_title=job_title, role=role,
+                            invited_by_id=invited_by.id if invited_by else None)
+    session.add(invitation)
+    session.flush()
+    token = make_token("invite", {"iid": invitation.id, "email": email})
+    queue_email(session, email, "staff_invitation", f"Respond to stories about {provider.name} on Storyloop",
+                kind="staff.invitation", provider=provider, invitation=invitation,
+                has_account=user is not None, inviter=invited_by,
+                link=external_url("accounts.accept_invitation", token=token))
+    return invitation
+
+
+def invitation_from_token(session: Session, token: str) -> Invitation:
+    payload = read_token("invite", token, current_app.config["TOKEN_MAX_AGE_INVITE"])
+    invitation = session.get(Invitation, payload.get("iid"))
+    if invitation is None or invitation.email != payload.get("email"):
+        raise Invalid("This invitation is not valid.")
+    if invitation.accepted_at is not None:
+        raise Invalid("This invitation has already been accepted. Log in to respond.")
+    return invitation
+
+
+def accept(session: Session, invitation: Invitation, user: User) -> Membership:
+    """Make the user staff of the invited provider. The user must own the invited address."""
+    if user.email != invitation.email:
+        raise NotAllowed(
+            f"This invitation was sent to another address. Log out and follow the link again "
+            f"to accept it as {invitation.email}."
+        )
+    membership = session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.provider_id == invitation.provider_id)
+    )
+    if membership is None:
+        membership = Membership(user_id=user.id, provider_id=invitation.provider_id,
+                                job_title=invitation.job_title, role=invitation.role)
+        session.add(membership)
+    invitation.accepted_at = utcnow()
+    invitation.accepted_by_id = user.id
+    # The invitation arrived at this address, so it is proven.
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    session.flush()
+    return membership
+
+
+def accept_as_new_user(session: Session, invitation: Invitation, display_name: str, password: str) -> User:
+    if find_user(session, invitation.email) is not None:
+        raise Conflict("An account with this address exists already. Log in to accept the invitation.")
+    display_name = " ".join((display_name or "").split())
+    if not display_name:
+        raise Invalid("Enter your name as it should appear beside your replies.", field="display_name")
+    if len(display_name) > 120:
+        raise Invalid("Keep your name under 120 characters.", field="display_name")
+    user = User(email=invitation.email, display_name=display_name, email_confirmed_at=utcnow())
+    set_password(user, password)
+    session.add(user)
+    session.flush()
+    accept(session, invitation, user)
+    return user
+
+
+def remove_membership(session: Session, membership: Membership) -> None:
+    session.delete(membership)

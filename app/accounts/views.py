@@ -1,0 +1,226 @@
+"""Account pages: sign up, log in and out, confirm, reset and change password, invitations, staff."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.accounts import services, staff
+from app.accounts.forms import (
+    AcceptInvitationForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgotPasswordForm,
+    InviteForm,
+    LoginForm,
+    ResetPasswordForm,
+    SignupForm,
+)
+from app.accounts.models import Membership
+from app.directory.services import ancestors, get_by_code
+from app.errors import Conflict, Invalid, NotAllowed
+from app.extensions import db, limiter
+from app.permissions import require
+from app.web.helpers import redirect_next, show_error
+
+bp = Blueprint("accounts", __name__)
+
+
+def _limit(setting: str):
+    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
+
+
+@bp.route("/account/signup", methods=["GET", "POST"])
+@_limit("RATELIMIT_SIGNUP")
+def signup():
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            services.sign_up(db.session, form.email.data, form.password.data, form.display_name.data or "")
+        except Invalid as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            return render_template("accounts/check_email.html", email=form.email.data, purpose="signup")
+    return render_template("accounts/signup.html", form=form)
+
+
+@bp.route("/account/confirm/<token>")
+def confirm(token: str):
+    try:
+        user = services.confirm_email(db.session, token)
+    except Invalid as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    db.session.commit()
+    flash("Thank you: your email address is confirmed.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("accounts.account"))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/confirm", methods=["POST"])
+@login_required
+@_limit("RATELIMIT_RESET")
+def resend_confirmation():
+    if not current_user.email_confirmed:
+        services.send_confirmation(db.session, current_user)
+        db.session.commit()
+    flash("We have sent a new confirmation link to your email address.", "info")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/login", methods=["GET", "POST"])
+@_limit("RATELIMIT_LOGIN")
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if current_user.is_authenticated:
+        return redirect_next(form.next.data, "accounts.account")
+    if form.validate_on_submit():
+        user = services.authenticate(db.session, form.email.data, form.password.data)
+        if user is None:
+            # One message whether or not the address has an account.
+            form.form_errors.append("The email address or password is not right.")
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash("You are logged in.", "success")
+            return redirect_next(form.next.data, "accounts.account")
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/account/logout", methods=["POST"])
+def logout():
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    logout_user()
+    flash("You are logged out.", "info")
+    return redirect(url_for("web.home"))
+
+
+@bp.route("/account/password/forgot", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(db.session, form.email.data)
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data, purpose="reset")
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/account/password/reset/<token>", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def reset_password(token: str):
+    try:
+        services.user_for_reset(db.session, token)
+    except Invalid as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_password(db.session, token, form.password.data)
+        except Invalid as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your password is changed. Log in with the new one.", "success")
+            return redirect(url_for("accounts.login", email=user.email))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except Invalid as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            login_user(current_user)  # the session version moved on; keep this session, end the others
+            flash("Your password is changed. Other devices have been logged out.", "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/")
+@login_required
+def account():
+    memberships = db.session.scalars(
+        db.select(Membership).where(Membership.user_id == current_user.id).options(db.joinedload(Membership.provider))
+    ).all()
+    return render_template("accounts/account.html", memberships=memberships, form=ConfirmForm())
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = staff.invitation_from_token(db.session, token)
+    except Invalid as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    existing = services.find_user(db.session, invitation.email)
+    form = AcceptInvitationForm() if existing is None and not current_user.is_authenticated else ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            if current_user.is_authenticated:
+                staff.accept(db.session, invitation, current_user)
+                user = current_user
+            elif existing is None:
+                user = staff.accept_as_new_user(db.session, invitation, form.display_name.data, form.password.data)
+            else:
+                abort(400)
+        except (Invalid, Conflict, NotAllowed) as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            if not current_user.is_authenticated:
+                login_user(user)
+            flash(f"You are now on the staff of {invitation.provider.name}.", "success")
+            return redirect(url_for("directory.provider", code=invitation.provider.code))
+    return render_template("accounts/accept_invitation.html", invitation=invitation, form=form,
+                           existing=existing, next_url=request.path)
+
+
+@bp.route("/providers/<code>/staff", methods=["GET", "POST"])
+def provider_staff(code: str):
+    provider = get_by_code(db.session, code)
+    require("provider.manage_staff", provider)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            staff.invite(db.session, provider, form.email.data, form.job_title.data or "", form.role.data,
+                         invited_by=current_user)
+        except (Invalid, Conflict) as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Invitation sent to {form.email.data}.", "success")
+            return redirect(url_for("accounts.provider_staff", code=provider.code))
+    return render_template("accounts/provider_staff.html", provider=provider, form=form,
+                           trail=ancestors(db.session, provider),
+                           members=staff.members(db.session, provider),
+                           invitations=staff.pending_invitations(db.session, provider),
+                           remove_form=ConfirmForm())
+
+
+@bp.route("/providers/<code>/staff/<int:membership_id>/remove", methods=["POST"])
+def remove_staff(code: str, membership_id: int):
+    provider = get_by_code(db.session, code)
+    require("provider.manage_staff", provider)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    membership = db.session.get(Membership, membership_id)
+    if membership is None or membership.provider_id != provider.id:
+        abort(404)
+    staff.remove_membership(db.session, membership)
+    db.session.commit()
+    flash("Removed from the staff.", "info")
+    return redirect(url_for("accounts.provider_staff", code=provider.code))

@@ -1,0 +1,111 @@
+"""`flask --app wsgi demo load`: a demo directory, demo staff and site accounts."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from app.accounts.models import Membership, User
+from app.accounts.passwords import hash_password
+from app.directory.models import Provider
+from app.extensions import db, utcnow
+
+demo_cli = AppGroup("demo", help="Demo data for local runs.")
+
+DEMO_PASSWORD = "storyloop demo password"
+
+TRUSTS = [
+    ("RDM", "Riverside Health NHS Foundation Trust", "RD1 1AA", [
+        ("RDM01", "Riverside General Hospital", "RD1 2BB",
+         ["Accident and Emergency", "Ward 7 (Acute Medicine)", "Maternity Unit", "Children's Ward", "Outpatients"]),
+        ("RDM02", "St Anne's Community Hospital", "RD4 3CC",
+         ["Rehabilitation Ward", "Minor Injuries Unit", "Physiotherapy"]),
+    ]),
+    ("HLT", "Hillside Teaching Hospitals NHS Trust", "HL2 4DD", [
+        ("HLT01", "Hillside Royal Infirmary", "HL2 5EE",
+         ["Cardiology", "Ward 12 (Surgery)", "Intensive Care Unit", "Oncology Day Unit", "Radiology"]),
+        ("HLT02", "Hillside Eye Hospital", "HL3 6FF", ["Eye Casualty", "Cataract Clinic"]),
+    ]),
+    ("CMH", "Coastal Mental Health Partnership", "CM5 7GG", [
+        ("CMH01", "Harbour View Unit", "CM5 8HH", ["Bay Ward (Adult Acute)", "Crisis Team"]),
+    ]),
+]
+STANDALONE = [
+    ("Y10001", "Market Street Surgery", "gp_practice", "RD1 4JJ"),
+    ("Y10002", "Parkside Medical Centre", "gp_practice", "HL2 9KK"),
+    ("Y10003", "The Green Health Centre", "gp_practice", "CM5 1LL"),
+    ("CH0001", "Willow Court Care Home", "care_home", "RD6 2MM"),
+    ("CH0002", "Beacon House Nursing Home", "care_home", "HL7 3NN"),
+    ("SV0001", "County Patient Transport Service", "service", "RD9 4PP"),
+    ("SV0002", "Northshire Community Dental Service", "service", "HL8 5QQ"),
+]
+PEOPLE = [
+    # email, name, site role, provider code, member role, job title
+    ("moderator@example.org", "Morgan Moderator", "moderator", None, None, None),
+    ("admin@example.org", "Alex Admin", "admin", None, None, None),
+    ("pxlead@example.org", "Priya Shah", None, "RDM", "manager", "Head of Patient Experience"),
+    ("ward7@example.org", "Tom Evans", None, "RDM01-W02", "responder", "Ward 7 Manager"),
+    ("practice@example.org", "Jo Brown", None, "Y10001", "manager", "Practice Manager"),
+]
+
+
+def _providers() -> list[dict]:
+    rows: list[dict] = []
+    for code, name, postcode, hospitals in TRUSTS:
+        rows.append(dict(code=code, name=name, kind="trust", parent=None, postcode=postcode))
+        for h_code, h_name, h_postcode, wards in hospitals:
+            rows.append(dict(code=h_code, name=h_name, kind="hospital", parent=code, postcode=h_postcode))
+            for i, ward in enumerate(wards, 1):
+                rows.append(dict(code=f"{h_code}-W{i:02d}", name=ward, kind="department", parent=h_code,
+                                 postcode=h_postcode))
+    for code, name, kind, postcode in STANDALONE:
+        rows.append(dict(code=code, name=name, kind=kind, parent=None, postcode=postcode))
+    return rows
+
+
+def load_demo() -> dict[str, int]:
+    session = db.session
+    by_code = {p.code: p for p in session.scalars(select(Provider))}
+    added = 0
+    for row in _providers():
+        if row["code"] in by_code:
+            continue
+        slug = row["code"].lower()
+        provider = Provider(code=row["code"], name=row["name"], kind=row["kind"], postcode=row["postcode"],
+                            email=f"feedback+{slug}@example.org", website=f"https://{slug}.example.org/",
+                            parent=by_code[row["parent"]] if row["parent"] else None)
+        session.add(provider)
+        by_code[row["code"]] = provider
+        added += 1
+    session.flush()
+    people = 0
+    for email, name, site_role, code, member_role, title in PEOPLE:
+        user = session.scalar(select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, display_name=name, password_hash=hash_password(DEMO_PASSWORD),
+                        email_confirmed_at=utcnow(), is_moderator=site_role == "moderator",
+                        is_admin=site_role == "admin")
+            session.add(user)
+            session.flush()
+            people += 1
+        if code and not session.scalar(select(Membership.id).where(
+                Membership.user_id == user.id, Membership.provider_id == by_code[code].id)):
+            session.add(Membership(user_id=user.id, provider_id=by_code[code].id, role=member_role,
+                                   job_title=title))
+    session.commit()
+    return {"providers": added, "people": people}
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds providers.")
+def load(if_empty: bool) -> None:
+    """Load demo providers, provider staff and site accounts."""
+    if if_empty and db.session.scalar(select(func.count(Provider.id))):
+        click.echo("database already holds data; demo not loaded")
+        return
+    counts = load_demo()
+    click.echo(f"demo loaded: {counts['providers']} providers, {counts['people']} people")
+    click.echo(f"demo accounts (password: {DEMO_PASSWORD!r}):")
+    for email, _name, site_role, code, member_role, _title in PEOPLE:
+        role = site_role or f"{member_role} at {code}"
+        click.echo(f"  {email:24} {role}")

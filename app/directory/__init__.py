@@ -1,0 +1,1 @@
+"""The provider directory: providers, their hierarchy and the CSV importer."""

@@ -1,0 +1,30 @@
+"""`flask --app wsgi providers import FILE.csv`."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from app.directory.importer import ImportFileError, import_providers
+from app.extensions import db
+
+providers_cli = AppGroup("providers", help="Manage the provider directory.")
+
+
+@providers_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_command(path: str) -> None:
+    """Upsert providers from a CSV file (code,name,kind,parent_code,postcode,email,website)."""
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            report = import_providers(db.session, f)
+    except ImportFileError as exc:
+        db.session.rollback()
+        click.echo(f"error: {path}: {exc}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    for rejection in report.rejected:
+        click.echo(f"rejected {rejection}", err=True)
+    click.echo(report.summary())
+    sys.exit(1 if report.rejected else 0)

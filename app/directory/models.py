@@ -1,0 +1,56 @@
+"""The Provider model: one node in the hierarchy of services."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db, utcnow
+
+KINDS: dict[str, str] = {
+    "trust": "Trust",
+    "hospital": "Hospital",
+    "department": "Department or ward",
+    "gp_practice": "GP practice",
+    "care_home": "Care home",
+    "service": "Service",
+}
+
+CODE_MAX = 40
+NAME_MAX = 200
+POSTCODE_MAX = 8
+EMAIL_MAX = 254
+WEBSITE_MAX = 500
+
+
+class Provider(db.Model):
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(CODE_MAX), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
+    postcode: Mapped[str | None] = mapped_column(String(POSTCODE_MAX))
+    # The contact address for alerts when no staff are registered: never shown publicly.
+    email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
+    website: Mapped[str | None] = mapped_column(String(WEBSITE_MAX))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    parent: Mapped[Provider | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Provider]] = relationship(back_populates="parent", order_by="Provider.name")
+
+    __table_args__ = (
+        Index("ix_providers_name_lower", func.lower(name)),
+        Index("ix_providers_postcode", "postcode"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    def __repr__(self) -> str:
+        return f"<Provider {self.code}>"

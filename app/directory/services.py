@@ -1,0 +1,100 @@
+"""Queries over the provider hierarchy and the directory search."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from app.directory.models import Provider
+from app.errors import NotFound
+
+POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+def normalise_postcode(value: str) -> str | None:
+    """'sw1a1aa' -> 'SW1A 1AA'; None when it is not a UK postcode."""
+    compact = re.sub(r"\s+", "", value or "").upper()
+    m = POSTCODE_RE.match(compact)
+    if not m:
+        return None
+    return f"{m.group(1)} {m.group(2)}"
+
+
+def normalise_code(value: str) -> str:
+    return (value or "").strip().upper()
+
+
+def get_by_code(session: Session, code: str) -> Provider:
+    provider = session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    if provider is None:
+        raise NotFound("No provider has that code.")
+    return provider
+
+
+def ancestor_ids_cte(provider_id: int):
+    """A recursive CTE of (id, depth) for the provider and every provider above it."""
+    cte = select(Provider.id, Provider.parent_id, literal(0).label("depth")).where(
+        Provider.id == provider_id
+    ).cte("ancestry", recursive=True)
+    parent = select(Provider.id, Provider.parent_id, (cte.c.depth + 1).label("depth")).join(
+        cte, Provider.id == cte.c.parent_id
+    )
+    return cte.union_all(parent)
+
+
+def descendant_ids_cte(provider_id: int, include_self: bool = True):
+    """A recursive CTE of ids for the provider (optionally) and everything below it."""
+    cte = select(Provider.id).where(Provider.id == provider_id).cte("subtree", recursive=True)
+    child = select(Provider.id).join(cte, Provider.parent_id == cte.c.id)
+    cte = cte.union_all(child)
+    if include_self:
+        return cte
+    return select(cte.c.id).where(cte.c.id != provider_id).cte("subtree_strict")
+
+
+def ancestors(session: Session, provider: Provider) -> list[Provider]:
+    """Every provider above this one, root first, in one query."""
+    cte = ancestor_ids_cte(provider.id)
+    rows = session.scalars(
+        select(Provider).join(cte, Provider.id == cte.c.id).where(cte.c.depth > 0).order_by(cte.c.depth.desc())
+    ).all()
+    return list(rows)
+
+
+def descendants(session: Session, provider: Provider) -> list[Provider]:
+    """Every provider below this one, in one query (ordered by name)."""
+    cte = descendant_ids_cte(provider.id, include_self=False)
+    stmt = select(Provider).join(cte, Provider.id == cte.c.id).order_by(Provider.name, Provider.id)
+    return list(session.scalars(stmt))
+
+
+def search_query(q: str = "", kind: str | None = None) -> Select:
+    """Providers matching a name fragment, a code or a postcode prefix; top level when q is empty."""
+    stmt = select(Provider)
+    q = (q or "").strip()
+    if q:
+        conditions = [
+            func.lower(Provider.name).contains(q.lower(), autoescape=True),
+            Provider.code == normalise_code(q),
+        ]
+        compact = re.sub(r"\s+", "", q).upper()
+        if re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9]?[A-Z]{0,2}", compact):
+            # Postcode prefix: "SW1A", "SW1A 1", "sw1a1aa" all match "SW1A 1AA".
+            conditions.append(Provider.postcode.startswith(_postcode_prefix(compact), autoescape=True))
+        stmt = stmt.where(or_(*conditions))
+    else:
+        stmt = stmt.where(Provider.parent_id.is_(None))
+    if kind:
+        stmt = stmt.where(Provider.kind == kind)
+    return stmt
+
+
+def _postcode_prefix(compact: str) -> str:
+    """The stored form ('OUT IN') of a compact prefix; the inward code is always three characters."""
+    if len(compact) >= 5 and POSTCODE_RE.match(compact):
+        return normalise_postcode(compact) or compact
+    m = re.fullmatch(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{0,2})?", compact)
+    if m and m.group(2):
+        return f"{m.group(1)} {m.group(2)}"
+    return compact

@@ -1,0 +1,1 @@
+"""Mail: the outbox, its delivery worker, transports and message templates."""

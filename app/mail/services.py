@@ -1,0 +1,47 @@
+"""Queueing email: render a message from templates and add it to the outbox in the caller's transaction."""
+from __future__ import annotations
+
+import uuid
+from email.utils import parseaddr
+
+from flask import current_app, render_template
+from sqlalchemy.orm import Session
+
+from app.mail.models import OutboxMessage
+
+
+def new_message_id() -> str:
+    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "storyloop.invalid"
+    return f"<{uuid.uuid4().hex}@{domain}>"
+
+
+def queue_email(
+    session: Session,
+    to: str,
+    template: str,
+    subject: str,
+    *,
+    kind: str = "",
+    headers: dict[str, str] | None = None,
+    **context: object,
+) -> OutboxMessage:
+    """Render templates/mail/<template>.txt and .html and add the message to the outbox.
+
+    Nothing is sent here: the row commits (or rolls back) with the caller's transaction.
+    """
+    context.setdefault("site_url", current_app.config["SITE_URL"])
+    context.setdefault("site_name", current_app.config["SITE_NAME"])
+    context["subject"] = subject
+    text = render_template(f"mail/{template}.txt", **context)
+    html = render_template(f"mail/{template}.html", **context)
+    message = OutboxMessage(
+        message_id=new_message_id(),
+        to_addr=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        headers=headers or {},
+        kind=kind or template,
+    )
+    session.add(message)
+    return message

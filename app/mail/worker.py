@@ -1,0 +1,146 @@
+"""The outbox worker: claim due messages atomically, deliver them, retry with backoff."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import and_, or_, select, update
+
+from app.extensions import db, utcnow
+from app.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
+from app.mail.transports import build_email, transport_from_config
+
+log = logging.getLogger(__name__)
+
+
+def _due(now):
+    return or_(
+        and_(OutboxMessage.status == QUEUED, OutboxMessage.next_attempt_at <= now),
+        # A worker that died mid-send leaves its lease to lapse; the message is sent again (at least once).
+        and_(OutboxMessage.status == SENDING, OutboxMessage.lease_until < now),
+    )
+
+
+class OutboxWorker:
+    def __init__(self, app: Flask, name: str | None = None, batch_size: int = 50) -> None:
+        self.app = app
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.batch_size = batch_size
+        self.config = app.config
+
+    def claim(self, cutoff=None) -> list[int]:
+        """Mark up to batch_size messages due by cutoff as ours; no other worker can claim them meanwhile."""
+        session = db.session
+        now = cutoff or utcnow()
+        lease = utcnow() + timedelta(seconds=self.config["MAIL_LEASE_SECONDS"])
+        values = dict(status=SENDING, claimed_by=self.name, lease_until=lease,
+                      attempts=OutboxMessage.attempts + 1)
+        if session.get_bind().dialect.name == "postgresql":
+            candidates = (
+                select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+                .limit(self.batch_size).with_for_update(skip_locked=True).scalar_subquery()
+            )
+            ids = list(session.scalars(
+                update(OutboxMessage).where(OutboxMessage.id.in_(candidates)).values(**values)
+                .returning(OutboxMessage.id)
+            ))
+        else:
+            # SQLite serialises writers, so a conditional UPDATE that still finds the row due wins it.
+            ids = []
+            candidates = session.scalars(
+                select(OutboxMessage.id).where(_due(now))
+                .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(self.batch_size)
+            ).all()
+            for message_id in candidates:
+                result = session.execute(
+                    update(OutboxMessage).where(OutboxMessage.id == message_id, _due(now)).values(**values)
+                    .execution_options(synchronize_session=False)
+                )
+                if result.rowcount == 1:
+                    ids.append(message_id)
+        session.commit()
+        return sorted(ids)
+
+    def deliver(self, ids: list[int]) -> tuple[int, int]:
+        sent = failed = 0
+        transport = transport_from_config(self.config)
+        try:
+            for message_id in ids:
+                message = db.session.get(OutboxMessage, message_id)
+                if message is None or message.claimed_by != self.name or message.status != SENDING:
+                    continue
+                try:
+                    transport.send(build_email(message, self.config["MAIL_FROM"]))
+                except Exception as exc:  # any failure is retried; the error is kept for admins
+                    log.warning("outbox %s to %s failed (attempt %s): %s", message.id, message.to_addr,
+                                message.attempts, exc)
+                    self._record_failure(message, exc)
+                    failed += 1
+                    continue
+                # Marked sent only after the relay accepted it.
+                db.session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == self.name)
+                    .values(status=SENT, sent_at=utcnow(), lease_until=None, last_error=None)
+                    .execution_options(synchronize_session=False)
+                )
+                db.session.commit()
+                sent += 1
+        finally:
+            transport.close()
+            db.session.remove()
+        return sent, failed
+
+    def _record_failure(self, message: OutboxMessage, exc: Exception) -> None:
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= self.config["MAIL_MAX_ATTEMPTS"]:
+            values = dict(status=FAILED, last_error=error, lease_until=None)
+        else:
+            delay = self.config["MAIL_RETRY_BASE_SECONDS"] * (2 ** (message.attempts - 1))
+            values = dict(status=QUEUED, last_error=error, lease_until=None, claimed_by=None,
+                          next_attempt_at=utcnow() + timedelta(seconds=delay))
+        db.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == self.name)
+            .values(**values).execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+
+    def run_once(self) -> tuple[int, int]:
+        """Deliver everything due now, batch after batch; a message that fails waits for its next try."""
+        total_sent = total_failed = 0
+        # Only what was due when the pass began: a failure rescheduled for "now" waits for the next pass.
+        cutoff = utcnow()
+        with self.app.app_context():
+            while True:
+                ids = self.claim(cutoff)
+                if not ids:
+                    break
+                sent, failed = self.deliver(ids)
+                total_sent += sent
+                total_failed += failed
+        return total_sent, total_failed
+
+    def run_forever(self, should_stop=lambda: False) -> None:
+        poll = self.config["MAIL_POLL_SECONDS"]
+        while not should_stop():
+            try:
+                self.run_once()
+            except Exception:  # a database restart must not kill the worker
+                log.exception("outbox worker pass failed; retrying")
+                with self.app.app_context():
+                    db.session.remove()
+            time.sleep(poll)
+
+
+def requeue(session, message_ids: list[int] | None = None) -> int:
+    """Put failed messages back in the queue (admins' resend)."""
+    stmt = update(OutboxMessage).where(OutboxMessage.status == FAILED)
+    if message_ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(message_ids))
+    result = session.execute(stmt.values(status=QUEUED, attempts=0, next_attempt_at=utcnow(), claimed_by=None)
+                             .execution_options(synchronize_session=False))
+    return result.rowcount

@@ -1,0 +1,4 @@
+"""Imports every model so the metadata (and Alembic) sees all tables."""
+from app.accounts.models import Invitation, Membership, User  # noqa: F401
+from app.directory.models import Provider  # noqa: F401
+from app.mail.models import OutboxMessage  # noqa: F401

@@ -1,0 +1,1 @@
+"""Web plumbing: layout helpers, security headers, error pages, /healthz."""

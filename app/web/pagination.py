@@ -1,0 +1,52 @@
+"""Keyset pagination: the next page starts after the last row's sort key, never at an OFFSET."""
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, tuple_
+from sqlalchemy.orm import Session
+
+T = TypeVar("T")
+
+
+@dataclass
+class Page(Generic[T]):
+    items: Sequence[T]
+    next_cursor: str | None
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values), default=str).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
+    """The key in a cursor, or None when it is absent or malformed (then the list starts again)."""
+    if not cursor or len(cursor) > 512:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except ValueError:
+        return None
+    if not isinstance(values, list) or len(values) != width:
+        return None
+    if not all(isinstance(v, (str, int, float)) for v in values):
+        return None
+    return values
+
+
+def keyset_page(session: Session, stmt: Select, columns: Sequence[Any], key: Callable[[Any], Sequence[Any]],
+                cursor: str | None, size: int = 20, descending: bool = False) -> Page:
+    """One page of stmt ordered by columns (a unique key, e.g. name then id)."""
+    values = decode_cursor(cursor, len(columns))
+    if values is not None:
+        row, after = tuple_(*columns), tuple_(*values)
+        stmt = stmt.where(row < after if descending else row > after)
+    order = [c.desc() for c in columns] if descending else list(columns)
+    rows = list(session.scalars(stmt.order_by(*order).limit(size + 1)))
+    more = len(rows) > size
+    rows = rows[:size]
+    return Page(rows, encode_cursor(key(rows[-1])) if more and rows else None)

@@ -1,0 +1,90 @@
+"""Security headers on every response, and the error pages."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from app.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+MESSAGES = {
+    400: ("Something in that request was not right", "Go back, check the form and try again."),
+    401: ("Please log in", "You need to log in to see this page."),
+    403: ("You cannot do that", "Your account does not have permission for this page or action."),
+    404: ("Page not found", "The page may have moved or been removed, or the address may be mistyped."),
+    405: ("That is not allowed here", "This page does not accept that kind of request."),
+    409: ("Someone else changed this first", "Reload the page to see the latest version, then try again."),
+    413: ("That was too large", "What you sent is larger than we accept. Shorten it and try again."),
+    429: ("Too many attempts", "Please wait a minute and try again."),
+    500: ("Sorry, something went wrong", "The problem is ours, not yours. Please try again in a few minutes."),
+    503: ("The site is busy", "Please try again in a minute."),
+}
+
+
+def add_security_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    return response
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def render_error(status: int, detail: str | None = None):
+    title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
+    if _wants_json():
+        return jsonify(error=title, detail=detail or message, status=status), status
+    return render_template("errors/error.html", status=status, title=title, message=detail or message), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return render_error(400, "This form had expired or was sent from somewhere else. "
+                                 "Go back, reload the page and send it again: your text is not saved until then.")
+
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        return render_error(exc.status, exc.message or None)
+
+    @app.errorhandler(401)
+    def unauthorised(exc):
+        if _wants_json():
+            return render_error(401)
+        return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        response = render_error(exc.code or 500)
+        if exc.code == 429 or exc.code == 405:
+            # Keep Retry-After and Allow headers that the exception carries.
+            body, status = response
+            merged = exc.get_response()
+            body = app.make_response(body)
+            for name in ("Retry-After", "Allow", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+                if name in merged.headers:
+                    body.headers[name] = merged.headers[name]
+            return body, status
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500)

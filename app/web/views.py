@@ -1,0 +1,29 @@
+"""Site-wide pages: home, about the terms and licence, and the health check."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, render_template
+from sqlalchemy import text
+
+from app.extensions import db
+
+bp = Blueprint("web", __name__)
+
+
+@bp.route("/")
+def home():
+    return render_template("web/home.html")
+
+
+@bp.route("/terms")
+def terms():
+    return render_template("web/terms.html")
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        return jsonify(status="error", detail="database unavailable"), 503
+    return jsonify(status="ok")

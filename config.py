@@ -1,0 +1,105 @@
+"""Settings: the only module that reads the environment (see INTERFACES.md)."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("STORYLOOP_INSTANCE_DIR", BASE_DIR / "instance"))
+
+
+def _bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def _local_secret_key() -> str:
+    """A key generated once into instance/ so local runs keep sessions across restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def _default_sqlite_url() -> str:
+    return f"sqlite:///{INSTANCE_DIR / 'storyloop.db'}"
+
+
+class Config:
+    """Built from the environment at application start-up."""
+
+    def __init__(self) -> None:
+        self.TESTING = False
+        self.DEBUG = _bool("FLASK_DEBUG")
+        self.INSTANCE_DIR = str(INSTANCE_DIR)
+        url = os.environ.get("DATABASE_URL") or _default_sqlite_url()
+        # Heroku-style URLs name the old driver; Storyloop uses psycopg 3.
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url[len("postgres://"):]
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        self.SQLALCHEMY_DATABASE_URI = url
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or ""
+        self.SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.SITE_NAME = os.environ.get("SITE_NAME", "Storyloop")
+        self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
+        self.SMTP_HOST = os.environ.get("SMTP_HOST") or None
+        self.SMTP_PORT = _int("SMTP_PORT", 25)
+        self.SMTP_USER = os.environ.get("SMTP_USER") or None
+        self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
+        self.SMTP_STARTTLS = _bool("SMTP_STARTTLS")
+        self.SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 30)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "Storyloop <no-reply@localhost>")
+        self.MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+        self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
+        self.MAIL_RETRY_BASE_SECONDS = _int("MAIL_RETRY_BASE_SECONDS", 60)
+        self.MAIL_LEASE_SECONDS = _int("MAIL_LEASE_SECONDS", 300)
+        self.MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 2)
+        self.CONTENT_LICENCE = os.environ.get("CONTENT_LICENCE", "CC-BY-4.0")
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour")
+        self.RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute;20 per hour")
+        self.RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour")
+        self.RATELIMIT_POSTING = os.environ.get("RATELIMIT_POSTING", "10 per minute;60 per hour")
+        # Number of reverse proxies in front of the site whose X-Forwarded-* headers are trusted.
+        self.PROXY_COUNT = _int("PROXY_COUNT", 0)
+        self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.TOKEN_MAX_AGE_CONFIRM = _int("TOKEN_MAX_AGE_CONFIRM", 7 * 24 * 3600)
+        self.TOKEN_MAX_AGE_RESET = _int("TOKEN_MAX_AGE_RESET", 3600)
+        self.TOKEN_MAX_AGE_INVITE = _int("TOKEN_MAX_AGE_INVITE", 14 * 24 * 3600)
+        secure = self.SITE_URL.startswith("https://")
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.PREFERRED_URL_SCHEME = "https" if secure else "http"
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: a slow writer loses nothing
+
+    def finish(self, testing: bool) -> None:
+        """Fill in the secret key once we know whether a generated one is acceptable."""
+        if self.SECRET_KEY:
+            return
+        if self.DEBUG or testing or self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
+            self.SECRET_KEY = _local_secret_key()
+            return
+        raise RuntimeError(
+            "SECRET_KEY must be set in production (FLASK_DEBUG off, non-SQLite database). "
+            "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )

@@ -1,0 +1,247 @@
+"""Shared fixtures: a fresh app and database per test, a real SMTP server, factories and a CSRF-aware client."""
+from __future__ import annotations
+
+import email
+import email.policy
+import os
+import re
+import socket
+import threading
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from app.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+# ---------------------------------------------------------------- database
+
+def _worker_database_url(worker_id: str) -> str:
+    """One PostgreSQL database per xdist worker, created on the server TEST_DATABASE_URL names."""
+    url = make_url(TEST_DATABASE_URL)
+    if worker_id == "master":
+        name = f"{url.database}_storyloop"
+    else:
+        name = f"{url.database}_storyloop_{worker_id}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_url(worker_id: str) -> str | None:
+    if not TEST_DATABASE_URL:
+        return None
+    return _worker_database_url(worker_id)
+
+
+@pytest.fixture(scope="session")
+def worker_id(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "master")
+
+
+@pytest.fixture
+def database_url(postgres_url, tmp_path) -> str:
+    return postgres_url or f"sqlite:///{tmp_path / 'storyloop.db'}"
+
+
+def make_app(database_url: str, tmp_path, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SITE_URL": "http://localhost",
+        "SERVER_NAME": None,
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "MAIL_RETRY_BASE_SECONDS": 0,
+        "RATELIMIT_ENABLED": True,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Tests override settings by redefining this fixture or updating it before `app` is built."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url, tmp_path, app_overrides, smtp_server):
+    app = make_app(database_url, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, **app_overrides)
+    app.test_client_class = CSRFClient
+    with app.app_context():
+        if database_url.startswith("postgresql"):
+            db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+# ---------------------------------------------------------------- client
+
+class CSRFClient(FlaskClient):
+    """A test client that adds the page's CSRF token to form POSTs unless told not to (csrf=False)."""
+
+    def csrf_token(self) -> str:
+        page = self.get("/terms").get_data(as_text=True)
+        return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+
+    def post(self, *args, csrf: bool = True, **kwargs):
+        data = kwargs.get("data")
+        if csrf and (data is None or isinstance(data, dict)) and "json" not in kwargs:
+            data = dict(data or {})
+            data.setdefault("csrf_token", self.csrf_token())
+            kwargs["data"] = data
+        return super().post(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app) -> CSRFClient:
+    return app.test_client()
+
+
+def login(client: CSRFClient, email: str, password: str = "correct horse battery"):
+    response = client.post("/account/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return response
+
+
+# ---------------------------------------------------------------- SMTP
+
+@dataclass
+class CaughtMail:
+    """Messages a real SMTP server (aiosmtpd) received; can refuse the next N with a 451."""
+
+    messages: list[EmailMessage] = field(default_factory=list)
+    refuse: int = 0
+    refused: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    port: int = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.refuse > 0:
+                self.refuse -= 1
+                self.refused += 1
+                return "451 4.3.0 Try again later"
+            message = email.message_from_bytes(envelope.original_content or envelope.content,
+                                               policy=email.policy.default)
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    def last_to(self, address: str) -> EmailMessage:
+        found = self.to(address)
+        assert found, f"no mail to {address}; got {[str(m['To']) for m in self.messages]}"
+        return found[-1]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.messages.clear()
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def link_in(message: EmailMessage, path_fragment: str) -> str:
+    """The first link in the plain-text part whose path contains path_fragment, as a site-relative path."""
+    for url in re.findall(r"https?://\S+", text_of(message)):
+        if path_fragment in url:
+            return re.sub(r"^https?://[^/]+", "", url)
+    raise AssertionError(f"no link with {path_fragment!r} in:\n{text_of(message)}")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    handler = CaughtMail()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    handler.port = controller.port
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def deliver(app):
+    """Run the outbox worker once, as `outbox work --once` does."""
+    from app.mail.worker import OutboxWorker
+
+    def run() -> tuple[int, int]:
+        return OutboxWorker(app).run_once()
+
+    return run
+
+
+# ---------------------------------------------------------------- factories
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def make_provider(session):
+    from app.directory.models import Provider
+
+    counter = {"n": 0}
+
+    def make(code: str | None = None, name: str | None = None, kind: str = "hospital", parent=None, **fields):
+        counter["n"] += 1
+        provider = Provider(code=code or f"P{counter['n']:04d}", name=name or f"Provider {counter['n']}",
+                            kind=kind, parent=parent, **fields)
+        session.add(provider)
+        session.commit()
+        return provider
+
+    return make
+
+
+@pytest.fixture
+def make_user(session):
+    from app.accounts.models import Membership, User
+    from app.accounts.passwords import hash_password
+    from app.extensions import utcnow
+
+    counter = {"n": 0}
+    hashed = hash_password(PASSWORD)
+
+    def make(email: str | None = None, confirmed: bool = True, moderator: bool = False, admin: bool = False,
+             provider=None, role: str = "responder", job_title: str = "Ward manager", display_name: str = ""):
+        counter["n"] += 1
+        user = User(email=email or f"user{counter['n']}@example.org", password_hash=hashed,
+                    display_name=display_name or f"User {counter['n']}",
+                    email_confirmed_at=utcnow() if confirmed else None, is_moderator=moderator, is_admin=admin)
+        session.add(user)
+        session.flush()
+        if provider is not None:
+            session.add(Membership(user_id=user.id, provider_id=provider.id, role=role, job_title=job_title))
+        session.commit()
+        return user
+
+    return make
