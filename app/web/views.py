@@ -1,7 +1,7 @@
 """Site-wide pages: home, about the terms and licence, and the health check."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
 from app.extensions import db
@@ -17,6 +17,12 @@ def home():
 @bp.route("/terms")
 def terms():
     return render_template("web/terms.html")
+
+
+@bp.route("/favicon.ico")
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page says.
+    return redirect(url_for("static", filename="img/favicon.svg"), 301)
 
 
 @bp.route("/healthz")

@@ -1,0 +1,61 @@
+"""Migrations: upgrade, check against the models, downgrade and upgrade again, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def migration_database(tmp_path, worker_id):
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield f"sqlite:///{tmp_path / 'migrations.db'}"
+        return
+    url = make_url(base)
+    name = f"{url.database}_migrations_{worker_id}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _run(args: list[str], database_url: str, tmp_path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="migration-test",
+               STORYLOOP_INSTANCE_DIR=str(tmp_path / "instance"))
+    result = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-2000:]
+    return result
+
+
+def _flask(*args: str) -> list[str]:
+    return [sys.executable, "-m", "flask", "--app", "wsgi", *args]
+
+
+def test_migrations_upgrade_match_the_models_and_downgrade(migration_database, tmp_path):
+    _run(_flask("db", "upgrade"), migration_database, tmp_path)
+    engine = create_engine(migration_database)
+    tables = set(inspect(engine).get_table_names())
+    assert {"providers", "users", "memberships", "invitations", "outbox", "alembic_version"} <= tables
+    engine.dispose()
+
+    check = _run([sys.executable, "-m", "alembic", "-c", "migrations/alembic.ini", "check"],
+                 migration_database, tmp_path)
+    assert "No new upgrade operations detected" in check.stdout + check.stderr
+
+    _run(_flask("db", "downgrade", "base"), migration_database, tmp_path)
+    engine = create_engine(migration_database)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+    _run(_flask("db", "upgrade"), migration_database, tmp_path)
