@@ -36,7 +36,7 @@ run: venv
 	@echo "Storyloop on http://127.0.0.1:$(PORT)  (mail is written to instance/mail/ unless SMTP_HOST is set; Ctrl-C stops)"
 	@trap 'kill 0' INT TERM EXIT; \
 	  $(FLASK) outbox work & \
-	  $(FLASK) run --host 127.0.0.1 --port $(PORT) & \
+	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app & \
 	  wait
 
 test: dev-venv chromium

@@ -62,6 +62,8 @@ class Config:
         self.SMTP_USER = os.environ.get("SMTP_USER") or None
         self.SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD") or None
         self.SMTP_STARTTLS = _bool("SMTP_STARTTLS")
+        # A CA bundle for relays whose certificate a private CA signed; the system CAs otherwise.
+        self.SMTP_CA_FILE = os.environ.get("SMTP_CA_FILE") or None
         self.SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 30)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Storyloop <no-reply@localhost>")
         self.MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
@@ -82,15 +84,19 @@ class Config:
         self.TOKEN_MAX_AGE_CONFIRM = _int("TOKEN_MAX_AGE_CONFIRM", 7 * 24 * 3600)
         self.TOKEN_MAX_AGE_RESET = _int("TOKEN_MAX_AGE_RESET", 3600)
         self.TOKEN_MAX_AGE_INVITE = _int("TOKEN_MAX_AGE_INVITE", 14 * 24 * 3600)
-        secure = self.SITE_URL.startswith("https://")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
-        self.SESSION_COOKIE_SECURE = secure
         self.REMEMBER_COOKIE_HTTPONLY = True
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
-        self.REMEMBER_COOKIE_SECURE = secure
-        self.PREFERRED_URL_SCHEME = "https" if secure else "http"
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session: a slow writer loses nothing
+
+    @staticmethod
+    def derive(config: dict) -> None:
+        """Settings that follow from others, applied after any overrides."""
+        secure = config["SITE_URL"].startswith("https://")
+        config.setdefault("SESSION_COOKIE_SECURE", secure)
+        config.setdefault("REMEMBER_COOKIE_SECURE", secure)
+        config.setdefault("PREFERRED_URL_SCHEME", "https" if secure else "http")
 
     def finish(self, testing: bool) -> None:
         """Fill in the secret key once we know whether a generated one is acceptable."""

@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, Config
@@ -26,6 +26,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     config.finish(testing=bool(overrides.get("TESTING")))
     app.config.from_object(config)
     app.config.update(overrides)
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE", "PREFERRED_URL_SCHEME"):
+        if name not in overrides:
+            app.config.pop(name, None)
+    Config.derive(app.config)
     Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["PROXY_COUNT"]:
@@ -56,10 +60,12 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Please log in to see that page."
-    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
+
+    @login_manager.unauthorized_handler
+    def unauthorised():
+        # One path for "log in first": the 401 handler sends people to log in with a local `next`.
+        abort(401)
 
     @login_manager.user_loader
     def load_user(ident: str):

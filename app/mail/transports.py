@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import smtplib
+import ssl
 import tempfile
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -32,16 +33,16 @@ class SMTPTransport:
     """One connection reused across a batch; reopened after any error."""
 
     def __init__(self, host: str, port: int, user: str | None, password: str | None,
-                 starttls: bool, timeout: int) -> None:
+                 starttls: bool, timeout: int, ca_file: str | None = None) -> None:
         self.host, self.port, self.user, self.password = host, port, user, password
-        self.starttls, self.timeout = starttls, timeout
+        self.starttls, self.timeout, self.ca_file = starttls, timeout, ca_file
         self._conn: smtplib.SMTP | None = None
 
     def _connect(self) -> smtplib.SMTP:
         conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
         conn.ehlo()
         if self.starttls:
-            conn.starttls()
+            conn.starttls(context=ssl.create_default_context(cafile=self.ca_file))
             conn.ehlo()
         if self.user:
             conn.login(self.user, self.password or "")
@@ -88,6 +89,6 @@ def transport_from_config(config: dict) -> SMTPTransport | FileTransport:
     if config.get("SMTP_HOST"):
         return SMTPTransport(
             config["SMTP_HOST"], config["SMTP_PORT"], config.get("SMTP_USER"), config.get("SMTP_PASSWORD"),
-            config.get("SMTP_STARTTLS", False), config.get("SMTP_TIMEOUT", 30),
+            config.get("SMTP_STARTTLS", False), config.get("SMTP_TIMEOUT", 30), config.get("SMTP_CA_FILE"),
         )
     return FileTransport(config["MAIL_FILE_DIR"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, redirect, render_template, request, url_for
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -68,6 +68,7 @@ def register_error_handlers(app: Flask) -> None:
     def unauthorised(exc):
         if _wants_json():
             return render_error(401)
+        flash("Please log in to see that page.", "info")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
     @app.errorhandler(HTTPException)

@@ -42,3 +42,29 @@ def test_session_cookie_is_httponly_and_lax(client):
     assert cookie is not None
     assert cookie.http_only
     assert cookie.same_site == "Lax"
+
+
+def test_login_required_page_sends_anonymous_visitors_to_log_in_and_back(client, make_user):
+    response = client.get("/account/password")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/login?next=/account/password"
+    make_user(email="back@example.org")
+    response = client.post("/account/login", data={"email": "back@example.org", "password": "correct horse battery",
+                                                   "next": "/account/password"})
+    assert response.headers["Location"] == "/account/password"
+
+
+def test_body_over_the_limit_gets_413(app, client):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = client.post("/account/login", data={"email": "a@example.org", "password": "x" * 5000})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_secure_cookies_when_the_site_is_served_over_https(database_url, tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app(database_url, tmp_path, SITE_URL="https://storyloop.example")
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    plain = make_app(database_url, tmp_path, SITE_URL="http://127.0.0.1:5000")
+    assert not plain.config["SESSION_COOKIE_SECURE"]
