@@ -95,10 +95,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.directory.views import bp as directory_bp
+    from app.moderation.views import bp as moderation_bp
+    from app.stories.views import bp as stories_bp
     from app.web.security import add_security_headers, register_error_handlers
     from app.web.views import bp as web_bp
 
-    for bp in (web_bp, accounts_bp, directory_bp):
+    for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp):
         app.register_blueprint(bp)
     app.after_request(add_security_headers)
     register_error_handlers(app)
@@ -127,6 +129,10 @@ def _register_template_helpers(app: Flask) -> None:
     name, url = licences.get(spdx, (spdx, f"https://spdx.org/licenses/{spdx}.html"))
     app.config["CONTENT_LICENCE_NAME"] = name
     app.config["CONTENT_LICENCE_URL"] = url
+
+    from app.stories.text import opening
+
+    app.jinja_env.filters["opening"] = opening
 
     @app.context_processor
     def globals_for_templates():

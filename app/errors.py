@@ -5,10 +5,12 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
 
-    def __init__(self, message: str = "", field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str = "", field: str | None = None, errors: dict[str, str] | None = None) -> None:
+        super().__init__(message or "; ".join((errors or {}).values()))
+        self.message = message or "Please correct the problems shown."
         self.field = field
+        # Several fields' problems at once, so a form can show them all.
+        self.errors = errors or ({field: message} if field else {})
 
 
 class Invalid(DomainError):

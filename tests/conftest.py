@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.extensions import db
+from app.stories.tags import ensure_tags
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -86,6 +87,8 @@ def app(database_url, tmp_path, app_overrides, smtp_server):
         if database_url.startswith("postgresql"):
             db.drop_all()
         db.create_all()
+        ensure_tags(db.session)
+        db.session.commit()
         yield app
         db.session.remove()
         db.engine.dispose()

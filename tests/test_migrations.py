@@ -47,7 +47,10 @@ def test_migrations_upgrade_match_the_models_and_downgrade(migration_database, t
     _run(_flask("db", "upgrade"), migration_database, tmp_path)
     engine = create_engine(migration_database)
     tables = set(inspect(engine).get_table_names())
-    assert {"providers", "users", "memberships", "invitations", "outbox", "alembic_version"} <= tables
+    assert {"providers", "users", "memberships", "invitations", "outbox", "alembic_version", "stories", "tags",
+            "story_tags", "audit_events", "story_revisions", "reports"} <= tables
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tags")).scalar() == 24  # the curated list is seeded
     engine.dispose()
 
     check = _run([sys.executable, "-m", "alembic", "-c", "migrations/alembic.ini", "check"],

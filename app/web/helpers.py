@@ -30,9 +30,12 @@ def redirect_next(target: str | None, default: str = "web.home"):
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
-    """Attach a service's error to its field (or to the form as a whole)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message] if isinstance(field.errors, list) else [error.message]
-    else:
+    """Attach a service's errors to their fields (or to the form as a whole)."""
+    if not error.errors:
         form.form_errors.append(error.message)
+    for name, message in error.errors.items():
+        field = getattr(form, name, None)
+        if field is not None:
+            field.errors = [*field.errors, message]
+        else:
+            form.form_errors.append(message)

@@ -1,0 +1,1 @@
+"""Moderation: the queue, claims, flags, actions, audit events, revisions and reports."""

@@ -1,0 +1,50 @@
+"""Moderators' forms. Each carries the story version it was drawn from (optimistic locking)."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Optional
+
+from app.moderation.models import REJECT_REASONS
+from app.stories.forms import CheckboxesField
+from app.stories.models import BODY_MAX, CRITICALITY, TITLE_MAX
+
+
+class VersionedForm(FlaskForm):
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+
+class PublishForm(VersionedForm):
+    criticality = RadioField("Criticality", choices=[(str(k), f"{k} – {v}") for k, v in CRITICALITY.items()],
+                             validate_choice=False)
+    tags = CheckboxesField("Tags", coerce=str)
+    title = StringField("Title", render_kw={"maxlength": TITLE_MAX})
+    body = TextAreaField("Story", render_kw={"rows": 16, "maxlength": BODY_MAX})
+    edit_reason = StringField("Why did you change the text?", validators=[Optional()],
+                              description="Needed only when you edit the title or story, e.g. “removed a staff name”.")
+
+
+class RejectForm(VersionedForm):
+    reason_code = SelectField("Reason", choices=[("", "Choose a reason")] + list(REJECT_REASONS.items()),
+                              validate_choice=False)
+    note = TextAreaField("Message to the author", render_kw={"rows": 4},
+                         description="Emailed to the author with the reason.")
+
+
+class SendBackForm(VersionedForm):
+    note = TextAreaField("What should the author change?", render_kw={"rows": 4},
+                         description="Emailed to the author with a link to edit the story.")
+
+
+class ReasonForm(VersionedForm):
+    reason = TextAreaField("Reason", render_kw={"rows": 3}, description="Kept in the story's history.")
+
+
+class QueueFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    provider = StringField("Provider code")
+    flag = SelectField("Flag", validate_choice=False)
+    waiting = SelectField("Waiting", choices=[("", "Any time"), ("24", "Over a day"), ("72", "Over 3 days"),
+                                              ("168", "Over a week")], validate_choice=False)

@@ -1,0 +1,92 @@
+"""What moderation keeps: audit events, text revisions and reports from the public."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.extensions import db, utcnow
+
+REPORT_REASONS = {
+    "identifies": "It could identify someone",
+    "offensive": "It is offensive or abusive",
+    "untrue": "It is untrue or defamatory",
+    "spam": "It is spam or advertising",
+    "other": "Something else",
+}
+
+REJECT_REASONS = {
+    "not_a_service": "It is not about a health or care service",
+    "identifies": "It would identify someone and cannot be edited to prevent that",
+    "defamatory": "It contains allegations we cannot publish",
+    "abusive": "It is abusive",
+    "duplicate": "It repeats a story already told",
+    "spam": "It is spam or advertising",
+    "other": "Another reason (explained below)",
+}
+
+
+class AuditEvent(db.Model):
+    """Who did what, when, with the text before and after: the history moderators read."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_audit_events_story", "story_id", "created_at"),
+        Index("ix_audit_events_action", "action", "created_at"),
+    )
+
+
+class StoryRevision(db.Model):
+    """One moderator edit of a story's title or text, with the reason."""
+
+    __tablename__ = "story_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    title_before: Mapped[str] = mapped_column(String(150))
+    title_after: Mapped[str] = mapped_column(String(150))
+    body_before: Mapped[str] = mapped_column(Text)
+    body_after: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    editor: Mapped[User | None] = relationship()
+
+
+class Report(db.Model):
+    """Someone told us a published story (or reply) needs a moderator's look."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolution: Mapped[str | None] = mapped_column(String(20))
+
+    story: Mapped[Story] = relationship()  # noqa: F821  (app.stories.models)
+
+    __table_args__ = (Index("ix_reports_open", "resolved_at", "created_at"),)
+
+    @property
+    def reason_label(self) -> str:
+        return REPORT_REASONS.get(self.reason, self.reason)

@@ -1,0 +1,266 @@
+"""Moderation actions: claim, publish, reject, send back, hide, restore; reports from the public."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import cast, func, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.types import Text
+
+from app.accounts.models import User
+from app.accounts.services import external_url
+from app.directory.models import Provider
+from app.directory.services import descendant_ids_cte
+from app.errors import Conflict, Invalid
+from app.extensions import utcnow
+from app.mail.services import queue_email
+from app.moderation.audit import record
+from app.moderation.flags import FLAG_KINDS, flag_kinds
+from app.moderation.models import REJECT_REASONS, REPORT_REASONS, Report, StoryRevision
+from app.stories.models import (
+    AWAITING_CONFIRMATION,
+    BODY_MAX,
+    BODY_MIN,
+    CRITICALITY,
+    HIDDEN,
+    PENDING,
+    PUBLISHED,
+    REJECTED,
+    RETURNED,
+    TITLE_MAX,
+    TITLE_MIN,
+    Story,
+    Tag,
+)
+from app.stories.text import clean_text
+
+CLAIM_MINUTES = 15
+NOTE_MAX = 2000
+
+
+def _check_version(story: Story, expected_version: int) -> None:
+    if story.version != expected_version:
+        raise Conflict("Another moderator (or the author) changed this story since you opened it. "
+                       "Nothing was overwritten: look at the latest version and act again.")
+
+
+def _reason(text: str | None, field: str = "reason", required: bool = True) -> str:
+    reason = clean_text(text)
+    if required and not reason:
+        raise Invalid("Give a reason: it is kept in the story's history.", field=field)
+    if len(reason) > NOTE_MAX:
+        raise Invalid(f"Keep it under {NOTE_MAX} characters.", field=field)
+    return reason
+
+
+def claim(session: Session, moderator: User, story: Story) -> None:
+    """Mark the story as being looked at for 15 minutes. A plain UPDATE: claims do not bump the version."""
+    now = utcnow()
+    if story.claimed_by_id not in (None, moderator.id) and story.claimed_until and story.claimed_until > now:
+        raise Conflict(f"{story.claimed_by.display_name or story.claimed_by.email} is already looking at this story.")
+    session.execute(
+        update(Story).where(Story.id == story.id)
+        .values(claimed_by_id=moderator.id, claimed_until=now + timedelta(minutes=CLAIM_MINUTES))
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(story, ["claimed_by_id", "claimed_until"])
+
+
+def active_claim(story: Story) -> User | None:
+    if story.claimed_by_id and story.claimed_until and story.claimed_until > utcnow():
+        return story.claimed_by
+    return None
+
+
+@dataclass
+class Publication:
+    criticality: int | None
+    tags: list[str]
+    title: str
+    body: str
+    edit_reason: str = ""
+
+
+def publish(session: Session, moderator: User, story: Story, expected_version: int, pub: Publication) -> Story:
+    _check_version(story, expected_version)
+    if story.status not in (PENDING, RETURNED, AWAITING_CONFIRMATION):
+        raise Conflict(f"This story is {story.status_label.lower()}; it cannot be published from here.")
+    errors: dict[str, str] = {}
+    if pub.criticality not in CRITICALITY:
+        errors["criticality"] = "Rate the story's criticality from 0 to 5."
+    title, body = clean_text(pub.title, multiline=False), clean_text(pub.body)
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        errors["title"] = f"The title must be {TITLE_MIN} to {TITLE_MAX} characters."
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        errors["body"] = f"The story must be {BODY_MIN} to {BODY_MAX:,} characters."
+    edited = title != story.title or body != story.body
+    reason = clean_text(pub.edit_reason)
+    if edited and not reason:
+        errors["edit_reason"] = "Say why you changed the text (e.g. removed a name): it is kept with the revision."
+    tags = list(session.scalars(select(Tag).where(Tag.slug.in_(set(pub.tags))))) if pub.tags else []
+    if len(tags) != len(set(pub.tags)):
+        errors["tags"] = "Choose tags from the list."
+    if errors:
+        raise Invalid(errors=errors)
+    before = {"status": story.status, "title": story.title, "body": story.body}
+    if edited:
+        session.add(StoryRevision(story_id=story.id, editor_id=moderator.id, title_before=story.title,
+                                  title_after=title, body_before=story.body, body_after=body, reason=reason))
+        story.title, story.body = title, body
+        story.flags = flag_kinds(title, body, [])
+    story.status = PUBLISHED
+    story.criticality = pub.criticality
+    story.tags = tags
+    story.published_at = story.published_at or utcnow()
+    story.claimed_by_id = story.claimed_until = None
+    record(session, "story.published", story=story, actor=moderator, reason=reason or None, before=before,
+           after={"status": PUBLISHED, "title": title, "body": body, "criticality": pub.criticality,
+                  "tags": sorted(t.slug for t in tags)})
+    _tell_author(session, story, "story_published", "Your story is published",
+                 link=external_url("stories.show", story_id=story.id))
+    return story
+
+
+def reject(session: Session, moderator: User, story: Story, expected_version: int, reason_code: str,
+           note: str) -> Story:
+    _check_version(story, expected_version)
+    if story.status not in (PENDING, RETURNED, AWAITING_CONFIRMATION):
+        raise Conflict(f"This story is {story.status_label.lower()}; it cannot be rejected from here.")
+    if reason_code not in REJECT_REASONS:
+        raise Invalid("Choose a reason.", field="reason_code")
+    note = _reason(note, field="note", required=reason_code == "other")
+    before = {"status": story.status}
+    story.status = REJECTED
+    story.claimed_by_id = story.claimed_until = None
+    record(session, "story.rejected", story=story, actor=moderator, reason=f"{REJECT_REASONS[reason_code]}. {note}",
+           before=before, after={"status": REJECTED, "reason_code": reason_code})
+    _tell_author(session, story, "story_rejected", "We could not publish your story",
+                 reason=REJECT_REASONS[reason_code], note=note)
+    return story
+
+
+def send_back(session: Session, moderator: User, story: Story, expected_version: int, note: str) -> Story:
+    _check_version(story, expected_version)
+    if story.status not in (PENDING, AWAITING_CONFIRMATION):
+        raise Conflict(f"This story is {story.status_label.lower()}; it cannot be sent back.")
+    note = _reason(note, field="note")
+    before = {"status": story.status}
+    story.status = RETURNED
+    story.moderator_note = note
+    story.claimed_by_id = story.claimed_until = None
+    record(session, "story.returned", story=story, actor=moderator, reason=note, before=before,
+           after={"status": RETURNED})
+    _tell_author(session, story, "story_returned", "Please change your story before we publish it",
+                 note=note, link=external_url("stories.edit", story_id=story.id))
+    return story
+
+
+def hide(session: Session, moderator: User, story: Story, expected_version: int, reason: str) -> Story:
+    _check_version(story, expected_version)
+    if story.status != PUBLISHED:
+        raise Conflict("Only a published story can be hidden.")
+    reason = _reason(reason)
+    story.status = HIDDEN
+    for item in session.scalars(select(Report).where(Report.story_id == story.id, Report.resolved_at.is_(None))):
+        resolve_report(session, moderator, item, "hidden")
+    record(session, "story.hidden", story=story, actor=moderator, reason=reason, before={"status": PUBLISHED},
+           after={"status": HIDDEN})
+    _tell_author(session, story, "story_hidden", "Your story has been hidden", reason=reason)
+    return story
+
+
+def restore(session: Session, moderator: User, story: Story, expected_version: int, reason: str) -> Story:
+    _check_version(story, expected_version)
+    if story.status != HIDDEN:
+        raise Conflict("Only a hidden story can be restored.")
+    reason = _reason(reason)
+    story.status = PUBLISHED
+    record(session, "story.restored", story=story, actor=moderator, reason=reason, before={"status": HIDDEN},
+           after={"status": PUBLISHED})
+    return story
+
+
+def _tell_author(session: Session, story: Story, template: str, subject: str, **context: object) -> None:
+    author = story.author
+    if author.email_confirmed_at is None:
+        return  # never mail an address nobody has proven
+    queue_email(session, author.email, template, subject, kind=f"story.{template}", story=story,
+                provider=story.provider, my_stories=external_url("stories.mine"), **context)
+
+
+def commit_or_conflict(session: Session) -> None:
+    """Commit; a concurrent change to the same story (version moved under us) becomes a Conflict."""
+    try:
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise Conflict("Another moderator changed this story at the same moment. Nothing was overwritten: "
+                       "look at the latest version and act again.") from exc
+
+
+# ---------------------------------------------------------------- reports
+
+def report(session: Session, story: Story, reason: str, note: str, reporter: User | None) -> Report:
+    if story.status != PUBLISHED:
+        raise Invalid("Only published stories can be reported.")
+    if reason not in REPORT_REASONS:
+        raise Invalid("Choose what is wrong.", field="reason")
+    note = _reason(note, field="note", required=False)
+    item = Report(story_id=story.id, reason=reason, note=note,
+                  reporter_id=reporter.id if reporter is not None and reporter.is_authenticated else None)
+    session.add(item)
+    session.flush()
+    record(session, "story.reported", story=story, actor=reporter, reason=f"{REPORT_REASONS[reason]}. {note}".strip())
+    return item
+
+
+def resolve_report(session: Session, moderator: User, item: Report, resolution: str) -> None:
+    if item.resolved_at is not None:
+        return
+    item.resolved_at = utcnow()
+    item.resolved_by_id = moderator.id
+    item.resolution = resolution
+    record(session, "report.resolved", story=item.story, actor=moderator, reason=resolution)
+
+
+# ---------------------------------------------------------------- the queue
+
+@dataclass
+class QueueFilters:
+    provider: Provider | None = None
+    flag: str | None = None
+    waiting_hours: int | None = None
+
+
+def queue_query(filters: QueueFilters):
+    stmt = select(Story).where(Story.status == PENDING)
+    if filters.provider is not None:
+        subtree = descendant_ids_cte(filters.provider.id)
+        stmt = stmt.where(Story.provider_id.in_(select(subtree.c.id)))
+    if filters.flag in FLAG_KINDS:
+        # JSON list stored as text on both backends: '["email", "short"]'.
+        stmt = stmt.where(cast(Story.flags, Text).like(f'%"{filters.flag}"%'))
+    if filters.waiting_hours:
+        stmt = stmt.where(Story.queued_at <= utcnow() - timedelta(hours=filters.waiting_hours))
+    return stmt
+
+
+def queue_counts(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Story.status, func.count()).where(
+        Story.status.in_([PENDING, RETURNED, AWAITING_CONFIRMATION])).group_by(Story.status)).all()
+    counts = {status: n for status, n in rows}
+    counts["reports"] = session.scalar(select(func.count(Report.id)).where(Report.resolved_at.is_(None))) or 0
+    flag_counts = {k: 0 for k in FLAG_KINDS}
+    for flags in session.scalars(select(Story.flags).where(Story.status == PENDING)):
+        for kind in flags or []:
+            if kind in flag_counts:
+                flag_counts[kind] += 1
+    counts.update({f"flag:{k}": v for k, v in flag_counts.items()})
+    return counts
+
+
+def open_reports(session: Session, limit: int = 50) -> list[Report]:
+    return list(session.scalars(select(Report).where(Report.resolved_at.is_(None))
+                                .order_by(Report.created_at).limit(limit)))

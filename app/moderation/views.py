@@ -1,0 +1,175 @@
+"""The moderation queue and a moderator's view of one story, with every action."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.forms import ConfirmForm
+from app.directory.models import Provider
+from app.directory.services import ancestors, normalise_code
+from app.errors import Conflict, Invalid, NotFound
+from app.extensions import db, utcnow
+from app.moderation import services
+from app.moderation.flags import FLAG_KINDS, highlight
+from app.moderation.forms import PublishForm, QueueFilterForm, ReasonForm, RejectForm, SendBackForm
+from app.moderation.models import AuditEvent, Report, StoryRevision
+from app.permissions import require
+from app.stories.models import Story, Tag
+from app.web.helpers import show_error
+from app.web.pagination import keyset_page
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+@bp.before_request
+def moderators_only():
+    require("moderation.view")
+
+
+@bp.route("/")
+def queue():
+    form = QueueFilterForm(request.args)
+    form.flag.choices = [("", "Any")] + list(FLAG_KINDS.items())
+    provider = None
+    if code := normalise_code(form.provider.data or ""):
+        provider = db.session.scalar(select(Provider).where(Provider.code == code))
+        if provider is None:
+            form.provider.errors = ["No provider has that code."]
+    waiting = int(form.waiting.data) if (form.waiting.data or "").isdigit() else None
+    filters = services.QueueFilters(provider=provider, flag=form.flag.data or None, waiting_hours=waiting)
+    stmt = services.queue_query(filters).options(selectinload(Story.provider), selectinload(Story.claimed_by))
+    page = keyset_page(db.session, stmt, [Story.queued_at, Story.id], lambda s: (s.queued_at.isoformat(), s.id),
+                       request.args.get("after"), size=25)
+    args = {k: v for k, v in request.args.items() if k != "after" and v}
+    return render_template("moderation/queue.html", page=page, form=form, args=args,
+                           counts=services.queue_counts(db.session), flag_kinds=FLAG_KINDS,
+                           reports=services.open_reports(db.session), now=utcnow(), report_form=ConfirmForm())
+
+
+def _story(story_id: int) -> Story:
+    story = db.session.get(Story, story_id)
+    if story is None:
+        raise NotFound("No story has that number.")
+    return story
+
+
+def _forms(story: Story) -> dict:
+    tags = list(db.session.scalars(select(Tag).where(Tag.active.is_(True)).order_by(Tag.kind, Tag.name)))
+    publish = PublishForm(prefix="publish", data={"version": story.version, "title": story.title, "body": story.body,
+                                                  "criticality": None if story.criticality is None
+                                                  else str(story.criticality),
+                                                  "tags": [t.slug for t in story.tags]})
+    publish.tags.choices = [(t.slug, ("Good: " if t.kind == "good" else "Improve: ") + t.name) for t in tags]
+    return {
+        "publish": publish,
+        "reject": RejectForm(prefix="reject", data={"version": story.version}),
+        "send_back": SendBackForm(prefix="send_back", data={"version": story.version}),
+        "hide": ReasonForm(prefix="hide", data={"version": story.version}),
+        "restore": ReasonForm(prefix="restore", data={"version": story.version}),
+        "claim": ConfirmForm(prefix="claim"),
+    }
+
+
+def _render(story: Story, forms: dict, status: int = 200):
+    return render_template(
+        "moderation/story.html", story=story, forms=forms, trail=ancestors(db.session, story.provider),
+        title_segments=highlight(story.title), body_segments=highlight(story.body),
+        claimant=services.active_claim(story),
+        reports=db.session.scalars(select(Report).where(Report.story_id == story.id)
+                                   .order_by(Report.created_at.desc())).all(),
+    ), status
+
+
+@bp.route("/stories/<int:story_id>")
+def story(story_id: int):
+    story = _story(story_id)
+    return _render(story, _forms(story))
+
+
+@bp.route("/stories/<int:story_id>/claim", methods=["POST"])
+def claim(story_id: int):
+    story = _story(story_id)
+    form = ConfirmForm(prefix="claim")
+    if form.validate_on_submit():
+        try:
+            services.claim(db.session, current_user, story)
+        except Conflict as exc:
+            flash(exc.message, "error")
+        else:
+            db.session.commit()
+            flash("You have claimed this story for 15 minutes.", "success")
+    return redirect(url_for("moderation.story", story_id=story.id))
+
+
+ACTIONS = {
+    "publish": ("Published.", lambda s, f: services.publish(
+        db.session, current_user, s, f.version.data, services.Publication(
+            criticality=int(f.criticality.data) if (f.criticality.data or "").isdigit() else None,
+            tags=list(f.tags.data or []), title=f.title.data or "", body=f.body.data or "",
+            edit_reason=f.edit_reason.data or ""))),
+    "reject": ("Rejected; the author has been told why.", lambda s, f: services.reject(
+        db.session, current_user, s, f.version.data, f.reason_code.data or "", f.note.data or "")),
+    "send_back": ("Sent back to the author.", lambda s, f: services.send_back(
+        db.session, current_user, s, f.version.data, f.note.data or "")),
+    "hide": ("Hidden from the public.", lambda s, f: services.hide(
+        db.session, current_user, s, f.version.data, f.reason.data or "")),
+    "restore": ("Restored to the public site.", lambda s, f: services.restore(
+        db.session, current_user, s, f.version.data, f.reason.data or "")),
+}
+
+
+@bp.route("/stories/<int:story_id>/<any(publish, reject, send_back, hide, restore):action>", methods=["POST"])
+def act(story_id: int, action: str):
+    story = _story(story_id)
+    forms = _forms(story)
+    form = forms[action]
+    form.process(request.form)
+    if action == "publish":
+        form.tags.choices = forms["publish"].tags.choices
+    if not form.validate_on_submit():
+        return _render(story, forms, 400)
+    done, run = ACTIONS[action]
+    try:
+        run(story, form)
+        services.commit_or_conflict(db.session)
+    except Invalid as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render(_story(story_id), forms, 400)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        story = _story(story_id)
+        return _render(story, _forms(story), 409)
+    flash(done, "success")
+    if action in ("publish", "reject", "send_back"):
+        return redirect(url_for("moderation.queue"))
+    return redirect(url_for("moderation.story", story_id=story.id))
+
+
+@bp.route("/stories/<int:story_id>/history")
+def history(story_id: int):
+    story = _story(story_id)
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.story_id == story.id)
+                                .options(selectinload(AuditEvent.actor)).order_by(AuditEvent.created_at,
+                                                                                 AuditEvent.id)).all()
+    revisions = db.session.scalars(select(StoryRevision).where(StoryRevision.story_id == story.id)
+                                   .options(selectinload(StoryRevision.editor))
+                                   .order_by(StoryRevision.created_at)).all()
+    return render_template("moderation/history.html", story=story, events=events, revisions=revisions)
+
+
+@bp.route("/reports/<int:report_id>/dismiss", methods=["POST"])
+def dismiss_report(report_id: int):
+    """Nothing to do about a report. (Hiding the story, on its page, resolves its reports.)"""
+    item = db.session.get(Report, report_id)
+    if item is None:
+        raise NotFound("No report has that number.")
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.resolve_report(db.session, current_user, item, "dismissed")
+        db.session.commit()
+        flash("Report dismissed.", "info")
+    return redirect(url_for("moderation.queue"))

@@ -1,0 +1,148 @@
+"""Stories and the curated tags they carry."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, SmallInteger, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import User
+from app.directory.models import Provider
+from app.extensions import db, utcnow
+
+# The life of a story. Only PUBLISHED is public.
+AWAITING_CONFIRMATION = "awaiting_confirmation"  # the author has not yet confirmed the email address
+PENDING = "pending"  # in the moderation queue
+RETURNED = "returned"  # sent back to the author for changes
+PUBLISHED = "published"
+REJECTED = "rejected"
+HIDDEN = "hidden"  # was published; hidden by a moderator
+WITHDRAWN = "withdrawn"  # the author took it down
+STATUSES = {
+    AWAITING_CONFIRMATION: "Waiting for you to confirm your email address",
+    PENDING: "Waiting for a moderator",
+    RETURNED: "Sent back to you for changes",
+    PUBLISHED: "Published",
+    REJECTED: "Not published",
+    HIDDEN: "Hidden by a moderator",
+    WITHDRAWN: "Withdrawn by you",
+}
+EDITABLE_BY_AUTHOR = {AWAITING_CONFIRMATION, PENDING, RETURNED}
+
+AUTHOR_ROLES = {
+    "patient": "Patient",
+    "carer": "Carer",
+    "parent": "Parent or guardian",
+    "relative": "Relative or friend",
+    "staff": "Member of staff",
+    "other": "Other",
+}
+
+# Where the provider's response has got to (the response-loop issue moves it on).
+RESPONSE_STATUSES = {
+    "awaiting_response": "Awaiting response",
+    "responded": "Responded",
+    "change_planned": "Change planned",
+    "change_made": "Change made",
+}
+
+CRITICALITY = {
+    0: "Not critical",
+    1: "Minimally critical",
+    2: "Mildly critical",
+    3: "Moderately critical",
+    4: "Strongly critical",
+    5: "Severely critical",
+}
+
+TITLE_MIN, TITLE_MAX = 3, 150
+BODY_MIN, BODY_MAX = 50, 10_000
+PUBLIC_NAME_MAX = 60
+
+story_tags = Table(
+    "story_tags",
+    db.metadata,
+    Column("story_id", ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    # "good" (what was good) or "improve" (what could be improved)
+    kind: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+
+class Story(db.Model):
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(Text)
+    # The first day of the month it happened in.
+    experienced_on: Mapped[date] = mapped_column(Date)
+    author_role: Mapped[str] = mapped_column(String(20))
+    on_behalf: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    public_name: Mapped[str] = mapped_column(String(PUBLIC_NAME_MAX), default="Anonymous")
+    status: Mapped[str] = mapped_column(String(24), default=PENDING)
+    response_status: Mapped[str] = mapped_column(String(20), default="awaiting_response",
+                                                 server_default="awaiting_response")
+    criticality: Mapped[int | None] = mapped_column(SmallInteger)
+    # Automatic flag kinds found in the text, for the moderation queue's filter.
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    # A random key from the form: a resubmitted or double-clicked form finds the story it already made.
+    submission_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    queued_at: Mapped[datetime | None]  # entered the moderation queue (ordering: oldest first)
+    published_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    withdrawn_at: Mapped[datetime | None]
+    read_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    claimed_until: Mapped[datetime | None]
+    # Optimistic locking: a moderator acting on an older version is told the story changed.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # The author's message to moderators when resubmitting, and the moderator's note when sending back.
+    moderator_note: Mapped[str | None] = mapped_column(Text)
+
+    provider: Mapped[Provider] = relationship()
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    tags: Mapped[list[Tag]] = relationship(secondary=story_tags, order_by="Tag.name")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_stories_public", "status", "published_at", "id"),
+        Index("ix_stories_queue", "status", "queued_at", "id"),
+        Index("ix_stories_provider_public", "provider_id", "status", "published_at"),
+    )
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+    @property
+    def response_status_label(self) -> str:
+        return RESPONSE_STATUSES.get(self.response_status, self.response_status)
+
+    @property
+    def author_role_label(self) -> str:
+        return AUTHOR_ROLES.get(self.author_role, self.author_role)
+
+    @property
+    def criticality_label(self) -> str:
+        return CRITICALITY.get(self.criticality, "Not yet rated") if self.criticality is not None else "Not yet rated"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.body.split("\n\n") if p.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Story {self.id} {self.status}>"

@@ -1,0 +1,251 @@
+"""Telling a story, confirming it, the author's edits and withdrawal."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import User
+from app.accounts.services import external_url, find_user, normalise_email
+from app.accounts.tokens import make_token, read_token
+from app.directory.models import Provider
+from app.directory.services import normalise_code
+from app.errors import Conflict, Invalid, NotAllowed
+from app.extensions import utcnow
+from app.mail.services import queue_email
+from app.moderation.audit import record
+from app.moderation.flags import flag_kinds
+from app.stories.models import (
+    AUTHOR_ROLES,
+    AWAITING_CONFIRMATION,
+    BODY_MAX,
+    BODY_MIN,
+    EDITABLE_BY_AUTHOR,
+    PENDING,
+    PUBLIC_NAME_MAX,
+    RETURNED,
+    TITLE_MAX,
+    TITLE_MIN,
+    WITHDRAWN,
+    Story,
+    Tag,
+)
+from app.stories.text import clean_text
+
+
+@dataclass
+class Draft:
+    """What the author typed, before checking."""
+
+    provider_code: str = ""
+    title: str = ""
+    body: str = ""
+    month: int | None = None
+    year: int | None = None
+    author_role: str = ""
+    tags: list[str] = field(default_factory=list)
+    public_name: str = ""
+    email: str = ""
+    on_behalf: bool = False
+    consent: bool = False
+    submission_key: str = ""
+
+
+@dataclass
+class CleanStory:
+    provider: Provider
+    title: str
+    body: str
+    experienced_on: date
+    author_role: str
+    tags: list[Tag]
+    public_name: str
+    on_behalf: bool
+
+
+def check_draft(session: Session, draft: Draft, *, need_consent: bool = True, today: date | None = None) -> CleanStory:
+    """Clean text and check every field; Invalid carries a message for each field that is wrong."""
+    errors: dict[str, str] = {}
+    provider = None
+    code = normalise_code(draft.provider_code)
+    if code:
+        provider = session.scalar(select(Provider).where(Provider.code == code))
+    if provider is None:
+        errors["provider_code"] = "Choose the service your story is about."
+    elif not provider.active:
+        errors["provider_code"] = f"{provider.name} is no longer active. Choose the service that replaced it."
+    title = clean_text(draft.title, multiline=False)
+    if len(title) < TITLE_MIN:
+        errors["title"] = "Give your story a title of a few words."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
+    body = clean_text(draft.body)
+    if len(body) < BODY_MIN:
+        errors["body"] = f"Tell us a little more: at least {BODY_MIN} characters (you have {len(body)})."
+    elif len(body) > BODY_MAX:
+        errors["body"] = f"Your story is {len(body):,} characters long; the most we can take is {BODY_MAX:,}."
+    today = today or utcnow().date()
+    experienced_on = None
+    if not draft.month or not draft.year:
+        errors["month"] = "Choose the month and year it happened."
+    else:
+        try:
+            experienced_on = date(int(draft.year), int(draft.month), 1)
+        except (TypeError, ValueError):
+            errors["month"] = "Choose the month and year it happened."
+        else:
+            if experienced_on > today.replace(day=1):
+                errors["month"] = "The month it happened cannot be in the future."
+            elif experienced_on.year < today.year - 100:
+                errors["month"] = "Choose a year within the last hundred years."
+    if draft.author_role not in AUTHOR_ROLES:
+        errors["author_role"] = "Tell us who you are: patient, carer, relative and so on."
+    tags: list[Tag] = []
+    if draft.tags:
+        wanted = {t for t in draft.tags if isinstance(t, str)}
+        tags = list(session.scalars(select(Tag).where(Tag.slug.in_(wanted), Tag.active.is_(True))))
+        if len(tags) != len(wanted):
+            errors["tags"] = "Choose tags from the list."
+    public_name = clean_text(draft.public_name, multiline=False) or "Anonymous"
+    if len(public_name) > PUBLIC_NAME_MAX:
+        errors["public_name"] = f"Keep the public name under {PUBLIC_NAME_MAX} characters."
+    if need_consent and not draft.consent:
+        errors["consent"] = "To publish your story we need your agreement to the terms and the licence."
+    if errors:
+        raise Invalid(errors=errors)
+    return CleanStory(provider, title, body, experienced_on, draft.author_role, tags, public_name, draft.on_behalf)
+
+
+def _other_texts(session: Session, author_id: int, provider_id: int, exclude: int | None = None) -> list[str]:
+    stmt = select(Story.body).where(Story.author_id == author_id, Story.provider_id == provider_id)
+    if exclude:
+        stmt = stmt.where(Story.id != exclude)
+    return list(session.scalars(stmt.order_by(Story.id.desc()).limit(20)))
+
+
+def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool]:
+    """Record a story. Returns (story, created); a repeated submission returns the story it made before.
+
+    A confirmed, logged-in author's story goes straight to the moderation queue. Anyone else's waits,
+    kept, until the emailed link is followed: only the owner of an address may tell stories under it.
+    """
+    if draft.submission_key:
+        existing = session.scalar(select(Story).where(Story.submission_key == draft.submission_key))
+        if existing is not None:
+            if user is not None and user.is_authenticated and existing.author_id != user.id:
+                raise Conflict("This form was already used. Reload the page to tell another story.")
+            return existing, False
+    errors: dict[str, str] = {}
+    author: User | None = user if user is not None and user.is_authenticated else None
+    email = None
+    if author is None:
+        try:
+            email = normalise_email(draft.email)
+        except Invalid as exc:
+            errors["email"] = exc.message
+    try:
+        clean = check_draft(session, draft)
+    except Invalid as exc:
+        raise Invalid(errors={**exc.errors, **errors}) from exc
+    if errors:
+        raise Invalid(errors=errors)
+    if author is None:
+        author = find_user(session, email)
+        if author is None:
+            author = User(email=email)
+            session.add(author)
+            session.flush()
+    confirmed = user is not None and user.is_authenticated and author.email_confirmed
+    now = utcnow()
+    story = Story(
+        provider_id=clean.provider.id, author_id=author.id, title=clean.title, body=clean.body,
+        experienced_on=clean.experienced_on, author_role=clean.author_role, on_behalf=clean.on_behalf,
+        public_name=clean.public_name, tags=clean.tags, submission_key=draft.submission_key or None,
+        status=PENDING if confirmed else AWAITING_CONFIRMATION, queued_at=now if confirmed else None,
+        flags=flag_kinds(clean.title, clean.body, _other_texts(session, author.id, clean.provider.id)),
+    )
+    session.add(story)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        # Two submissions of one form raced: the other one made the story.
+        existing = session.scalar(select(Story).where(Story.submission_key == draft.submission_key))
+        if existing is None:
+            raise
+        return existing, False
+    record(session, "story.told", story=story, actor=author, after={"status": story.status})
+    if not confirmed:
+        send_story_confirmation(session, story, author)
+    return story, True
+
+
+def send_story_confirmation(session: Session, story: Story, author: User) -> None:
+    token = make_token("story", {"sid": story.id, "uid": author.id, "email": author.email})
+    queue_email(session, author.email, "story_confirm", "Confirm your story for Storyloop",
+                kind="story.confirm", story=story, provider=story.provider,
+                link=external_url("stories.confirm", token=token))
+
+
+def confirm(session: Session, token: str) -> Story:
+    """The emailed link: proves the address and moves the story into the moderation queue."""
+    payload = read_token("story", token, current_app.config["TOKEN_MAX_AGE_CONFIRM"])
+    story = session.get(Story, payload.get("sid"))
+    if story is None or story.author_id != payload.get("uid") or story.author.email != payload.get("email"):
+        raise Invalid("This link is not valid.")
+    author = story.author
+    if author.email_confirmed_at is None:
+        author.email_confirmed_at = utcnow()
+    if story.status == AWAITING_CONFIRMATION:
+        story.status = PENDING
+        story.queued_at = utcnow()
+        record(session, "story.confirmed", story=story, actor=author, after={"status": PENDING})
+    return story
+
+
+def author_story(session: Session, user: User, story_id: int) -> Story:
+    story = session.get(Story, story_id)
+    if story is None or not user.is_authenticated or story.author_id != user.id:
+        raise NotAllowed("This is not one of your stories.")
+    return story
+
+
+def edit_by_author(session: Session, user: User, story: Story, draft: Draft, expected_version: int) -> Story:
+    """The author changes a story that is not yet published; a returned story goes back to the queue."""
+    if story.author_id != user.id:
+        raise NotAllowed("This is not one of your stories.")
+    if story.status not in EDITABLE_BY_AUTHOR:
+        raise Conflict("A published story cannot be edited. You can withdraw it.")
+    if story.version != expected_version:
+        raise Conflict("This story changed since you opened it. Reload the page to see the latest version.")
+    clean = check_draft(session, draft, need_consent=False)
+    before = {"title": story.title, "body": story.body, "status": story.status}
+    story.provider_id = clean.provider.id
+    story.title, story.body = clean.title, clean.body
+    story.experienced_on, story.author_role = clean.experienced_on, clean.author_role
+    story.on_behalf, story.public_name, story.tags = clean.on_behalf, clean.public_name, clean.tags
+    story.flags = flag_kinds(clean.title, clean.body, _other_texts(session, user.id, clean.provider.id, story.id))
+    if story.status == RETURNED:
+        story.status = PENDING
+        story.queued_at = utcnow()
+    record(session, "story.edited_by_author", story=story, actor=user, before=before,
+           after={"title": story.title, "body": story.body, "status": story.status})
+    return story
+
+
+def withdraw(session: Session, user: User, story: Story) -> Story:
+    """The author takes a story down at any time: it leaves every public place; the audit keeps the fact."""
+    if story.author_id != user.id:
+        raise NotAllowed("This is not one of your stories.")
+    if story.status == WITHDRAWN:
+        return story
+    before = {"status": story.status}
+    story.status = WITHDRAWN
+    story.withdrawn_at = utcnow()
+    story.claimed_by_id = None
+    record(session, "story.withdrawn", story=story, actor=user, before=before, after={"status": WITHDRAWN})
+    return story

@@ -1,0 +1,216 @@
+"""Story pages: tell, confirm, the public list and story page, report, and the author's own stories."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from app.accounts.forms import ConfirmForm
+from app.directory.models import Provider
+from app.directory.services import ancestors, normalise_code, search_query
+from app.errors import Conflict, Invalid, NotAllowed
+from app.extensions import db, limiter
+from app.moderation import services as moderation
+from app.moderation.models import REPORT_REASONS
+from app.permissions import can
+from app.stories import queries, services
+from app.stories.forms import ReportForm, StoryFieldsForm, TellForm
+from app.stories.models import EDITABLE_BY_AUTHOR, PUBLISHED, RESPONSE_STATUSES, Story
+from app.web.helpers import show_error
+from app.web.pagination import keyset_page
+
+bp = Blueprint("stories", __name__)
+
+
+def _posting_limit():
+    return limiter.limit(lambda: current_app.config["RATELIMIT_POSTING"], methods=["POST"])
+
+
+def _draft(form: StoryFieldsForm) -> services.Draft:
+    return services.Draft(
+        provider_code=form.provider_code.data or "", title=form.title.data or "", body=form.body.data or "",
+        month=_int(form.month.data), year=_int(form.year.data), author_role=form.author_role.data or "",
+        tags=list(form.good_tags.data or []) + list(form.improve_tags.data or []),
+        public_name=form.public_name.data or "", on_behalf=bool(form.on_behalf.data),
+        email=getattr(form, "email", None) and form.email.data or "",
+        consent=bool(getattr(form, "consent", None) and form.consent.data),
+        submission_key=getattr(form, "submission_key", None) and form.submission_key.data or "",
+    )
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _provider_choices(form: StoryFieldsForm) -> tuple[Provider | None, list[Provider]]:
+    """The chosen provider, or the matches for what was typed (the no-JavaScript way to pick one)."""
+    code = normalise_code(form.provider_code.data or "")
+    chosen = db.session.scalar(db.select(Provider).where(Provider.code == code)) if code else None
+    matches: list[Provider] = []
+    query = (form.provider_query.data or "").strip()[:200]
+    if query and (chosen is None or request.form.get("action") == "find"):
+        matches = list(db.session.scalars(search_query(query).where(Provider.active.is_(True))
+                                          .order_by(Provider.name, Provider.id).limit(25)))
+        if chosen is not None and request.form.get("action") == "find":
+            chosen = None
+            form.provider_code.data = ""
+    return chosen, matches
+
+
+@bp.route("/tell", methods=["GET", "POST"])
+@_posting_limit()
+def tell():
+    form = TellForm()
+    form.set_choices(queries.active_tags(db.session))
+    if request.method == "GET":
+        form.ensure_key()
+        if code := request.args.get("provider"):
+            form.provider_code.data = normalise_code(code)
+    chosen, matches = _provider_choices(form)
+    if request.method == "POST" and form.validate_on_submit():
+        if request.form.get("action") == "find":
+            if not matches:
+                form.provider_query.errors = ["No service matches that. Try part of the name or the postcode."]
+        else:
+            try:
+                story, created = services.tell(db.session, _draft(form), current_user)
+            except Invalid as exc:
+                db.session.rollback()
+                show_error(form, exc)
+                if "provider_code" in exc.errors and matches:
+                    form.provider_code.errors = ["Choose the service from the list below."]
+            except Conflict as exc:
+                db.session.rollback()
+                show_error(form, exc)
+            else:
+                db.session.commit()
+                return redirect(url_for("stories.told", story_id=story.id, key=form.submission_key.data))
+    elif request.method == "POST":
+        form.ensure_key()
+    return render_template("stories/tell.html", form=form, chosen=chosen, matches=matches,
+                           providers_trail=ancestors(db.session, chosen) if chosen else [])
+
+
+@bp.route("/tell/thanks/<int:story_id>")
+def told(story_id: int):
+    """What happens next. Reached by the redirect after telling; the form's key proves it is theirs."""
+    story = db.session.get(Story, story_id)
+    if story is None or not request.args.get("key") or story.submission_key != request.args.get("key"):
+        abort(404)
+    return render_template("stories/told.html", story=story)
+
+
+@bp.route("/stories/confirm/<token>")
+def confirm(token: str):
+    try:
+        story = services.confirm(db.session, token)
+    except Invalid as exc:
+        return render_template("accounts/link_problem.html", message=exc.message), 400
+    db.session.commit()
+    author = story.author
+    if not current_user.is_authenticated and author.password_hash is None:
+        # An author without a password gets in through the emailed link, to follow the story.
+        login_user(author)
+    flash("Thank you: your story is confirmed and waiting for a moderator.", "success")
+    if current_user.is_authenticated and current_user.id == author.id:
+        return redirect(url_for("stories.mine"))
+    return redirect(url_for("stories.show", story_id=story.id))
+
+
+@bp.route("/stories")
+def index():
+    filters = queries.parse_filters(db.session, request.args)
+    page = keyset_page(db.session, queries.public_stories(filters), [Story.published_at, Story.id],
+                       lambda s: (s.published_at.isoformat(), s.id), request.args.get("after"), size=20,
+                       descending=True)
+    return render_template("stories/index.html", page=page, filters=filters, args=filters.as_args(),
+                           tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES)
+
+
+@bp.route("/stories/<int:story_id>")
+def show(story_id: int):
+    story = queries.story_for_viewer(db.session, story_id, current_user, can("moderation.view"))
+    if story.status == PUBLISHED and not (current_user.is_authenticated and current_user.id == story.author_id):
+        queries.count_read(db.session, story.id)
+        db.session.commit()
+    return render_template("stories/show.html", story=story, trail=ancestors(db.session, story.provider),
+                           is_author=current_user.is_authenticated and current_user.id == story.author_id)
+
+
+@bp.route("/stories/<int:story_id>/report", methods=["GET", "POST"])
+@_posting_limit()
+def report(story_id: int):
+    story = queries.story_for_viewer(db.session, story_id, current_user, False)
+    if story.status != PUBLISHED:
+        abort(404)
+    form = ReportForm()
+    form.reason.choices = list(REPORT_REASONS.items())
+    if form.validate_on_submit():
+        try:
+            moderation.report(db.session, story, form.reason.data or "", form.note.data or "", current_user)
+        except Invalid as exc:
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Thank you. A moderator will look at this story.", "success")
+            return redirect(url_for("stories.show", story_id=story.id))
+    return render_template("stories/report.html", story=story, form=form)
+
+
+@bp.route("/my/stories")
+@login_required
+def mine():
+    return render_template("stories/mine.html", stories=queries.authors_stories(db.session, current_user),
+                           form=ConfirmForm(), editable=EDITABLE_BY_AUTHOR)
+
+
+@bp.route("/my/stories/<int:story_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(story_id: int):
+    try:
+        story = services.author_story(db.session, current_user, story_id)
+    except NotAllowed:
+        abort(404)
+    if story.status not in EDITABLE_BY_AUTHOR:
+        flash("This story can no longer be edited. You can still withdraw it.", "info")
+        return redirect(url_for("stories.mine"))
+    form = StoryFieldsForm(obj=None)
+    form.set_choices(queries.active_tags(db.session))
+    if request.method == "GET":
+        form.provider_code.data = story.provider.code
+        form.title.data, form.body.data = story.title, story.body
+        form.month.data, form.year.data = str(story.experienced_on.month), str(story.experienced_on.year)
+        form.author_role.data, form.on_behalf.data = story.author_role, story.on_behalf
+        form.good_tags.data = [t.slug for t in story.tags if t.kind == "good"]
+        form.improve_tags.data = [t.slug for t in story.tags if t.kind == "improve"]
+        form.public_name.data, form.version.data = story.public_name, story.version
+    chosen, matches = _provider_choices(form)
+    if request.method == "POST" and form.validate_on_submit() and request.form.get("action") != "find":
+        try:
+            services.edit_by_author(db.session, current_user, story, _draft(form), form.version.data or 0)
+        except (Invalid, Conflict) as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            moderation.commit_or_conflict(db.session)
+            flash("Your changes are saved.", "success")
+            return redirect(url_for("stories.mine"))
+    return render_template("stories/edit.html", form=form, story=story, chosen=chosen, matches=matches)
+
+
+@bp.route("/my/stories/<int:story_id>/withdraw", methods=["GET", "POST"])
+@login_required
+def withdraw(story_id: int):
+    try:
+        story = services.author_story(db.session, current_user, story_id)
+    except NotAllowed:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.withdraw(db.session, current_user, story)
+        moderation.commit_or_conflict(db.session)
+        flash("Your story is withdrawn. It is no longer on the site.", "success")
+        return redirect(url_for("stories.mine"))
+    return render_template("stories/withdraw.html", story=story, form=form)
