@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh app and database per test, a real SMTP server, factories and a CSRF-aware client."""
 from __future__ import annotations
 
+import contextvars
 import email
 import email.policy
 import os
@@ -12,6 +13,7 @@ from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -102,7 +104,18 @@ def session(app):
 # ---------------------------------------------------------------- client
 
 class CSRFClient(FlaskClient):
-    """A test client that adds the page's CSRF token to form POSTs unless told not to (csrf=False)."""
+    """A test client that adds the page's CSRF token to form POSTs unless told not to (csrf=False).
+
+    Each request runs in a fresh context, as a real request would: its own app context, `g` and
+    database session, not the test's (Flask reuses an app context that is already pushed, so the
+    login and CSRF state cached in `g` would otherwise leak between clients).
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        if has_app_context():
+            db.session.expire_all()  # the test's own session sees what the request wrote
+        return response
 
     def csrf_token(self) -> str:
         page = self.get("/terms").get_data(as_text=True)
@@ -291,3 +304,34 @@ def page(chromium):
     page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
     yield page
     context.close()
+
+
+@pytest.fixture
+def make_story(session, make_user):
+    """A story in any state, written directly (the telling flow has its own tests)."""
+    from datetime import date
+
+    from app.extensions import utcnow
+    from app.stories.models import PUBLISHED, Story
+
+    counter = {"n": 0}
+
+    def make(provider, author=None, status: str = "pending", title: str | None = None, body: str | None = None,
+             criticality: int | None = None, **fields):
+        counter["n"] += 1
+        author = author or make_user(email=f"author{counter['n']}@example.org")
+        now = utcnow()
+        story = Story(
+            provider_id=provider.id, author_id=author.id, title=title or f"Story number {counter['n']}",
+            body=body or (f"Story {counter['n']}: the staff were helpful and the waiting room was clean. "
+                          "I would like clearer letters about appointments."),
+            experienced_on=date(2025, 1, 1), author_role="patient", public_name="Anonymous", status=status,
+            queued_at=now, published_at=now if status in (PUBLISHED, "hidden") else None,
+            criticality=criticality if criticality is not None else (1 if status == PUBLISHED else None),
+            **{"flags": [], **fields},
+        )
+        session.add(story)
+        session.commit()
+        return story
+
+    return make

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,8 +34,16 @@ def find_user(session: Session, email: str) -> User | None:
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """An absolute link for emails, built on SITE_URL whatever host the request came in on."""
-    return current_app.config["SITE_URL"] + url_for(endpoint, _external=False, **values)
+    """An absolute link for emails, built on SITE_URL whatever host the request came in on.
+
+    Works outside a request too (the CLI, the worker), where url_for alone would need SERVER_NAME.
+    """
+    if has_request_context():
+        path = url_for(endpoint, _external=False, **values)
+    else:
+        with current_app.test_request_context("/"):
+            path = url_for(endpoint, _external=False, **values)
+    return current_app.config["SITE_URL"] + path
 
 
 def send_confirmation(session: Session, user: User) -> None:
@@ -127,7 +135,8 @@ def set_password(user: User, password: str) -> None:
     if problem:
         raise Invalid(problem, field="password")
     user.password_hash = hash_password(password)
-    user.session_version += 1  # other sessions and outstanding reset links end here
+    # Other sessions and outstanding reset links end here. (None: a new user not yet flushed.)
+    user.session_version = (user.session_version or 0) + 1
 
 
 def change_password(user: User, current: str, new: str) -> None:

@@ -66,7 +66,8 @@ class _Row:
 
 def _clean(value: str | None) -> str:
     value = value or ""
-    value = "".join(ch for ch in value if unicodedata.category(ch) != "Cc")
+    # A control character (a line break inside a quoted field, say) separates words like a space.
+    value = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in value)
     return " ".join(value.split())
 
 

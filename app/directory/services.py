@@ -70,7 +70,7 @@ def descendants(session: Session, provider: Provider) -> list[Provider]:
 
 
 def search_query(q: str = "", kind: str | None = None) -> Select:
-    """Providers matching a name fragment, a code or a postcode prefix; top level when q is empty."""
+    """Providers matching a name fragment, a code or a postcode prefix; with neither q nor kind, the top level."""
     stmt = select(Provider)
     q = (q or "").strip()
     if q:
@@ -81,17 +81,21 @@ def search_query(q: str = "", kind: str | None = None) -> Select:
         compact = re.sub(r"\s+", "", q).upper()
         if re.fullmatch(r"[A-Z]{1,2}[0-9][A-Z0-9]?[0-9]?[A-Z]{0,2}", compact):
             # Postcode prefix: "SW1A", "SW1A 1", "sw1a1aa" all match "SW1A 1AA".
-            conditions.append(Provider.postcode.startswith(_postcode_prefix(compact), autoescape=True))
+            conditions.append(Provider.postcode.startswith(_postcode_prefix(q.upper()), autoescape=True))
         stmt = stmt.where(or_(*conditions))
-    else:
-        stmt = stmt.where(Provider.parent_id.is_(None))
+    elif not kind:
+        stmt = stmt.where(Provider.parent_id.is_(None))  # browsing starts at the top of the hierarchy
     if kind:
         stmt = stmt.where(Provider.kind == kind)
     return stmt
 
 
-def _postcode_prefix(compact: str) -> str:
-    """The stored form ('OUT IN') of a compact prefix; the inward code is always three characters."""
+def _postcode_prefix(typed: str) -> str:
+    """The stored form ('OUT IN') of a typed prefix; the inward code is always three characters."""
+    parts = typed.split()
+    if len(parts) == 2:
+        return f"{parts[0]} {parts[1]}"  # the person put the space where it belongs
+    compact = "".join(parts)
     if len(compact) >= 5 and POSTCODE_RE.match(compact):
         return normalise_postcode(compact) or compact
     m = re.fullmatch(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{0,2})?", compact)

@@ -8,6 +8,8 @@ from app.directory.models import KINDS, Provider
 from app.directory.services import ancestors, get_by_code, normalise_code, search_query
 from app.extensions import db
 from app.permissions import can
+from app.stories.models import Story
+from app.stories.queries import StoryFilters, public_stories
 from app.web.pagination import keyset_page
 
 bp = Blueprint("directory", __name__)
@@ -32,6 +34,9 @@ def provider(code: str):
     children = db.session.scalars(
         db.select(Provider).where(Provider.parent_id == provider.id).order_by(Provider.name, Provider.id)
     ).all()
+    stories = keyset_page(db.session, public_stories(StoryFilters(provider=provider)),
+                          [Story.published_at, Story.id], lambda s: (s.published_at.isoformat(), s.id),
+                          request.args.get("after"), size=20, descending=True)
     return render_template("directory/provider.html", provider=provider,
-                           trail=ancestors(db.session, provider), children=children,
+                           trail=ancestors(db.session, provider), children=children, stories=stories,
                            can_manage=can("provider.manage_staff", provider), form=ConfirmForm())

@@ -5,13 +5,17 @@ from flask import Blueprint, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
 from app.extensions import db
+from app.stories.models import Story
+from app.stories.queries import StoryFilters, public_stories
 
 bp = Blueprint("web", __name__)
 
 
 @bp.route("/")
 def home():
-    return render_template("web/home.html")
+    latest = db.session.scalars(public_stories(StoryFilters()).order_by(Story.published_at.desc(), Story.id.desc())
+                                .limit(6)).all()
+    return render_template("web/home.html", latest=latest)
 
 
 @bp.route("/terms")

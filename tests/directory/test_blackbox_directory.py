@@ -1,0 +1,579 @@
+"""Black-box tests for the provider directory: the CSV import, the hierarchy queries and the public pages.
+
+Written from the specification only; the site is observed through the CLI, the Python API named in the
+spec and the test client.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import event, func, insert, select
+
+from app.directory.models import Provider
+from app.directory.services import ancestors, descendants
+from app.extensions import db
+
+HEADER = "code,name,kind,parent_code,postcode,email,website\n"
+
+
+# ---------------------------------------------------------------- helpers
+
+def run_import(app, path):
+    result = app.test_cli_runner().invoke(args=["providers", "import", str(path)])
+    output = result.output or ""
+    try:
+        stderr = result.stderr or ""
+    except (ValueError, AttributeError):
+        stderr = ""
+    if stderr and stderr not in output:
+        output += stderr
+    return result, output
+
+
+def write_and_import(app, tmp_path, content, name="providers.csv"):
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", newline="")
+    return run_import(app, path)
+
+
+def rejections(output: str) -> dict[int, str]:
+    """line number -> the whole rejection line (code and reason)."""
+    found = {}
+    for match in re.finditer(r"rejected line (\d+):\s*(.*)", output):
+        found[int(match.group(1))] = match.group(2)
+    return found
+
+
+def summary(output: str) -> dict[str, int]:
+    match = re.search(r"(\d+) added, (\d+) updated, (\d+) unchanged, (\d+) rejected", output)
+    assert match, f"no summary line in:\n{output}"
+    return dict(zip(("added", "updated", "unchanged", "rejected"), map(int, match.groups()), strict=True))
+
+
+def by_code(code: str) -> Provider | None:
+    db.session.expire_all()
+    return db.session.execute(select(Provider).where(Provider.code == code)).scalar_one_or_none()
+
+
+def provider_count() -> int:
+    return db.session.execute(select(func.count()).select_from(Provider)).scalar_one()
+
+
+def snapshot() -> set[tuple]:
+    db.session.expire_all()
+    return {(p.code, p.name, p.kind, p.parent_id, p.postcode, p.email, p.website)
+            for p in db.session.execute(select(Provider)).scalars()}
+
+
+def main_of(html: str) -> str:
+    match = re.search(r"<main.*?</main>", html, re.S)
+    return match.group(0) if match else html
+
+
+def codes_on(html: str) -> list[str]:
+    return re.findall(r'href="/providers/([^"?/#]+)"', main_of(html))
+
+
+def more_link(html: str) -> str | None:
+    match = re.search(r'href="([^"]*after=[^"]*)"', main_of(html))
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
+def walk_pages(client, url: str, limit: int = 50) -> tuple[list[str], int]:
+    seen: list[str] = []
+    pages = 0
+    while url:
+        pages += 1
+        assert pages <= limit, "pagination never ends"
+        response = client.get(url)
+        assert response.status_code == 200
+        html = response.get_data(as_text=True)
+        seen += codes_on(html)
+        url = more_link(html)
+    return seen, pages
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    def __call__(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(db.engine, "before_cursor_execute", self)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def tree(make_provider):
+    """trust → hospital → department → ward, plus a stand-alone GP practice."""
+    trust = make_provider(code="TR1", name="Northshire Trust", kind="trust", postcode="RD1 2AB",
+                          email="trust-contact@secret.example.org", website="https://trust.example.org")
+    hospital = make_provider(code="HO1", name="Northshire General Hospital", kind="hospital", parent=trust,
+                             postcode="RD1 3CD", email="hospital-contact@secret.example.org")
+    department = make_provider(code="DE1", name="Cardiology", kind="department", parent=hospital,
+                               email="cardio-contact@secret.example.org")
+    ward = make_provider(code="WA1", name="Ward Seven", kind="department", parent=department,
+                         email="ward-contact@secret.example.org")
+    gp = make_provider(code="GP1", name="Riverside Surgery", kind="gp_practice", postcode="RD12 9ZZ",
+                       email="gp-contact@secret.example.org")
+    return {"trust": trust, "hospital": hospital, "department": department, "ward": ward, "gp": gp}
+
+
+# ---------------------------------------------------------------- import: good and bad rows
+
+def test_import_mixed_rows_rejects_each_bad_row_with_line_number_and_reason(app, tmp_path):
+    rows = [
+        "T1,North Trust,trust,,SW1A 1AA,trust@example.org,https://trust.example.org",  # 2 good
+        "H1,City Hospital,hospital,T1,sw1a1aa,h@example.org,",                          # 3 good
+        "D1,Cardiology,department,H1,,,",                                                # 4 good
+        "X1,Spaceport,spaceship,,,,",                                                    # 5 unknown kind
+        "D2,Orphan Department,department,,,,",                                           # 6 missing parent
+        "D3,Lost Department,department,NOPE,,,",                                         # 7 unknown parent
+        "C1,Cycle A,hospital,C2,,,",                                                     # 8 cycle
+        "C2,Cycle B,hospital,C1,,,",                                                     # 9 cycle
+        "S1,Selfish,hospital,S1,,,",                                                     # 10 self-parent
+        "H1,Duplicate Hospital,hospital,T1,,,",                                          # 11 duplicate code
+        "E1,Bad Email,hospital,,,not-an-email,",                                         # 12 malformed email
+        "P1,Bad Postcode,hospital,,NOTAPOSTCODE,,",                                      # 13 malformed postcode
+        "L1," + "n" * 201 + ",hospital,,,,",                                             # 14 name too long
+        "Y" * 41 + ",Long Code,hospital,,,,",                                            # 15 code too long
+        "W1,Long Website,hospital,,,,https://" + "a" * 500 + ".org",                     # 16 website too long
+        "EL,Long Email,hospital,,," + "a" * 60 + "@" + ("b" * 60 + ".") * 4 + "org,",    # 17 email too long
+        "G1,Riverside Surgery,gp_practice,,RD1 2AB,,",                                   # 18 good
+    ]
+    result, output = write_and_import(app, tmp_path, HEADER + "\n".join(rows) + "\n")
+
+    assert result.exit_code == 1, output
+    rejected = rejections(output)
+    expected = {
+        5: r"kind",
+        6: r"parent",
+        7: r"(unknown|not found|no such).*parent|parent.*(unknown|not found|NOPE)",
+        8: r"cycle",
+        9: r"cycle",
+        10: r"cycle|own parent|itself",
+        11: r"duplicate",
+        12: r"email",
+        13: r"postcode",
+        14: r"name.*(long|length|200)",
+        15: r"code.*(long|length|40)",
+        16: r"website.*(long|length|500)",
+        17: r"email.*(long|length|254)",
+    }
+    assert set(rejected) == set(expected), output
+    for line, pattern in expected.items():
+        assert re.search(pattern, rejected[line], re.I), f"line {line}: {rejected[line]!r} does not match {pattern}"
+    assert summary(output) == {"added": 4, "updated": 0, "unchanged": 0, "rejected": 13}
+
+    assert {p[0] for p in snapshot()} == {"T1", "H1", "D1", "G1"}
+    assert by_code("H1").name == "City Hospital"  # the duplicate did not overwrite the first
+    assert by_code("D1").parent_id == by_code("H1").id
+    assert by_code("H1").parent_id == by_code("T1").id
+
+
+def test_import_with_only_good_rows_exits_zero(app, tmp_path):
+    result, output = write_and_import(app, tmp_path, HEADER + (
+        "T1,North Trust,trust,,RD1 2AB,contact@example.org,https://example.org\n"
+        "H1,City Hospital,hospital,T1,,,\n"
+        "G1,Surgery,gp_practice,,,,\n"
+        "C1,Care Home,care_home,,,,\n"
+        "S1,Helpline,service,,,,\n"
+    ))
+    assert result.exit_code == 0, output
+    assert rejections(output) == {}
+    assert summary(output) == {"added": 5, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert provider_count() == 5
+
+
+def test_child_may_come_before_its_parent_in_the_file(app, tmp_path):
+    result, output = write_and_import(app, tmp_path, HEADER + (
+        "W1,Ward One,department,D1,,,\n"
+        "D1,Surgery Department,department,H1,,,\n"
+        "H1,City Hospital,hospital,T1,,,\n"
+        "T1,North Trust,trust,,,,\n"
+    ))
+    assert result.exit_code == 0, output
+    assert by_code("W1").parent_id == by_code("D1").id
+    assert by_code("D1").parent_id == by_code("H1").id
+    assert by_code("H1").parent_id == by_code("T1").id
+    assert by_code("T1").parent_id is None
+
+
+def test_importing_same_file_twice_is_idempotent(app, tmp_path):
+    content = HEADER + (
+        "T1,North Trust,trust,,sw1a1aa,Trust@Example.org,https://trust.example.org\n"
+        "H1,City Hospital,hospital,t1,RD1 2AB,,\n"
+        "D1,Cardiology,department,H1,,,\n"
+    )
+    first, out1 = write_and_import(app, tmp_path, content)
+    assert first.exit_code == 0, out1
+    assert summary(out1)["added"] == 3
+    before = snapshot()
+
+    second, out2 = write_and_import(app, tmp_path, content)
+    assert second.exit_code == 0, out2
+    assert summary(out2) == {"added": 0, "updated": 0, "unchanged": 3, "rejected": 0}
+    assert provider_count() == 3
+    assert snapshot() == before
+
+
+def test_changing_a_name_reports_one_updated(app, tmp_path):
+    write_and_import(app, tmp_path, HEADER + "T1,North Trust,trust,,,,\nH1,City Hospital,hospital,T1,,,\n")
+    result, output = write_and_import(app, tmp_path,
+                                      HEADER + "T1,North Trust,trust,,,,\nH1,City General Hospital,hospital,T1,,,\n")
+    assert result.exit_code == 0, output
+    assert summary(output) == {"added": 0, "updated": 1, "unchanged": 1, "rejected": 0}
+    assert by_code("H1").name == "City General Hospital"
+    assert provider_count() == 2
+
+
+def test_moving_a_provider_to_a_new_parent(app, tmp_path):
+    write_and_import(app, tmp_path, HEADER + (
+        "T1,North Trust,trust,,,,\nT2,South Trust,trust,,,,\nH1,City Hospital,hospital,T1,,,\n"
+        "D1,Cardiology,department,H1,,,\n"))
+    result, output = write_and_import(app, tmp_path, HEADER + "H1,City Hospital,hospital,T2,,,\n")
+    assert result.exit_code == 0, output
+    assert summary(output) == {"added": 0, "updated": 1, "unchanged": 0, "rejected": 0}
+    hospital = by_code("H1")
+    assert hospital.parent_id == by_code("T2").id
+    assert [p.code for p in ancestors(db.session, by_code("D1"))] == ["T2", "H1"]
+    assert [p.code for p in descendants(db.session, by_code("T1"))] == []
+
+
+def test_cycle_against_providers_already_in_database_is_rejected_and_database_unchanged(app, tmp_path):
+    write_and_import(app, tmp_path, HEADER + (
+        "T1,North Trust,trust,,,,\nH1,City Hospital,hospital,T1,,,\nD1,Cardiology,department,H1,,,\n"))
+    before = snapshot()
+    # The file makes the trust (an existing ancestor) a child of its own descendant.
+    result, output = write_and_import(app, tmp_path, HEADER + "T1,North Trust,trust,D1,,,\n")
+    assert result.exit_code == 1, output
+    rejected = rejections(output)
+    assert list(rejected) == [2], output
+    assert re.search(r"cycle", rejected[2], re.I)
+    assert summary(output)["rejected"] == 1
+    assert snapshot() == before
+
+
+def test_cycle_through_a_new_row_and_an_existing_provider_is_rejected(app, tmp_path):
+    write_and_import(app, tmp_path, HEADER + "T1,North Trust,trust,,,,\nH1,City Hospital,hospital,T1,,,\n")
+    before = snapshot()
+    result, output = write_and_import(app, tmp_path, HEADER + "T1,North Trust,trust,H2,,,\nH2,New,hospital,H1,,,\n")
+    assert result.exit_code == 1, output
+    assert set(rejections(output)) == {2, 3}, output
+    assert snapshot() == before
+
+
+def test_row_whose_parent_row_was_rejected_is_rejected_naming_the_parent(app, tmp_path):
+    result, output = write_and_import(app, tmp_path, HEADER + (
+        "K1,Kid,department,X9,,,\n"
+        "X9,Broken,zzz,,,,\n"
+        "K2,Grandkid,department,K1,,,\n"
+        "G1,Fine,gp_practice,,,,\n"))
+    assert result.exit_code == 1, output
+    rejected = rejections(output)
+    assert set(rejected) == {2, 3, 4}, output
+    assert "X9" in rejected[2].split(":", 1)[1]
+    assert "K1" in rejected[4].split(":", 1)[1]
+    assert {p[0] for p in snapshot()} == {"G1"}
+
+
+def test_duplicate_codes_differing_only_in_case_are_duplicates(app, tmp_path):
+    result, output = write_and_import(app, tmp_path, HEADER + "h1,Hosp,hospital,,,,\nH1,Hosp Again,hospital,,,,\n")
+    assert result.exit_code == 1, output
+    assert list(rejections(output)) == [3]
+    assert re.search("duplicate", rejections(output)[3], re.I)
+    assert provider_count() == 1
+
+
+def test_codes_and_postcodes_are_normalised(app, tmp_path):
+    result, output = write_and_import(app, tmp_path,
+                                      HEADER + "t1,Trust,trust,,sw1a1aa,,\nh1,Hosp,hospital,t1,ec1a 1bb,,\n")
+    assert result.exit_code == 0, output
+    assert by_code("T1").postcode == "SW1A 1AA"
+    assert by_code("H1").postcode == "EC1A 1BB"
+    assert by_code("H1").parent_id == by_code("T1").id
+
+
+def test_quoted_fields_with_commas_and_a_utf8_bom(app, tmp_path):
+    content = ("\ufeff" + HEADER + (
+        'T1,"Trust of North, East and ""West""",trust,,,,\n'
+        'H1,"Hospital, Main Site",hospital,T1,"RD1 2AB",,"https://example.org/a,b"\n'
+        'C1,Caf\u00e9 Care Home,care_home,,,,\n')).encode("utf-8")
+    result, output = write_and_import(app, tmp_path, content)
+    assert result.exit_code == 0, output
+    assert summary(output)["added"] == 3
+    assert by_code("T1").name == 'Trust of North, East and "West"'
+    assert by_code("H1").name == "Hospital, Main Site"
+    assert by_code("H1").parent_id == by_code("T1").id
+    assert by_code("H1").postcode == "RD1 2AB"
+    assert by_code("C1").name == "Caf\u00e9 Care Home"
+
+
+@pytest.mark.parametrize("header", [
+    "code,name,type,parent,postcode,email,website\n",
+    "code,name,kind,parent_code,postcode,email\n",
+    "id;name;kind;parent_code;postcode;email;website\n",
+])
+def test_wrong_header_gives_a_clear_error_and_exit_1(app, tmp_path, header):
+    result, output = write_and_import(app, tmp_path, header + "T1,North Trust,trust,,,,\n")
+    assert result.exit_code == 1, output
+    assert "header" in output.lower(), output
+    assert "Traceback" not in output
+    assert provider_count() == 0
+
+
+def test_line_numbers_count_physical_lines_when_a_quoted_field_spans_two_lines(app, tmp_path):
+    result, output = write_and_import(app, tmp_path, HEADER + (
+        'T1,"North\nTrust",trust,,,,\n'        # lines 2-3
+        "X1,Broken,nope,,,,\n"                  # line 4
+        'H1,"City\nHospital",hospital,T1,,,\n'  # lines 5-6
+        "D1,Orphan,department,,,,\n"))          # line 7
+    assert result.exit_code == 1, output
+    assert set(rejections(output)) == {4, 7}, output
+    assert by_code("H1").parent_id == by_code("T1").id
+
+
+def test_a_name_spanning_two_lines_keeps_its_words_apart(app, tmp_path):
+    write_and_import(app, tmp_path, HEADER + 'T1,"North\nTrust",trust,,,,\n')
+    assert by_code("T1").name in ("North\nTrust", "North Trust")
+
+
+def test_website_with_a_script_scheme_is_not_published_as_a_link(app, client, tmp_path):
+    write_and_import(app, tmp_path, HEADER + "W9,Web,hospital,,,,javascript:alert(1)\n")
+    provider = by_code("W9")
+    if provider is not None:
+        html = client.get("/providers/W9").get_data(as_text=True)
+        assert 'href="javascript:' not in html.lower()
+
+
+# ---------------------------------------------------------------- hierarchy queries
+
+def test_ancestors_is_one_query_root_first(app, tree):
+    ward = by_code("WA1")
+    _ = (ward.id, ward.parent_id)
+    with QueryCounter() as counter:
+        found = ancestors(db.session, ward)
+        codes = [p.code for p in found]
+        names = [p.name for p in found]
+    assert codes == ["TR1", "HO1", "DE1"]
+    assert names == ["Northshire Trust", "Northshire General Hospital", "Cardiology"]
+    assert counter.count == 1, counter.statements
+
+
+def test_descendants_is_one_query_and_complete(app, tree):
+    trust = by_code("TR1")
+    _ = (trust.id, trust.parent_id)
+    with QueryCounter() as counter:
+        found = descendants(db.session, trust)
+        codes = sorted(p.code for p in found)
+        parents = {p.code: p.parent_id for p in found}
+    assert codes == ["DE1", "HO1", "WA1"]
+    assert counter.count == 1, counter.statements
+    assert parents["WA1"] == by_code("DE1").id
+    assert [p.code for p in descendants(db.session, by_code("WA1"))] == []
+    assert [p.code for p in ancestors(db.session, by_code("TR1"))] == []
+
+
+def test_fifty_thousand_providers_hierarchy_queries_are_still_one_query(app, session):
+    rows = [{"id": 1, "code": "BIGTRUST", "name": "Big Trust", "kind": "trust", "parent_id": None}]
+    rows.append({"id": 2, "code": "OTHERTRUST", "name": "Other Trust", "kind": "trust", "parent_id": None})
+    next_id = 3
+    hospitals, departments = [], []
+    for h in range(50):
+        rows.append({"id": next_id, "code": f"H{h:03d}", "name": f"Hospital {h}", "kind": "hospital",
+                     "parent_id": 1 if h < 40 else 2})
+        hospitals.append(next_id)
+        next_id += 1
+    for i, hospital_id in enumerate(hospitals):
+        for d in range(20):
+            rows.append({"id": next_id, "code": f"D{i:03d}-{d:02d}", "name": f"Department {i}/{d}",
+                         "kind": "department", "parent_id": hospital_id})
+            departments.append(next_id)
+            next_id += 1
+    w = 0
+    while len(rows) < 50_000:
+        department_id = departments[w % len(departments)]
+        rows.append({"id": next_id, "code": f"W{w:06d}", "name": f"Ward {w}", "kind": "department",
+                     "parent_id": department_id})
+        next_id += 1
+        w += 1
+    session.execute(insert(Provider), rows)
+    session.commit()
+    assert provider_count() == 50_000
+
+    parent_of = {r["id"]: r["parent_id"] for r in rows}
+
+    def under(root):
+        return sum(1 for r in rows if _has_ancestor(parent_of, r["id"], root))
+
+    trust = session.get(Provider, 1)
+    _ = (trust.id, trust.parent_id)
+    with QueryCounter() as counter:
+        found = descendants(session, trust)
+        count = len(found)
+    assert counter.count == 1, counter.statements[:3]
+    assert count == under(1)
+    assert count > 30_000
+
+    deepest = session.get(Provider, rows[-1]["id"])
+    _ = (deepest.id, deepest.parent_id)
+    with QueryCounter() as counter:
+        chain = ancestors(session, deepest)
+        ids = [p.id for p in chain]
+    assert counter.count == 1, counter.statements
+    assert len(ids) == 3 and parent_of[ids[1]] == ids[0] and parent_of[ids[2]] == ids[1]
+    assert parent_of[ids[0]] is None and parent_of[deepest.id] == ids[2]
+
+
+def _has_ancestor(parent_of, node, root):
+    node = parent_of[node]
+    while node is not None:
+        if node == root:
+            return True
+        node = parent_of[node]
+    return False
+
+
+# ---------------------------------------------------------------- public pages: search and browse
+
+def test_search_by_name_is_case_insensitive_substring(client, tree):
+    codes = codes_on(client.get("/providers?q=GENERAL").get_data(as_text=True))
+    assert codes == ["HO1"]
+    codes = codes_on(client.get("/providers?q=cardio").get_data(as_text=True))
+    assert codes == ["DE1"]
+
+
+def test_search_by_exact_code(client, tree):
+    assert codes_on(client.get("/providers?q=WA1").get_data(as_text=True)) == ["WA1"]
+    assert codes_on(client.get("/providers?q=wa1").get_data(as_text=True)) == ["WA1"]
+
+
+def test_search_by_postcode_outward_code_prefix(client, tree):
+    codes = set(codes_on(client.get("/providers?q=RD1").get_data(as_text=True)))
+    assert {"TR1", "HO1"} <= codes
+    codes = set(codes_on(client.get("/providers?q=rd1%203cd").get_data(as_text=True)))
+    assert codes == {"HO1"}
+
+
+def test_search_by_postcode_prefix_with_space(client, tree):
+    codes = set(codes_on(client.get("/providers?q=rd1%202").get_data(as_text=True)))
+    assert "TR1" in codes      # RD1 2AB
+    assert "HO1" not in codes  # RD1 3CD
+    assert "GP1" not in codes  # RD12 9ZZ is a different district
+
+
+def test_search_wildcards_are_literal(client, make_provider):
+    make_provider(code="A1", name="Plain Name", kind="gp_practice")
+    make_provider(code="A2", name="Odd_Name 100%", kind="gp_practice")
+    assert codes_on(client.get("/providers?q=%25").get_data(as_text=True)) == ["A2"]
+    assert codes_on(client.get("/providers?q=_").get_data(as_text=True)) == ["A2"]
+
+
+def test_no_query_lists_top_level_providers(client, tree):
+    codes = codes_on(client.get("/providers").get_data(as_text=True))
+    assert sorted(codes) == ["GP1", "TR1"]
+
+
+def test_kind_filter_without_query_lists_providers_of_that_kind(client, tree):
+    codes = codes_on(client.get("/providers?kind=hospital").get_data(as_text=True))
+    assert codes == ["HO1"]
+
+
+def test_kind_filter_narrows_a_search(client, tree):
+    codes = codes_on(client.get("/providers?q=northshire&kind=hospital").get_data(as_text=True))
+    assert codes == ["HO1"]
+
+
+def test_browsing_from_trust_to_ward_shows_breadcrumb_in_order(client, tree):
+    html = client.get("/providers/TR1").get_data(as_text=True)
+    assert "/providers/HO1" in html
+    html = client.get("/providers/HO1").get_data(as_text=True)
+    assert "/providers/DE1" in html
+    html = client.get("/providers/DE1").get_data(as_text=True)
+    assert "/providers/WA1" in html
+    response = client.get("/providers/WA1")
+    assert response.status_code == 200
+    page = main_of(response.get_data(as_text=True))
+    assert "Ward Seven" in page
+    positions = [page.find(f'href="/providers/{code}"') for code in ("TR1", "HO1", "DE1")]
+    assert all(p >= 0 for p in positions), positions
+    assert positions == sorted(positions)
+    crumb_names = [page.find(name) for name in ("Northshire Trust", "Northshire General Hospital", "Cardiology")]
+    assert crumb_names == sorted(crumb_names) and crumb_names[-1] < page.rfind("Ward Seven")
+
+
+def test_provider_page_lists_its_sub_services(client, tree, make_provider):
+    make_provider(code="HO2", name="Northshire Community Hospital", kind="hospital", parent=tree["trust"])
+    page = main_of(client.get("/providers/TR1").get_data(as_text=True))
+    assert "Northshire General Hospital" in page and "Northshire Community Hospital" in page
+    assert 'href="/providers/HO1"' in page and 'href="/providers/HO2"' in page
+    assert "/providers/WA1" not in main_of(client.get("/providers/GP1").get_data(as_text=True))
+
+
+def test_pagination_shows_every_top_level_provider_exactly_once(client, session):
+    names = ["Same Name", "same name", "Alpha", "alpha", "Zulu", "\u00c9mile", "Ward 1", "Ward 10", "Ward 2"]
+    expected = set()
+    for i in range(83):
+        code = f"TP{i:03d}"
+        session.add(Provider(code=code, name=names[i % len(names)], kind="gp_practice"))
+        expected.add(code)
+    session.commit()
+    seen, pages = walk_pages(client, "/providers")
+    assert len(seen) == len(set(seen)), "a provider was shown on two pages"
+    assert set(seen) == expected
+    assert pages >= 4  # 25 a page
+
+
+def test_search_pagination_shows_every_match_exactly_once(client, session):
+    expected = set()
+    for i in range(61):
+        code = f"SP{i:03d}"
+        session.add(Provider(code=code, name=f"Clinic {i % 4}", kind="service",
+                             postcode="RD1 2AB" if i % 2 else None))
+        expected.add(code)
+    session.add(Provider(code="OTHER", name="Unrelated", kind="service"))
+    session.commit()
+    seen, pages = walk_pages(client, "/providers?q=clinic")
+    assert len(seen) == len(set(seen))
+    assert set(seen) == expected
+    assert pages == 3
+
+
+def test_contact_email_never_appears_on_public_pages(client, tree):
+    emails = [p.email for p in tree.values()]
+    urls = ["/providers", "/providers?q=northshire", "/providers?q=RD1", "/providers?q=secret",
+            "/providers?kind=hospital"] + [f"/providers/{p.code}" for p in tree.values()]
+    for url in urls:
+        html = client.get(url).get_data(as_text=True)
+        for address in emails:
+            assert address not in html, f"{address} shown on {url}"
+            assert address.split("@")[0] not in html, f"local part of {address} shown on {url}"
+        assert "secret.example.org" not in html, url
+
+
+def test_search_by_contact_email_does_not_reveal_the_provider(client, tree):
+    for q in ("trust-contact@secret.example.org", "secret.example.org", "trust-contact"):
+        assert codes_on(client.get(f"/providers?q={q}").get_data(as_text=True)) == [], q
+
+
+def test_unknown_code_is_404(client, tree):
+    assert client.get("/providers/NOSUCH").status_code == 404
+
+
+def test_lower_case_code_redirects_permanently(client, tree):
+    response = client.get("/providers/wa1")
+    assert response.status_code == 301
+    assert response.headers["Location"].endswith("/providers/WA1")
