@@ -5,9 +5,10 @@ import base64
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -38,12 +39,41 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
     return values
 
 
+def _typed(columns: Sequence[Any], values: list[Any] | None) -> list[Any] | None:
+    """Cursor values back in their columns' Python types (datetimes travel as ISO text); None if malformed."""
+    if values is None:
+        return None
+    typed = []
+    for column, value in zip(columns, values, strict=True):
+        try:
+            python_type = column.type.python_type
+        except NotImplementedError:
+            python_type = None
+        if python_type is datetime:
+            if not isinstance(value, str):
+                return None
+            try:
+                value = datetime.fromisoformat(value)
+            except ValueError:
+                return None
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=UTC)
+        elif python_type is int and not isinstance(value, int):
+            return None
+        elif python_type is str and not isinstance(value, str):
+            return None
+        typed.append(value)
+    return typed
+
+
 def keyset_page(session: Session, stmt: Select, columns: Sequence[Any], key: Callable[[Any], Sequence[Any]],
                 cursor: str | None, size: int = 20, descending: bool = False) -> Page:
     """One page of stmt ordered by columns (a unique key, e.g. name then id)."""
-    values = decode_cursor(cursor, len(columns))
+    values = _typed(columns, decode_cursor(cursor, len(columns)))
     if values is not None:
-        row, after = tuple_(*columns), tuple_(*values)
+        # Bound with each column's type, so a datetime compares as the database stores it.
+        row = tuple_(*columns)
+        after = tuple_(*[literal(v, type_=c.type) for c, v in zip(columns, values, strict=True)])
         stmt = stmt.where(row < after if descending else row > after)
     order = [c.desc() for c in columns] if descending else list(columns)
     rows = list(session.scalars(stmt.order_by(*order).limit(size + 1)))
