@@ -7,8 +7,10 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
+from app.demo.stories import load_stories
 from app.directory.models import Provider
 from app.extensions import db, utcnow
+from app.stories.tags import ensure_tags
 
 demo_cli = AppGroup("demo", help="Demo data for local runs.")
 
@@ -92,19 +94,25 @@ def load_demo() -> dict[str, int]:
                 Membership.user_id == user.id, Membership.provider_id == by_code[code].id)):
             session.add(Membership(user_id=user.id, provider_id=by_code[code].id, role=member_role,
                                    job_title=title))
+    ensure_tags(session)
     session.commit()
     return {"providers": added, "people": people}
 
 
 @demo_cli.command("load")
+@click.option("--stories", "story_count", type=click.IntRange(min=0), default=200, show_default=True,
+              help="How many demo stories to add, in every state.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds providers.")
-def load(if_empty: bool) -> None:
-    """Load demo providers, provider staff and site accounts."""
+def load(story_count: int, if_empty: bool) -> None:
+    """Load demo providers, provider staff, site accounts and N stories."""
     if if_empty and db.session.scalar(select(func.count(Provider.id))):
         click.echo("database already holds data; demo not loaded")
         return
     counts = load_demo()
     click.echo(f"demo loaded: {counts['providers']} providers, {counts['people']} people")
+    with click.progressbar(length=story_count, label="stories", show_pos=True) as bar:
+        made = load_stories(db.session, story_count, progress=bar.update)
+    click.echo(f"{made} stories added")
     click.echo(f"demo accounts (password: {DEMO_PASSWORD!r}):")
     for email, _name, site_role, code, member_role, _title in PEOPLE:
         role = site_role or f"{member_role} at {code}"
