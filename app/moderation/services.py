@@ -37,6 +37,8 @@ from app.stories.models import (
 from app.stories.text import clean_text
 
 CLAIM_MINUTES = 15
+# A story waiting for its author to confirm the address is not a moderator's to act on yet.
+MODERATABLE = (PENDING, RETURNED)
 NOTE_MAX = 2000
 
 
@@ -85,7 +87,7 @@ class Publication:
 
 def publish(session: Session, moderator: User, story: Story, expected_version: int, pub: Publication) -> Story:
     _check_version(story, expected_version)
-    if story.status not in (PENDING, RETURNED, AWAITING_CONFIRMATION):
+    if story.status not in MODERATABLE:
         raise Conflict(f"This story is {story.status_label.lower()}; it cannot be published from here.")
     errors: dict[str, str] = {}
     if pub.criticality not in CRITICALITY:
@@ -126,7 +128,7 @@ def publish(session: Session, moderator: User, story: Story, expected_version: i
 def reject(session: Session, moderator: User, story: Story, expected_version: int, reason_code: str,
            note: str) -> Story:
     _check_version(story, expected_version)
-    if story.status not in (PENDING, RETURNED, AWAITING_CONFIRMATION):
+    if story.status not in MODERATABLE:
         raise Conflict(f"This story is {story.status_label.lower()}; it cannot be rejected from here.")
     if reason_code not in REJECT_REASONS:
         raise Invalid("Choose a reason.", field="reason_code")
@@ -143,7 +145,7 @@ def reject(session: Session, moderator: User, story: Story, expected_version: in
 
 def send_back(session: Session, moderator: User, story: Story, expected_version: int, note: str) -> Story:
     _check_version(story, expected_version)
-    if story.status not in (PENDING, AWAITING_CONFIRMATION):
+    if story.status != PENDING:
         raise Conflict(f"This story is {story.status_label.lower()}; it cannot be sent back.")
     note = _reason(note, field="note")
     before = {"status": story.status}

@@ -272,3 +272,17 @@ def test_dismissing_a_report(mod_client, session, tree, make_story):
     session.expire_all()
     assert session.scalar(select(Report)).resolution == "dismissed"
     assert events(session, story.id)[-1] == "report.resolved"
+
+
+def test_a_story_awaiting_confirmation_cannot_be_published(mod_client, session, tree, make_story):
+    from app.stories.models import AWAITING_CONFIRMATION
+
+    story = make_story(tree["ward"], status=AWAITING_CONFIRMATION)
+    page = mod_client.get(f"/moderation/stories/{story.id}").get_data(as_text=True)
+    assert "has not yet confirmed" in page and 'id="publish-version"' not in page
+    response = mod_client.post(f"/moderation/stories/{story.id}/publish", data={
+        "publish-version": "1", "publish-criticality": "1", "publish-title": story.title, "publish-body": story.body,
+        "publish-csrf_token": mod_client.csrf_token()}, csrf=False)
+    assert response.status_code == 409
+    session.expire_all()
+    assert session.get(Story, story.id).status == AWAITING_CONFIRMATION
