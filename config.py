@@ -84,6 +84,10 @@ class Config:
         self.TOKEN_MAX_AGE_CONFIRM = _int("TOKEN_MAX_AGE_CONFIRM", 7 * 24 * 3600)
         self.TOKEN_MAX_AGE_RESET = _int("TOKEN_MAX_AGE_RESET", 3600)
         self.TOKEN_MAX_AGE_INVITE = _int("TOKEN_MAX_AGE_INVITE", 14 * 24 * 3600)
+        # The author's "answer back" link in reply emails.
+        self.TOKEN_MAX_AGE_ANSWER = _int("TOKEN_MAX_AGE_ANSWER", 90 * 24 * 3600)
+        # Daily digests go out at this hour (UTC); weekly ones on Mondays at the same hour.
+        self.DIGEST_HOUR = _int("DIGEST_HOUR", 7)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

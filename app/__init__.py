@@ -39,6 +39,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_cli(app)
+    _register_outbox_jobs(app)
     _register_template_helpers(app)
     return app
 
@@ -96,11 +97,12 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.directory.views import bp as directory_bp
     from app.moderation.views import bp as moderation_bp
+    from app.replies.views import bp as replies_bp
     from app.stories.views import bp as stories_bp
     from app.web.security import add_security_headers, register_error_handlers
     from app.web.views import bp as web_bp
 
-    for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp):
+    for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp):
         app.register_blueprint(bp)
     app.after_request(add_security_headers)
     register_error_handlers(app)
@@ -114,6 +116,12 @@ def _register_cli(app: Flask) -> None:
 
     for group in (providers_cli, users_cli, staff_cli, outbox_cli, demo_cli):
         app.cli.add_command(group)
+
+
+def _register_outbox_jobs(app: Flask) -> None:
+    from app.replies.alerts import run_due_digests
+
+    app.extensions["outbox_jobs"] = [run_due_digests]
 
 
 def _register_template_helpers(app: Flask) -> None:
@@ -130,9 +138,10 @@ def _register_template_helpers(app: Flask) -> None:
     app.config["CONTENT_LICENCE_NAME"] = name
     app.config["CONTENT_LICENCE_URL"] = url
 
-    from app.stories.text import opening
+    from app.stories.text import linked_paragraphs, opening
 
     app.jinja_env.filters["opening"] = opening
+    app.jinja_env.filters["linked_paragraphs"] = linked_paragraphs
 
     @app.context_processor
     def globals_for_templates():

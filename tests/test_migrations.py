@@ -48,7 +48,7 @@ def test_migrations_upgrade_match_the_models_and_downgrade(migration_database, t
     engine = create_engine(migration_database)
     tables = set(inspect(engine).get_table_names())
     assert {"providers", "users", "memberships", "invitations", "outbox", "alembic_version", "stories", "tags",
-            "story_tags", "audit_events", "story_revisions", "reports"} <= tables
+            "story_tags", "audit_events", "story_revisions", "reports", "replies", "changes", "digest_items"} <= tables
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM tags")).scalar() == 24  # the curated list is seeded
     engine.dispose()

@@ -63,6 +63,9 @@ class Membership(db.Model):
     job_title: Mapped[str] = mapped_column(String(TITLE_MAX), default="", server_default="")
     role: Mapped[str] = mapped_column(String(20), default="responder", server_default="responder")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Alerts about published stories here and below: immediate, daily, weekly or none.
+    alert_frequency: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")
+    alert_min_criticality: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
     provider: Mapped[Provider] = relationship()

@@ -37,6 +37,8 @@ class Provider(db.Model):
     email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     website: Mapped[str | None] = mapped_column(String(WEBSITE_MAX))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # Whether the contact address still wants alerts (it can unsubscribe from the emails).
+    contact_alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -43,14 +43,15 @@ def ancestor_ids_cte(provider_id: int):
     return cte.union_all(parent)
 
 
-def descendant_ids_cte(provider_id: int, include_self: bool = True):
-    """A recursive CTE of ids for the provider (optionally) and everything below it."""
-    cte = select(Provider.id).where(Provider.id == provider_id).cte("subtree", recursive=True)
+def descendant_ids_cte(provider_id: int | list[int], include_self: bool = True):
+    """A recursive CTE of ids for the provider(s) (optionally) and everything below them."""
+    ids = provider_id if isinstance(provider_id, list) else [provider_id]
+    cte = select(Provider.id).where(Provider.id.in_(ids)).cte("subtree", recursive=True)
     child = select(Provider.id).join(cte, Provider.parent_id == cte.c.id)
     cte = cte.union_all(child)
     if include_self:
         return cte
-    return select(cte.c.id).where(cte.c.id != provider_id).cte("subtree_strict")
+    return select(cte.c.id).where(cte.c.id.not_in(ids)).cte("subtree_strict")
 
 
 def ancestors(session: Session, provider: Provider) -> list[Provider]:

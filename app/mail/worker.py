@@ -115,6 +115,9 @@ class OutboxWorker:
         # Only what was due when the pass began: a failure rescheduled for "now" waits for the next pass.
         cutoff = utcnow()
         with self.app.app_context():
+            # Scheduled work that produces mail (digests): registered by the domains in create_app.
+            for job in self.app.extensions.get("outbox_jobs", []):
+                job(db.session)
             while True:
                 ids = self.claim(cutoff)
                 if not ids:

@@ -19,6 +19,7 @@ from app.mail.services import queue_email
 from app.moderation.audit import record
 from app.moderation.flags import FLAG_KINDS, flag_kinds
 from app.moderation.models import REJECT_REASONS, REPORT_REASONS, Report, StoryRevision
+from app.replies.alerts import story_published
 from app.stories.models import (
     AWAITING_CONFIRMATION,
     BODY_MAX,
@@ -112,6 +113,7 @@ def publish(session: Session, moderator: User, story: Story, expected_version: i
                                   title_after=title, body_before=story.body, body_after=body, reason=reason))
         story.title, story.body = title, body
         story.flags = flag_kinds(title, body, [])
+    first_time = story.published_at is None
     story.status = PUBLISHED
     story.criticality = pub.criticality
     story.tags = tags
@@ -122,6 +124,8 @@ def publish(session: Session, moderator: User, story: Story, expected_version: i
                   "tags": sorted(t.slug for t in tags)})
     _tell_author(session, story, "story_published", "Your story is published",
                  link=external_url("stories.show", story_id=story.id))
+    if first_time:
+        story_published(session, story)  # the provider's staff are told at once (or in their digest)
     return story
 
 

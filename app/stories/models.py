@@ -102,6 +102,8 @@ class Story(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
     queued_at: Mapped[datetime | None]  # entered the moderation queue (ordering: oldest first)
     published_at: Mapped[datetime | None]
+    # When a provider first replied (kept for the response statistics).
+    first_reply_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     withdrawn_at: Mapped[datetime | None]
     read_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import bleach
+from markupsafe import Markup
 
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -30,6 +31,24 @@ def clean_text(value: str | None, multiline: bool = True) -> str:
         return _SPACES.sub(" ", text.replace("\n", " ")).strip()
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def _ugc_rel(attrs, new=False):
+    href = attrs.get((None, "href"), "")
+    if not href.startswith(("http://", "https://", "mailto:")):
+        return None  # anything else stays text
+    attrs[(None, "rel")] = "nofollow ugc"
+    return attrs
+
+
+def linked_paragraphs(text: str) -> Markup:
+    """Plain text as HTML paragraphs, its URLs made into links with rel="nofollow ugc" (bleach)."""
+    parts = []
+    for paragraph in text.split("\n\n"):
+        if paragraph.strip():
+            escaped = html.escape(paragraph).replace("\n", "<br>\n")
+            parts.append("<p>" + bleach.linkify(escaped, callbacks=[_ugc_rel], parse_email=False) + "</p>")
+    return Markup("\n".join(parts))
 
 
 def opening(text: str, length: int = 240) -> str:

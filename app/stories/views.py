@@ -135,8 +135,31 @@ def show(story_id: int):
     if story.status == PUBLISHED and not (current_user.is_authenticated and current_user.id == story.author_id):
         queries.count_read(db.session, story.id)
         db.session.commit()
-    return render_template("stories/show.html", story=story, trail=ancestors(db.session, story.provider),
-                           is_author=current_user.is_authenticated and current_user.id == story.author_id)
+    return render_story(story)
+
+
+def render_story(story: Story, status: int = 200, **forms):
+    """The story page with its conversation; the forms shown depend on who is looking.
+
+    A form that failed elsewhere (a reply with no text, say) is passed in by its class name to show its errors.
+    """
+    from app.replies import services as replies
+    from app.replies.forms import AnswerForm, ChangeForm, HideReplyForm, ReplyForm
+
+    is_author = current_user.is_authenticated and current_user.id == story.author_id
+    staff = story.status == PUBLISHED and can("provider.respond", story.provider)
+    context = {
+        "story": story, "trail": ancestors(db.session, story.provider), "is_author": is_author,
+        "conversation": replies.conversation(db.session, story), "can_respond": staff,
+        "reply_form": forms.get("ReplyForm") or (ReplyForm() if staff else None),
+        "change_form": forms.get("ChangeForm") or (ChangeForm() if staff else None),
+        "answer_form": forms.get("AnswerForm") or (AnswerForm() if is_author and story.status == PUBLISHED
+                                                   else None),
+        "hide_form": HideReplyForm() if can("moderation.view") else None,
+        "answer_waiting": is_author and replies.has_pending_answer(db.session, story),
+        "edit_minutes": replies.REPLY_EDIT_MINUTES,
+    }
+    return render_template("stories/show.html", **context), status
 
 
 @bp.route("/stories/<int:story_id>/report", methods=["GET", "POST"])

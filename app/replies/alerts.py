@@ -1,0 +1,168 @@
+"""Alerts to staff when a story is published: at once, in daily or weekly digests, or to the contact address."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, selectinload
+
+from app.accounts.models import Invitation, Membership, User
+from app.accounts.services import external_url
+from app.accounts.tokens import make_token, read_token
+from app.directory.models import Provider
+from app.directory.services import ancestor_ids_cte
+from app.errors import Invalid
+from app.extensions import utcnow
+from app.mail.services import queue_email
+from app.replies.models import ALERT_FREQUENCIES, DigestItem
+from app.stories.models import PUBLISHED, Story
+
+UNSUBSCRIBE_MAX_AGE = 10 * 365 * 24 * 3600  # an unsubscribe link in an old email must still work
+
+
+def _unsubscribe_headers(token: str) -> tuple[str, dict[str, str]]:
+    url = external_url("replies.unsubscribe", token=token)
+    # RFC 8058 one-click unsubscribe: mail clients POST "List-Unsubscribe=One-Click" to the URL.
+    return url, {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
+def _chain(session: Session, story: Story) -> list[Provider]:
+    cte = ancestor_ids_cte(story.provider_id)
+    return list(session.scalars(select(Provider).join(cte, Provider.id == cte.c.id).order_by(cte.c.depth)))
+
+
+def next_digest_time(frequency: str, after: datetime, hour: int) -> datetime:
+    at = after.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if at <= after:
+        at += timedelta(days=1)
+    if frequency == "weekly":
+        at += timedelta(days=(7 - at.weekday()) % 7)  # Monday
+    return at
+
+
+def story_published(session: Session, story: Story) -> int:
+    """Alert everyone with a membership at the story's provider or above it, each by their own settings.
+
+    With nobody registered anywhere up the chain, the nearest contact address is alerted and invited.
+    Returns how many people (or addresses) were alerted or queued for a digest.
+    """
+    chain = _chain(session, story)
+    depth = {p.id: i for i, p in enumerate(chain)}
+    memberships = session.scalars(
+        select(Membership).join(User, Membership.user_id == User.id)
+        .where(Membership.provider_id.in_(depth), User.disabled_at.is_(None), User.email_confirmed_at.isnot(None))
+        .options(selectinload(Membership.user), selectinload(Membership.provider))
+    ).all()
+    if not memberships:
+        return _alert_contact(session, story, chain)
+    # Someone on the staff of both a ward and its trust is alerted once, by the membership nearest the story.
+    nearest: dict[int, Membership] = {}
+    for m in sorted(memberships, key=lambda m: depth[m.provider_id]):
+        nearest.setdefault(m.user_id, m)
+    now = utcnow()
+    count = 0
+    for membership in nearest.values():
+        if membership.alert_frequency == "none" or (story.criticality or 0) < membership.alert_min_criticality:
+            continue
+        if membership.alert_frequency == "immediate":
+            _send_alert(session, membership, [story])
+        else:
+            session.add(DigestItem(membership_id=membership.id, story_id=story.id, frequency=membership.alert_frequency,
+                                   due_at=next_digest_time(membership.alert_frequency, now,
+                                                           current_app.config["DIGEST_HOUR"])))
+        count += 1
+    return count
+
+
+def _send_alert(session: Session, membership: Membership, stories: list[Story], digest: str | None = None) -> None:
+    url, headers = _unsubscribe_headers(make_token("unsubscribe", {"m": membership.id}))
+    if digest:
+        subject = f"{len(stories)} new stor{'y' if len(stories) == 1 else 'ies'} about {membership.provider.name}"
+    else:
+        subject = f"New story about {stories[0].provider.name}: {stories[0].title}"
+    kind = "alert.digest" if digest else "alert.story"
+    queue_email(session, membership.user.email, "story_alert", subject, kind=kind, headers=headers,
+                stories=stories, digest=digest, provider=membership.provider,
+                links={s.id: external_url("stories.show", story_id=s.id) for s in stories},
+                unsubscribe_link=url, settings_link=external_url("replies.dashboard", _anchor="alerts"),
+                invitation_link=None)
+
+
+def _alert_contact(session: Session, story: Story, chain: list[Provider]) -> int:
+    provider = next((p for p in chain if p.email and p.contact_alerts and p.active), None)
+    if provider is None:
+        return 0
+    invitation = session.scalar(select(Invitation).where(
+        Invitation.provider_id == provider.id, Invitation.email == provider.email.lower(),
+        Invitation.accepted_at.is_(None)).order_by(Invitation.created_at.desc()).limit(1))
+    if invitation is None or utcnow() - invitation.created_at > timedelta(
+            seconds=current_app.config["TOKEN_MAX_AGE_INVITE"] // 2):
+        invitation = Invitation(provider_id=provider.id, email=provider.email.lower(), job_title="", role="manager")
+        session.add(invitation)
+        session.flush()
+    invite_link = external_url("accounts.accept_invitation",
+                               token=make_token("invite", {"iid": invitation.id, "email": invitation.email}))
+    url, headers = _unsubscribe_headers(make_token("unsubscribe", {"p": provider.id}))
+    queue_email(session, provider.email, "story_alert", f"New story about {story.provider.name}: {story.title}",
+                kind="alert.contact", headers=headers, stories=[story], digest=None, provider=provider,
+                links={story.id: external_url("stories.show", story_id=story.id)}, unsubscribe_link=url,
+                settings_link=None, invitation_link=invite_link)
+    return 1
+
+
+def run_due_digests(session: Session) -> int:
+    """Send every digest that is due: one email per membership, holding all its due stories."""
+    now = utcnow()
+    due_memberships = set(session.scalars(select(DigestItem.membership_id).where(
+        DigestItem.sent_at.is_(None), DigestItem.due_at <= now)))
+    sent = 0
+    for membership_id in sorted(due_memberships):
+        # Claim this membership's due items; a second worker claiming at the same time gets none.
+        story_ids = list(session.scalars(
+            update(DigestItem).where(DigestItem.membership_id == membership_id, DigestItem.sent_at.is_(None),
+                                     DigestItem.due_at <= now)
+            .values(sent_at=now).returning(DigestItem.story_id)
+        ))
+        membership = session.get(Membership, membership_id)
+        stories = list(session.scalars(select(Story).where(Story.id.in_(story_ids), Story.status == PUBLISHED)
+                                       .order_by(Story.criticality.desc(), Story.published_at)))
+        if stories and membership is not None and membership.alert_frequency != "none" \
+                and membership.user.is_active:
+            _send_alert(session, membership, stories, digest=membership.alert_frequency)
+            sent += 1
+        session.commit()
+    return sent
+
+
+def read_unsubscribe(token: str) -> dict:
+    return read_token("unsubscribe", token, UNSUBSCRIBE_MAX_AGE)
+
+
+def unsubscribe(session: Session, token: str) -> str:
+    """Turn alerts off for the membership or contact address in the token; returns what was unsubscribed."""
+    payload = read_unsubscribe(token)
+    if "m" in payload:
+        membership = session.get(Membership, payload["m"])
+        if membership is None:
+            raise Invalid("This link is no longer valid: the membership has ended.")
+        membership.alert_frequency = "none"
+        return f"alerts about {membership.provider.name}"
+    if "p" in payload:
+        provider = session.get(Provider, payload["p"])
+        if provider is None:
+            raise Invalid("This link is not valid.")
+        provider.contact_alerts = False
+        return f"alerts to the contact address of {provider.name}"
+    raise Invalid("This link is not valid.")
+
+
+def update_settings(session: Session, user: User, membership: Membership, frequency: str, min_criticality: int) -> None:
+    if membership.user_id != user.id:
+        raise Invalid("These are not your settings.")
+    if frequency not in ALERT_FREQUENCIES:
+        raise Invalid("Choose how often to be alerted.", field="frequency")
+    if min_criticality not in range(6):
+        raise Invalid("Choose a criticality from 0 to 5.", field="min_criticality")
+    membership.alert_frequency = frequency
+    membership.alert_min_criticality = min_criticality

@@ -1,0 +1,106 @@
+"""Replies (from staff, and the author's answers), changes planned and made, and digest items."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.accounts.models import Membership, User
+from app.directory.models import Provider
+from app.extensions import db, utcnow
+
+# Reply kinds: a provider's public reply, or the story author's answer back.
+STAFF_REPLY, AUTHOR_ANSWER = "staff", "author"
+# Reply states. Staff replies publish at once; author answers wait for a moderator like stories do.
+VISIBLE, AWAITING_MODERATION, HIDDEN, REJECTED = "visible", "pending", "hidden", "rejected"
+REPLY_EDIT_MINUTES = 30
+
+CHANGE_PLANNED, CHANGE_MADE = "planned", "made"
+CHANGE_KINDS = {CHANGE_PLANNED: "Change planned", CHANGE_MADE: "Change made"}
+
+ALERT_FREQUENCIES = {
+    "immediate": "Each story at once",
+    "daily": "A daily digest",
+    "weekly": "A weekly digest",
+    "none": "No alerts",
+}
+
+
+class Reply(db.Model):
+    __tablename__ = "replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(10), default=STAFF_REPLY)
+    # For staff replies: the provider the responder spoke for, and their public name and title then.
+    provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"))
+    responder_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    responder_title: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=VISIBLE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    edited_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    author: Mapped[User | None] = relationship()
+    provider: Mapped[Provider | None] = relationship()
+    story: Mapped[Story] = relationship()  # noqa: F821  (app.stories.models)
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_replies_story", "story_id", "created_at"),
+        Index("ix_replies_status", "status", "created_at"),
+    )
+
+
+class Change(db.Model):
+    """A change the provider plans, or has made, because of a story."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id"))
+    reported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    reporter_name: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    reporter_title: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(10))
+    description: Mapped[str] = mapped_column(Text)
+    # When the change was made (change made only).
+    made_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default=VISIBLE, server_default=VISIBLE)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    provider: Mapped[Provider] = relationship()
+    reported_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_changes_story", "story_id", "created_at"),
+        Index("ix_changes_provider", "provider_id", "kind", "created_at"),
+    )
+
+    @property
+    def kind_label(self) -> str:
+        return CHANGE_KINDS.get(self.kind, self.kind)
+
+
+class DigestItem(db.Model):
+    """A story waiting to go out in someone's daily or weekly digest."""
+
+    __tablename__ = "digest_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"))
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    frequency: Mapped[str] = mapped_column(String(10))
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    membership: Mapped[Membership] = relationship()
+
+    __table_args__ = (Index("ix_digest_items_due", "sent_at", "due_at"),)
