@@ -8,6 +8,7 @@ from app.directory.models import KINDS, Provider
 from app.directory.services import ancestors, get_by_code, normalise_code, search_query
 from app.extensions import db
 from app.permissions import can
+from app.replies.stats import describe_wait, response_stats
 from app.stories.models import Story
 from app.stories.queries import StoryFilters, public_stories
 from app.web.pagination import keyset_page
@@ -39,4 +40,5 @@ def provider(code: str):
                           request.args.get("after"), size=20, descending=True)
     return render_template("directory/provider.html", provider=provider,
                            trail=ancestors(db.session, provider), children=children, stories=stories,
+                           stats=response_stats(db.session, provider), describe_wait=describe_wait,
                            can_manage=can("provider.manage_staff", provider), form=ConfirmForm())

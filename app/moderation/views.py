@@ -16,6 +16,8 @@ from app.moderation.flags import FLAG_KINDS, highlight
 from app.moderation.forms import PublishForm, QueueFilterForm, ReasonForm, RejectForm, SendBackForm
 from app.moderation.models import AuditEvent, Report, StoryRevision
 from app.permissions import require
+from app.replies.forms import HideReplyForm
+from app.replies.services import pending_answers
 from app.stories.models import Story, Tag
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
@@ -45,7 +47,8 @@ def queue():
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     return render_template("moderation/queue.html", page=page, form=form, args=args,
                            counts=services.queue_counts(db.session), flag_kinds=FLAG_KINDS,
-                           reports=services.open_reports(db.session), now=utcnow(), report_form=ConfirmForm())
+                           reports=services.open_reports(db.session), now=utcnow(), report_form=ConfirmForm(),
+                           answers=pending_answers(db.session), answer_form=HideReplyForm())
 
 
 def _story(story_id: int) -> Story:
