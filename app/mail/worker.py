@@ -112,12 +112,12 @@ class OutboxWorker:
     def run_once(self) -> tuple[int, int]:
         """Deliver everything due now, batch after batch; a message that fails waits for its next try."""
         total_sent = total_failed = 0
-        # Only what was due when the pass began: a failure rescheduled for "now" waits for the next pass.
-        cutoff = utcnow()
         with self.app.app_context():
             # Scheduled work that produces mail (digests): registered by the domains in create_app.
             for job in self.app.extensions.get("outbox_jobs", []):
                 job(db.session)
+            # Only what was due when the pass began: a failure rescheduled for "now" waits for the next pass.
+            cutoff = utcnow()
             while True:
                 ids = self.claim(cutoff)
                 if not ids:
