@@ -12,6 +12,7 @@ from app.accounts.models import User
 from app.directory.models import Provider
 from app.extensions import utcnow
 from app.moderation.flags import flag_kinds
+from app.replies.models import Change, Reply
 from app.stories.models import (
     AUTHOR_ROLES,
     AWAITING_CONFIRMATION,
@@ -73,6 +74,25 @@ TITLES = [
     "The night staff were wonderful", "Felt rushed and unheard", "A difficult week made easier",
     "Clean ward, noisy nights", "Thank you to the maternity team", "Lost in the system",
 ]
+RESPONDERS = [("Priya Shah", "Head of Patient Experience"), ("Tom Evans", "Ward Manager"),
+              ("Dr Ama Owusu", "Clinical Director"), ("Jo Brown", "Practice Manager"), ("Lee Chen", "Matron")]
+REPLIES = [
+    "Thank you for taking the time to tell us about your experience. I am sorry that {issue}. "
+    "I have shared your story with the team so that we can learn from it.",
+    "Thank you for your kind words. I have passed them on to the team, who were delighted to read them.",
+    "I am sorry to read this. I would like to talk to you about what happened: please contact our patient "
+    "experience team on the number on our website and mention this story.",
+]
+ISSUES = ["you had to wait so long", "nobody explained the plan", "your pain relief came late",
+          "the discharge felt rushed", "the food was not what it should be"]
+CHANGES_PLANNED = ["We will add an evening huddle so that every patient hears the plan for the next day.",
+                   "We are reviewing night staffing on the ward and will report back.",
+                   "We will give every patient a written discharge checklist."]
+CHANGES_MADE = ["We now run an evening huddle on the ward, and patients are told the plan each day.",
+                "Pain relief rounds now happen every two hours overnight.",
+                "Discharge medicines are now ordered the day before people go home."]
+ANSWERS = ["Thank you for replying. It means a lot to know this will change.",
+           "I appreciate the reply, but I am still waiting for someone to call me."]
 PSEUDONYMS = ["Anonymous", "Anonymous", "Anonymous", "A grateful patient", "Worried daughter", "Sam", "J.", "A carer",
               "Proud mum", "Retired nurse"]
 
@@ -131,6 +151,45 @@ def _rows(rng: random.Random, count: int, provider_ids: list[int], author_ids: l
             rows, tags = [], []
 
 
+def _plan_responses(rng: random.Random, rows: list[dict]) -> list[tuple[int, list[dict], list[dict]]]:
+    """About 40% of published stories get a reply; some of those a change planned or made, and an answer.
+
+    Sets each story row's first_reply_at and response_status before it is inserted, and returns the
+    replies and changes (without their story id, which comes with the insert) by row index.
+    """
+    plans = []
+    for index, row in enumerate(rows):
+        row.setdefault("first_reply_at", None)
+        if row["published_at"] is None or rng.random() >= 0.4:
+            continue
+        replied_at = row["published_at"] + timedelta(hours=rng.randint(1, 240))
+        name, title = rng.choice(RESPONDERS)
+        replies = [{"author_id": None, "kind": "staff", "provider_id": row["provider_id"], "responder_name": name,
+                    "responder_title": title, "status": "visible", "created_at": replied_at,
+                    "body": rng.choice(REPLIES).format(issue=rng.choice(ISSUES)), "published_at": replied_at,
+                    "version": 1}]
+        changes = []
+        status = "responded"
+        roll = rng.random()
+        if roll < 0.35:
+            made = roll < 0.15
+            changes.append({"provider_id": row["provider_id"], "reported_by_id": None, "reporter_name": name,
+                            "reporter_title": title, "kind": "made" if made else "planned",
+                            "description": rng.choice(CHANGES_MADE if made else CHANGES_PLANNED),
+                            "made_on": replied_at.date() if made else None, "status": "visible",
+                            "created_at": replied_at + timedelta(hours=1)})
+            status = "change_made" if made else "change_planned"
+        if rng.random() < 0.15:
+            answered = replied_at + timedelta(days=1)
+            replies.append({"author_id": row["author_id"], "kind": "author", "provider_id": None,
+                            "responder_name": "", "responder_title": "", "status": "visible",
+                            "body": rng.choice(ANSWERS), "created_at": answered, "published_at": answered,
+                            "version": 1})
+        row["first_reply_at"], row["response_status"] = replied_at, status
+        plans.append((index, replies, changes))
+    return plans
+
+
 def load_stories(session: Session, count: int, progress: Callable[[int], None] = lambda n: None,
                  seed: int = 2026, batch: int = 5000) -> int:
     """Add `count` stories over the active providers, committing batch by batch."""
@@ -145,10 +204,17 @@ def load_stories(session: Session, count: int, progress: Callable[[int], None] =
     rng = random.Random(seed + (session.scalar(select(func.count(Story.id))) or 0))
     made = 0
     for rows, tags in _rows(rng, count, provider_ids, author_ids, tag_ids, batch):
+        plans = _plan_responses(rng, rows)
         ids = list(session.scalars(insert(Story).returning(Story.id, sort_by_parameter_order=True), rows))
         links = [{"story_id": sid, "tag_id": tid} for sid, chosen in zip(ids, tags, strict=True) for tid in chosen]
         if links:
             session.execute(insert(story_tags), links)
+        replies = [{**r, "story_id": ids[i]} for i, rs, _ in plans for r in rs]
+        changes = [{**c, "story_id": ids[i]} for i, _, cs in plans for c in cs]
+        if replies:
+            session.execute(insert(Reply), replies)
+        if changes:
+            session.execute(insert(Change), changes)
         session.commit()
         made += len(rows)
         progress(len(rows))

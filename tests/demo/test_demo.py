@@ -10,14 +10,14 @@ from tests.conftest import login
 
 
 def test_demo_load_makes_a_directory_people_and_stories_in_every_state(app, session, client):
-    result = app.test_cli_runner().invoke(args=["demo", "load", "--stories", "300"])
+    result = app.test_cli_runner().invoke(args=["demo", "load", "--stories", "400"])
     assert result.exit_code == 0, result.output
-    assert "300 stories added" in result.output
+    assert "400 stories added" in result.output
     assert session.scalar(select(func.count(Provider.id))) >= 30
     assert session.scalar(select(func.count(Membership.id))) >= 3
     statuses = dict(session.execute(select(Story.status, func.count()).group_by(Story.status)).all())
     assert set(statuses) == set(STATUSES)
-    assert sum(statuses.values()) == 300
+    assert sum(statuses.values()) == 400
     for story in session.scalars(select(Story)):
         assert 50 <= len(story.body) <= 10_000
         if story.status in (PUBLISHED, HIDDEN):
@@ -26,6 +26,15 @@ def test_demo_load_makes_a_directory_people_and_stories_in_every_state(app, sess
             assert story.queued_at is None and story.published_at is None
         if story.status == WITHDRAWN:
             assert story.withdrawn_at is not None
+    # Some published stories have replies, changes and answers, and their status says so.
+    from app.replies.models import Change, Reply
+
+    assert session.scalar(select(func.count(Reply.id)).where(Reply.kind == "staff")) > 0
+    assert session.scalar(select(func.count(Reply.id)).where(Reply.kind == "author")) > 0
+    assert session.scalar(select(func.count(Change.id))) > 0
+    for story in session.scalars(select(Story).where(Story.first_reply_at.isnot(None))):
+        assert story.status in (PUBLISHED, HIDDEN, WITHDRAWN) and story.response_status != "awaiting_response"
+        assert story.first_reply_at > story.published_at
     # The demo people can log in with the documented password.
     login(client, "moderator@example.org", "storyloop demo password")
     assert client.get("/moderation/").status_code == 200
