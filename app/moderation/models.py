@@ -86,6 +86,7 @@ class Report(db.Model):
     resolution: Mapped[str | None] = mapped_column(String(20))
 
     story: Mapped[Story] = relationship()  # noqa: F821  (app.stories.models)
+    reply: Mapped[Reply | None] = relationship()  # noqa: F821  (app.replies.models)
 
     __table_args__ = (Index("ix_reports_open", "resolved_at", "created_at"),)
 

@@ -20,6 +20,7 @@ from app.moderation.audit import record
 from app.moderation.flags import FLAG_KINDS, flag_kinds
 from app.moderation.models import REJECT_REASONS, REPORT_REASONS, Report, StoryRevision
 from app.replies.alerts import story_published
+from app.replies.models import VISIBLE, Reply
 from app.stories.models import (
     AWAITING_CONFIRMATION,
     BODY_MAX,
@@ -208,17 +209,22 @@ def commit_or_conflict(session: Session) -> None:
 
 # ---------------------------------------------------------------- reports
 
-def report(session: Session, story: Story, reason: str, note: str, reporter: User | None) -> Report:
+def report(session: Session, story: Story, reason: str, note: str, reporter: User | None,
+           reply: Reply | None = None) -> Report:
+    """Someone flags a published story, or one visible reply in its conversation, for a moderator."""
     if story.status != PUBLISHED:
         raise Invalid("Only published stories can be reported.")
+    if reply is not None and (reply.story_id != story.id or reply.status != VISIBLE):
+        raise Invalid("That reply cannot be reported.")
     if reason not in REPORT_REASONS:
         raise Invalid("Choose what is wrong.", field="reason")
     note = _reason(note, field="note", required=False)
-    item = Report(story_id=story.id, reason=reason, note=note,
+    item = Report(story_id=story.id, reply_id=reply.id if reply is not None else None, reason=reason, note=note,
                   reporter_id=reporter.id if reporter is not None and reporter.is_authenticated else None)
     session.add(item)
     session.flush()
-    record(session, "story.reported", story=story, actor=reporter, reason=f"{REPORT_REASONS[reason]}. {note}".strip())
+    record(session, "reply.reported" if reply is not None else "story.reported", story=story, actor=reporter,
+           reason=f"{REPORT_REASONS[reason]}. {note}".strip())
     return item
 
 

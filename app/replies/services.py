@@ -15,6 +15,7 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
 from app.mail.services import queue_email
 from app.moderation.audit import record
+from app.moderation.models import Report
 from app.replies.models import (
     AUTHOR_ANSWER,
     AWAITING_MODERATION,
@@ -204,6 +205,8 @@ def hide_reply(session: Session, moderator: User, reply: Reply, reason: str) -> 
         raise Conflict("Only a visible reply can be hidden.")
     reply.status = HIDDEN
     reply.hidden_reason = reason
+    for item in session.scalars(select(Report).where(Report.reply_id == reply.id, Report.resolved_at.is_(None))):
+        item.resolved_at, item.resolved_by_id, item.resolution = utcnow(), moderator.id, "hidden"
     record(session, "reply.hidden", story=reply.story, actor=moderator, reason=reason,
            before={"body": reply.body, "status": VISIBLE}, after={"status": HIDDEN})
     refresh_response(session, reply.story)

@@ -12,6 +12,7 @@ from app.extensions import db, limiter
 from app.moderation import services as moderation
 from app.moderation.models import REPORT_REASONS
 from app.permissions import can
+from app.replies.models import Reply
 from app.stories import queries, services
 from app.stories.forms import ReportForm, StoryFieldsForm, TellForm
 from app.stories.models import EDITABLE_BY_AUTHOR, PUBLISHED, RESPONSE_STATUSES, Story
@@ -168,18 +169,24 @@ def report(story_id: int):
     story = queries.story_for_viewer(db.session, story_id, current_user, False)
     if story.status != PUBLISHED:
         abort(404)
+    reply = None
+    if (reply_id := request.args.get("reply", "")).isdigit():
+        reply = db.session.get(Reply, int(reply_id))
+        if reply is None or reply.story_id != story.id or reply.status != "visible":
+            abort(404)
     form = ReportForm()
     form.reason.choices = list(REPORT_REASONS.items())
     if form.validate_on_submit():
         try:
-            moderation.report(db.session, story, form.reason.data or "", form.note.data or "", current_user)
+            moderation.report(db.session, story, form.reason.data or "", form.note.data or "", current_user,
+                              reply=reply)
         except Invalid as exc:
             show_error(form, exc)
         else:
             db.session.commit()
             flash("Thank you. A moderator will look at this story.", "success")
             return redirect(url_for("stories.show", story_id=story.id))
-    return render_template("stories/report.html", story=story, form=form)
+    return render_template("stories/report.html", story=story, form=form, reply=reply)
 
 
 @bp.route("/my/stories")

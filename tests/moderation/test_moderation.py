@@ -286,3 +286,27 @@ def test_a_story_awaiting_confirmation_cannot_be_published(mod_client, session, 
     assert response.status_code == 409
     session.expire_all()
     assert session.get(Story, story.id).status == AWAITING_CONFIRMATION
+
+
+def test_a_reply_can_be_reported_and_hiding_it_resolves_the_report(client, app, session, tree, make_story, moderator):
+    from app.replies.models import Reply
+
+    story = make_story(tree["ward"], status=PUBLISHED)
+    reply = Reply(story_id=story.id, kind="staff", responder_name="Someone", body="A rude reply",
+                  status="visible", published_at=utcnow())
+    session.add(reply)
+    session.commit()
+    assert "Report this reply" in client.get(f"/stories/{story.id}").get_data(as_text=True)
+    page = client.get(f"/stories/{story.id}/report?reply={reply.id}").get_data(as_text=True)
+    assert "Report a reply" in page and "A rude reply" in page
+    assert client.post(f"/stories/{story.id}/report?reply={reply.id}",
+                       data={"reason": "offensive", "note": "Rude"}).status_code == 302
+    report = session.scalar(select(Report))
+    assert report.reply_id == reply.id
+    mod = app.test_client()
+    login(mod, "mod@example.org", PASSWORD)
+    assert "A rude reply" in mod.get("/moderation/").get_data(as_text=True)
+    assert mod.post(f"/moderation/replies/{reply.id}/hide", data={"reason": "Abusive"}).status_code == 302
+    session.expire_all()
+    assert session.scalar(select(Report)).resolution == "hidden"
+    assert client.get(f"/stories/{story.id}/report?reply={reply.id}").status_code == 404
