@@ -67,6 +67,9 @@ class Config:
         self.SMTP_TIMEOUT = _int("SMTP_TIMEOUT", 30)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "Storyloop <no-reply@localhost>")
         self.MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+        # Where the worker keeps the latest dataset zip (served at /data/storyloop-dataset.zip).
+        self.DATASET_DIR = os.environ.get("DATASET_DIR", str(INSTANCE_DIR / "dataset"))
+        self.DATASET_MIN_INTERVAL_SECONDS = _int("DATASET_MIN_INTERVAL_SECONDS", 3600)
         self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
         self.MAIL_RETRY_BASE_SECONDS = _int("MAIL_RETRY_BASE_SECONDS", 60)
         self.MAIL_LEASE_SECONDS = _int("MAIL_LEASE_SECONDS", 300)

@@ -97,12 +97,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.directory.views import bp as directory_bp
     from app.moderation.views import bp as moderation_bp
+    from app.opendata.views import bp as opendata_bp
     from app.replies.views import bp as replies_bp
     from app.stories.views import bp as stories_bp
     from app.web.security import add_security_headers, register_error_handlers
     from app.web.views import bp as web_bp
 
-    for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp):
+    for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp, opendata_bp):
         app.register_blueprint(bp)
     app.after_request(add_security_headers)
     register_error_handlers(app)
@@ -113,15 +114,17 @@ def _register_cli(app: Flask) -> None:
     from app.demo.cli import demo_cli
     from app.directory.cli import providers_cli
     from app.mail.cli import outbox_cli
+    from app.opendata.cli import dataset_cli
 
-    for group in (providers_cli, users_cli, staff_cli, outbox_cli, demo_cli):
+    for group in (providers_cli, users_cli, staff_cli, outbox_cli, demo_cli, dataset_cli):
         app.cli.add_command(group)
 
 
 def _register_outbox_jobs(app: Flask) -> None:
+    from app.opendata.bundle import rebuild_if_due
     from app.replies.alerts import run_due_digests
 
-    app.extensions["outbox_jobs"] = [run_due_digests]
+    app.extensions["outbox_jobs"] = [run_due_digests, rebuild_if_due]
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -67,6 +67,7 @@ def make_app(database_url: str, tmp_path, **overrides):
         "SITE_URL": "http://localhost",
         "SERVER_NAME": None,
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        "DATASET_DIR": str(tmp_path / "dataset"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
         "MAIL_RETRY_BASE_SECONDS": 0,
         "RATELIMIT_ENABLED": True,

@@ -66,8 +66,12 @@ def _require_staff(session: Session, user: User, story: Story) -> Membership:
 
 
 def refresh_response(session: Session, story: Story) -> None:
-    """Derive the story's response status and first reply time from its visible replies and changes."""
+    """Derive the story's response status and first reply time from its visible replies and changes.
+
+    The story counts as updated (the API's updated_since, the dataset rebuild): its conversation changed.
+    """
     session.flush()
+    story.updated_at = utcnow()
     kinds = set(session.scalars(select(Change.kind).where(Change.story_id == story.id, Change.status == VISIBLE)))
     first = session.scalar(select(Reply.published_at).where(
         Reply.story_id == story.id, Reply.kind == STAFF_REPLY, Reply.status == VISIBLE
@@ -106,14 +110,18 @@ def add_reply(session: Session, user: User, story: Story, body: str) -> Reply:
     return reply
 
 
+def check_edit_window(reply: Reply) -> None:
+    if utcnow() - reply.created_at > timedelta(minutes=REPLY_EDIT_MINUTES):
+        raise Conflict(f"A reply can be edited for {REPLY_EDIT_MINUTES} minutes. Add another reply instead.")
+
+
 def edit_reply(session: Session, user: User, reply: Reply, body: str) -> Reply:
     if reply.kind != STAFF_REPLY or reply.author_id != user.id:
         raise NotAllowed("Only the person who wrote a reply can edit it.")
-    if utcnow() - reply.created_at > timedelta(minutes=REPLY_EDIT_MINUTES):
-        raise Conflict(f"A reply can be edited for {REPLY_EDIT_MINUTES} minutes. Add another reply instead.")
+    check_edit_window(reply)
     before = reply.body
     reply.body = _text(body)
-    reply.edited_at = utcnow()
+    reply.edited_at = reply.story.updated_at = utcnow()
     record(session, "reply.edited", story=reply.story, actor=user, before={"body": before},
            after={"body": reply.body})
     return reply
@@ -174,6 +182,7 @@ def publish_answer(session: Session, moderator: User, reply: Reply) -> Reply:
     reply.status = VISIBLE
     reply.published_at = utcnow()
     story = reply.story
+    story.updated_at = reply.published_at
     record(session, "answer.published", story=story, actor=moderator, after={"reply": reply.id})
     # The responders hear that the author answered.
     responder_ids = set(session.scalars(select(Reply.author_id).where(

@@ -38,7 +38,7 @@ def _respond(story: Story, form, action) -> object:
             show_error(form, exc)
         else:
             db.session.commit()
-            return redirect(url_for("stories.show", story_id=story.id, _anchor=f"item-{item.id}"))
+            return redirect(url_for("stories.show", story_id=story.id, _anchor=f"{item.__tablename__}-{item.id}"))
     return render_story(story, status=400, **{form.__class__.__name__: form})
 
 
@@ -67,17 +67,18 @@ def edit_reply(reply_id: int):
         abort(404)
     if item.author_id != current_user.id:
         raise NotAllowed("Only the person who wrote a reply can edit it.")
+    services.check_edit_window(item)  # Conflict (409) once the 30 minutes are over
     form = ReplyForm(data={"body": item.body} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             services.edit_reply(db.session, current_user, item, form.body.data or "")
-        except (Invalid, Conflict) as exc:
+        except Invalid as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
             db.session.commit()
             flash("Your reply is updated.", "success")
-            return redirect(url_for("stories.show", story_id=item.story_id, _anchor=f"item-{item.id}"))
+            return redirect(url_for("stories.show", story_id=item.story_id, _anchor=f"replies-{item.id}"))
     return render_template("replies/edit.html", form=form, reply=item)
 
 

@@ -124,6 +124,7 @@ class Story(db.Model):
         Index("ix_stories_public", "status", "published_at", "id"),
         Index("ix_stories_queue", "status", "queued_at", "id"),
         Index("ix_stories_provider_public", "provider_id", "status", "published_at"),
+        Index("ix_stories_updated", "updated_at", "id"),
     )
 
     @property

@@ -1,0 +1,1 @@
+"""Open data: the downloadable dataset, the JSON API, feeds and the OpenAPI document."""

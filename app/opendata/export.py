@@ -1,0 +1,191 @@
+"""The dataset export: stream every published record to CSV tables, NDJSON and a Frictionless Data Package."""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.directory.models import Provider
+from app.extensions import utcnow
+from app.opendata.schema import CHANGES, PROVIDERS, RESPONSES, STORIES, STORY_TAGS, TABLES, TAGS, table_schema
+from app.replies.models import VISIBLE, Change, Reply
+from app.stories.models import PUBLISHED, Story, Tag, story_tags
+
+BATCH = 5000
+
+
+def iso(value: Any) -> Any:
+    """Dates as ISO 8601 (datetimes in UTC with a Z), booleans as true/false, None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def as_json(value: Any) -> Any:
+    """The JSON form of a value: dates as ISO 8601 text, None as null."""
+    if isinstance(value, (datetime, date)):
+        return iso(value)
+    return value
+
+
+def _stream(session: Session, stmt) -> Iterator:
+    # yield_per streams (a server-side cursor on PostgreSQL): memory stays flat however many rows.
+    return iter(session.execute(stmt.execution_options(yield_per=BATCH)))
+
+
+def _published_story_ids():
+    return select(Story.id).where(Story.status == PUBLISHED)
+
+
+def _grouped(rows: Iterator, key: Callable[[Any], int]) -> Iterator[tuple[int, list]]:
+    """Rows already ordered by story id, grouped per story id."""
+    current, group = None, []
+    for row in rows:
+        k = key(row)
+        if k != current and group:
+            yield current, group
+            group = []
+        current = k
+        group.append(row)
+    if group:
+        yield current, group
+
+
+class _Merge:
+    """Follows an ordered stream of (story_id, rows) alongside the stories, without holding it in memory."""
+
+    def __init__(self, groups: Iterator[tuple[int, list]]) -> None:
+        self.groups = groups
+        self.head: tuple[int, list] | None = next(groups, None)
+
+    def take(self, story_id: int) -> list:
+        while self.head is not None and self.head[0] < story_id:
+            self.head = next(self.groups, None)
+        if self.head is not None and self.head[0] == story_id:
+            rows = self.head[1]
+            self.head = next(self.groups, None)
+            return rows
+        return []
+
+
+def export_dataset(session: Session, directory: str | Path, progress: Callable[[int], None] = lambda n: None,
+                   site_url: str | None = None) -> dict[str, int]:
+    """Write the open dataset to directory. Returns the number of rows per table."""
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    site_url = site_url or current_app.config["SITE_URL"]
+    counts: dict[str, int] = {}
+    files = {t.name: (out / t.path).open("w", encoding="utf-8", newline="") for t in TABLES}
+    try:
+        writers = {name: csv.writer(f, lineterminator="\r\n") for name, f in files.items()}
+        for table in TABLES:
+            writers[table.name].writerow(table.header)
+            counts[table.name] = 0
+
+        def write(table, values) -> None:
+            writers[table.name].writerow([iso(v) for v in values])
+            counts[table.name] += 1
+
+        codes: dict[int, str] = {}
+        parent = Provider.__table__.alias("parent")
+        for p in _stream(session, select(Provider.id, Provider.code, Provider.name, Provider.kind, parent.c.code,
+                                         Provider.postcode, Provider.website, Provider.active)
+                         .outerjoin(parent, parent.c.id == Provider.parent_id).order_by(Provider.id)):
+            codes[p[0]] = p[1]
+            write(PROVIDERS, p)
+        tag_slugs: dict[int, str] = {}
+        for t in _stream(session, select(Tag.id, Tag.slug, Tag.name, Tag.kind).order_by(Tag.id)):
+            tag_slugs[t.id] = t.slug
+            write(TAGS, t)
+
+        published = _published_story_ids()
+        tags = _Merge(_grouped(_stream(session, select(story_tags.c.story_id, story_tags.c.tag_id)
+                                       .where(story_tags.c.story_id.in_(published))
+                                       .order_by(story_tags.c.story_id, story_tags.c.tag_id)), lambda r: r[0]))
+        replies = _Merge(_grouped(_stream(session, select(
+            Reply.id, Reply.story_id, Reply.kind, Reply.provider_id, Reply.responder_name, Reply.responder_title,
+            Reply.body, Reply.published_at, Reply.edited_at,
+        ).where(Reply.status == VISIBLE, Reply.story_id.in_(published)).order_by(Reply.story_id, Reply.published_at,
+                                                                                 Reply.id)), lambda r: r[1]))
+        changes = _Merge(_grouped(_stream(session, select(
+            Change.id, Change.story_id, Change.provider_id, Change.kind, Change.description, Change.made_on,
+            Change.reporter_name, Change.reporter_title, Change.created_at,
+        ).where(Change.status == VISIBLE, Change.story_id.in_(published)).order_by(Change.story_id, Change.created_at,
+                                                                                    Change.id)), lambda r: r[1]))
+        stories = _stream(session, select(
+            Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
+            Story.on_behalf, Story.public_name, Story.criticality, Story.response_status, Story.published_at,
+            Story.first_reply_at,
+        ).where(Story.status == PUBLISHED).order_by(Story.id))
+        licence = current_app.config["CONTENT_LICENCE"]
+        with (out / "stories.ndjson").open("w", encoding="utf-8") as ndjson:
+            for s in stories:
+                url = f"{site_url}/stories/{s.id}"
+                record = [s.id, s.provider_id, codes.get(s.provider_id, ""), s.title, s.body,
+                          s.experienced_on.strftime("%Y-%m"), s.author_role, s.on_behalf, s.public_name,
+                          s.criticality, s.response_status, s.published_at, s.first_reply_at, url]
+                write(STORIES, record)
+                story_tag_rows = tags.take(s.id)
+                for row in story_tag_rows:
+                    write(STORY_TAGS, row)
+                reply_rows = replies.take(s.id)
+                for r in reply_rows:
+                    write(RESPONSES, r)
+                change_rows = changes.take(s.id)
+                for c in change_rows:
+                    write(CHANGES, c)
+                nested = {name: as_json(value) for name, value in zip(STORIES.header, record, strict=True)}
+                nested["tags"] = [tag_slugs[r[1]] for r in story_tag_rows]
+                nested["responses"] = [{k: as_json(v) for k, v in zip(RESPONSES.header, r, strict=True)}
+                                       for r in reply_rows]
+                nested["changes"] = [{k: as_json(v) for k, v in zip(CHANGES.header, c, strict=True)}
+                                     for c in change_rows]
+                nested["licence"] = licence
+                ndjson.write(json.dumps(nested, ensure_ascii=False) + "\n")
+                progress(1)
+    finally:
+        for f in files.values():
+            f.close()
+    _write_package(out, counts, site_url)
+    return counts
+
+
+def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
+    config = current_app.config
+    licence = {"name": config["CONTENT_LICENCE"], "path": config["CONTENT_LICENCE_URL"],
+               "title": config["CONTENT_LICENCE_NAME"]}
+    created = iso(utcnow())
+    package = {
+        "profile": "tabular-data-package",
+        "name": "storyloop",
+        "title": f"{config['SITE_NAME']}: published stories of care, replies and changes",
+        "description": "Every published story, provider reply, author answer and change planned or made, "
+                       "with the provider directory. See README.md.",
+        "homepage": f"{site_url}/data",
+        "created": created,
+        "licenses": [licence],
+        "resources": [
+            {"name": t.name, "path": t.path, "profile": "tabular-data-resource", "format": "csv",
+             "mediatype": "text/csv", "encoding": "utf-8", "description": t.description, "schema": table_schema(t)}
+            for t in TABLES
+        ],
+    }
+    (out / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "LICENSE").write_text(render_template("opendata/LICENSE.txt", licence=licence, created=created,
+                                                 site_url=site_url), encoding="utf-8")
+    (out / "README.md").write_text(render_template("opendata/README.md.txt", tables=TABLES, counts=counts,
+                                                   licence=licence, created=created, site_url=site_url),
+                                   encoding="utf-8")

@@ -1,0 +1,141 @@
+"""What the open dataset holds: one definition per table, used by the export, datapackage.json and README."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # Table Schema type: integer, string, boolean, date, datetime, yearmonth
+    description: str
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
+
+    @property
+    def path(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def header(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+PROVIDERS = Table(
+    "providers", "The directory of services: trusts, hospitals, wards, GP practices, care homes and others.",
+    (
+        Column("id", "integer", "Stable id of the provider.", True),
+        Column("code", "string", "The provider's code (the key in Storyloop's URLs).", True),
+        Column("name", "string", "Name of the service.", True),
+        Column("kind", "string", "Kind of service.", True,
+               ("trust", "hospital", "department", "gp_practice", "care_home", "service")),
+        Column("parent_code", "string", "Code of the provider this one belongs to; empty at the top."),
+        Column("postcode", "string", "UK postcode of the service."),
+        Column("website", "string", "The service's website."),
+        Column("active", "boolean", "False when the service no longer takes new stories.", True),
+    ),
+    ("id",),
+)
+STORIES = Table(
+    "stories", "Published stories, as moderated. Never an author's email, nor an unpublished, hidden or "
+               "withdrawn story.",
+    (
+        Column("id", "integer", "Stable id of the story (its page is /stories/<id>).", True),
+        Column("provider_id", "integer", "The service the story is about.", True),
+        Column("provider_code", "string", "Code of that service.", True),
+        Column("title", "string", "Title, as published.", True),
+        Column("body", "string", "The story, as published; paragraphs separated by a blank line.", True),
+        Column("experienced_in", "yearmonth", "Month the experience happened (YYYY-MM).", True),
+        Column("author_role", "string", "Who told it.", True,
+               ("patient", "carer", "parent", "relative", "staff", "other")),
+        Column("on_behalf", "boolean", "Told on behalf of someone else.", True),
+        Column("public_name", "string", "The pseudonym the author chose.", True),
+        Column("criticality", "integer", "Moderator's rating: 0 not critical … 5 severely critical.", True),
+        Column("response_status", "string", "Where the provider's response has got to.", True,
+               ("awaiting_response", "responded", "change_planned", "change_made")),
+        Column("published_at", "datetime", "When it was published (UTC).", True),
+        Column("first_reply_at", "datetime", "When the provider first replied (UTC); empty if not yet."),
+        Column("url", "string", "The story's page.", True),
+    ),
+    ("id",), (("provider_id", "providers", "id"),),
+)
+RESPONSES = Table(
+    "responses", "Public replies by providers' staff, and authors' answers, on published stories.",
+    (
+        Column("id", "integer", "Stable id of the response.", True),
+        Column("story_id", "integer", "The story it answers.", True),
+        Column("kind", "string", "staff: a provider's reply; author: the story author's answer.", True,
+               ("staff", "author")),
+        Column("provider_id", "integer", "For staff replies: the provider the responder spoke for."),
+        Column("responder_name", "string", "For staff replies: the responder's name."),
+        Column("responder_title", "string", "For staff replies: the responder's job title."),
+        Column("body", "string", "The text of the response.", True),
+        Column("published_at", "datetime", "When it was published (UTC).", True),
+        Column("edited_at", "datetime", "When it was last edited (UTC), if it was."),
+    ),
+    ("id",), (("story_id", "stories", "id"), ("provider_id", "providers", "id")),
+)
+CHANGES = Table(
+    "changes", "Changes providers planned or made because of a story.",
+    (
+        Column("id", "integer", "Stable id of the change.", True),
+        Column("story_id", "integer", "The story that led to it.", True),
+        Column("provider_id", "integer", "The provider the change is recorded against.", True),
+        Column("kind", "string", "planned or made.", True, ("planned", "made")),
+        Column("description", "string", "What will change, or what changed.", True),
+        Column("made_on", "date", "For a change made: the date it was made."),
+        Column("reporter_name", "string", "Who reported it."),
+        Column("reporter_title", "string", "Their job title."),
+        Column("created_at", "datetime", "When it was reported (UTC).", True),
+    ),
+    ("id",), (("story_id", "stories", "id"), ("provider_id", "providers", "id")),
+)
+TAGS = Table(
+    "tags", "The curated tags for what was good and what could be improved.",
+    (
+        Column("id", "integer", "Stable id of the tag.", True),
+        Column("slug", "string", "Short name.", True),
+        Column("name", "string", "The tag as shown.", True),
+        Column("kind", "string", "good or improve.", True, ("good", "improve")),
+    ),
+    ("id",),
+)
+STORY_TAGS = Table(
+    "story_tags", "Which tags each story carries.",
+    (
+        Column("story_id", "integer", "The story.", True),
+        Column("tag_id", "integer", "The tag.", True),
+    ),
+    ("story_id", "tag_id"), (("story_id", "stories", "id"), ("tag_id", "tags", "id")),
+)
+TABLES = (PROVIDERS, TAGS, STORIES, STORY_TAGS, RESPONSES, CHANGES)
+
+
+def table_schema(table: Table) -> dict:
+    fields = []
+    for c in table.columns:
+        f: dict = {"name": c.name, "type": c.type, "description": c.description}
+        constraints: dict = {}
+        if c.required:
+            constraints["required"] = True
+        if c.enum:
+            constraints["enum"] = list(c.enum)
+        if c.type == "datetime":
+            f["format"] = "%Y-%m-%dT%H:%M:%SZ"
+        if constraints:
+            f["constraints"] = constraints
+        fields.append(f)
+    schema: dict = {"fields": fields, "primaryKey": list(table.primary_key), "missingValues": [""]}
+    if table.foreign_keys:
+        schema["foreignKeys"] = [{"fields": col, "reference": {"resource": ref, "fields": ref_col}}
+                                 for col, ref, ref_col in table.foreign_keys]
+    return schema
