@@ -81,6 +81,7 @@ class Config:
         self.RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute;20 per hour")
         self.RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour")
         self.RATELIMIT_POSTING = os.environ.get("RATELIMIT_POSTING", "10 per minute;60 per hour")
+        self.RATELIMIT_API = os.environ.get("RATELIMIT_API", "300 per minute")
         # Number of reverse proxies in front of the site whose X-Forwarded-* headers are trusted.
         self.PROXY_COUNT = _int("PROXY_COUNT", 0)
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)

@@ -96,14 +96,19 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.directory.views import bp as directory_bp
+    from app.extensions import limiter
     from app.moderation.views import bp as moderation_bp
+    from app.opendata.api import bp as api_bp
+    from app.opendata.feeds import bp as feeds_bp
     from app.opendata.views import bp as opendata_bp
     from app.replies.views import bp as replies_bp
     from app.stories.views import bp as stories_bp
     from app.web.security import add_security_headers, register_error_handlers
     from app.web.views import bp as web_bp
 
-    for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp, opendata_bp):
+    limiter.limit(lambda: app.config["RATELIMIT_API"])(api_bp)
+    for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp, opendata_bp, api_bp,
+               feeds_bp):
         app.register_blueprint(bp)
     app.after_request(add_security_headers)
     register_error_handlers(app)

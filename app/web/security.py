@@ -50,7 +50,10 @@ def _wants_json() -> bool:
 def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     if _wants_json():
-        return jsonify(error=title, detail=detail or message, status=status), status
+        # RFC 9457 problem details, as the API's own errors are.
+        response = jsonify(type="about:blank", title=title, status=status, detail=detail or message)
+        response.mimetype = "application/problem+json"
+        return response, status
     return render_template("errors/error.html", status=status, title=title, message=detail or message), status
 
 

@@ -1,0 +1,279 @@
+"""The read-only JSON API (/api/v1): stories, providers, cursor pages, tombstones, problem+json errors."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify, request, url_for
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from app.directory.models import KINDS, Provider
+from app.directory.services import descendant_ids_cte, normalise_code
+from app.extensions import csrf, db
+from app.opendata.export import iso
+from app.replies.models import VISIBLE, Change, Reply
+from app.replies.stats import response_stats
+from app.stories.models import CRITICALITY, HIDDEN, PUBLISHED, RESPONSE_STATUSES, WITHDRAWN, Story, Tag, story_tags
+from app.web.pagination import decode_cursor, keyset_page
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+MAX_LIMIT = 100
+
+
+class BadParameter(Exception):
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(detail)
+        self.name, self.detail = name, detail
+
+
+def problem(status: int, title: str, detail: str, **extra: Any):
+    """An RFC 9457 problem document."""
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+@bp.errorhandler(BadParameter)
+def bad_parameter(exc: BadParameter):
+    return problem(400, "Bad parameter", exc.detail, parameter=exc.name)
+
+
+@bp.errorhandler(404)
+def not_found(exc):
+    return problem(404, "Not found", "There is nothing at this address.")
+
+
+@bp.errorhandler(405)
+def not_allowed(exc):
+    response = problem(405, "Method not allowed", "This API is read-only: use GET.")
+    response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    return response
+
+
+@bp.errorhandler(429)
+def too_many(exc):
+    response = problem(429, "Too many requests", "Slow down and try again shortly.")
+    retry = getattr(exc, "retry_after", None) or 60
+    response.headers["Retry-After"] = str(int(retry))
+    return response
+
+
+@bp.after_request
+def _open_and_conditional(response):
+    # Anyone may read the API from a browser; nothing here is private.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After, Link"
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+def licence() -> dict:
+    config = current_app.config
+    return {"id": config["CONTENT_LICENCE"], "name": config["CONTENT_LICENCE_NAME"],
+            "url": config["CONTENT_LICENCE_URL"]}
+
+
+def _site(path: str) -> str:
+    return current_app.config["SITE_URL"] + path
+
+
+# ---------------------------------------------------------------- parameters
+
+ALLOWED = {
+    "stories": {"provider", "tag", "status", "criticality", "published_since", "updated_since", "limit", "cursor"},
+    "providers": {"kind", "parent", "q", "limit", "cursor"},
+}
+
+
+def _check_known(endpoint: str) -> None:
+    unknown = sorted(set(request.args) - ALLOWED[endpoint])
+    if unknown:
+        known = ", ".join(sorted(ALLOWED[endpoint]))
+        raise BadParameter(unknown[0], f"Unknown parameter {unknown[0]!r}. Known: {known}.")
+
+
+def _limit_arg() -> int:
+    raw = request.args.get("limit", "20")
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadParameter("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
+    return int(raw)
+
+
+def _time_arg(name: str) -> datetime | None:
+    raw = request.args.get(name)
+    if raw is None:
+        return None
+    try:
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadParameter(name, f"{name} must be an ISO 8601 date or time, e.g. 2026-01-31T09:00:00Z.") from exc
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _cursor_arg(width: int) -> str | None:
+    raw = request.args.get("cursor")
+    if raw is not None and decode_cursor(raw, width) is None:
+        raise BadParameter("cursor", "cursor is not one this API gave out; start again without it.")
+    return raw
+
+
+def _next_link(endpoint: str, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    args = {k: v for k, v in request.args.items() if k != "cursor"}
+    return _site(url_for(endpoint, cursor=cursor, **args))
+
+
+# ---------------------------------------------------------------- stories
+
+def story_json(story: Story) -> dict:
+    return {
+        "id": story.id, "url": _site(url_for("stories.show", story_id=story.id)),
+        "provider": {"code": story.provider.code, "name": story.provider.name},
+        "title": story.title, "body": story.body, "experienced_in": story.experienced_on.strftime("%Y-%m"),
+        "author_role": story.author_role, "on_behalf": story.on_behalf, "public_name": story.public_name,
+        "criticality": story.criticality, "response_status": story.response_status,
+        "tags": [t.slug for t in story.tags], "published_at": iso(story.published_at),
+        "updated_at": iso(story.updated_at), "first_reply_at": iso(story.first_reply_at) or None,
+    }
+
+
+def tombstone_json(story: Story) -> dict:
+    return {"id": story.id, "status": story.status, "updated_at": iso(story.updated_at), "tombstone": True}
+
+
+@bp.route("/stories")
+def stories():
+    _check_known("stories")
+    limit = _limit_arg()
+    updated_since = _time_arg("updated_since")
+    published_since = _time_arg("published_since")
+    # With updated_since the list is a sync feed: oldest change first, tombstones included.
+    sync = updated_since is not None
+    cursor = _cursor_arg(2)
+    if sync:
+        stmt = select(Story).where(Story.updated_at >= updated_since, or_(
+            Story.status == PUBLISHED,
+            Story.status.in_([WITHDRAWN, HIDDEN]) & Story.published_at.isnot(None)))
+    else:
+        stmt = select(Story).where(Story.status == PUBLISHED)
+    if code := request.args.get("provider"):
+        provider = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+        if provider is None:
+            raise BadParameter("provider", f"No provider has the code {code!r}.")
+        stmt = stmt.where(Story.provider_id.in_(select(descendant_ids_cte(provider.id).c.id)))
+    if slug := request.args.get("tag"):
+        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        if tag is None:
+            raise BadParameter("tag", f"No tag is called {slug!r}; see the dataset's tags.csv.")
+        stmt = stmt.where(Story.id.in_(select(story_tags.c.story_id).where(story_tags.c.tag_id == tag.id)))
+    if (status := request.args.get("status")) is not None:
+        if status not in RESPONSE_STATUSES:
+            raise BadParameter("status", f"status must be one of {', '.join(RESPONSE_STATUSES)}.")
+        stmt = stmt.where(Story.response_status == status)
+    if (crit := request.args.get("criticality")) is not None:
+        if not crit.isdigit() or int(crit) not in CRITICALITY:
+            raise BadParameter("criticality", "criticality must be a whole number from 0 to 5.")
+        stmt = stmt.where(Story.criticality == int(crit))
+    if published_since is not None:
+        stmt = stmt.where(Story.published_at >= published_since)
+    stmt = stmt.options(selectinload(Story.provider), selectinload(Story.tags))
+    if sync:
+        page = keyset_page(db.session, stmt, [Story.updated_at, Story.id], lambda s: (s.updated_at.isoformat(), s.id),
+                           cursor, size=limit)
+    else:
+        page = keyset_page(db.session, stmt, [Story.published_at, Story.id],
+                           lambda s: (s.published_at.isoformat(), s.id), cursor, size=limit, descending=True)
+    data = [story_json(s) if s.status == PUBLISHED else tombstone_json(s) for s in page.items]
+    return jsonify(data=data, links={"next": _next_link("api.stories", page.next_cursor)}, licence=licence())
+
+
+@bp.route("/stories/<int:story_id>")
+def story(story_id: int):
+    item = db.session.get(Story, story_id)
+    if item is None or (item.status != PUBLISHED and item.published_at is None) or item.status not in (
+            PUBLISHED, WITHDRAWN, HIDDEN):
+        return problem(404, "Not found", "No published story has that id.")
+    if item.status != PUBLISHED:
+        return problem(410, "Gone", "This story was withdrawn by its author or hidden by a moderator.",
+                       tombstone=tombstone_json(item))
+    body = story_json(item)
+    replies = db.session.scalars(select(Reply).where(Reply.story_id == item.id, Reply.status == VISIBLE)
+                                 .options(selectinload(Reply.provider)).order_by(Reply.published_at, Reply.id))
+    changes = db.session.scalars(select(Change).where(Change.story_id == item.id, Change.status == VISIBLE)
+                                 .options(selectinload(Change.provider)).order_by(Change.created_at, Change.id))
+    body["responses"] = [{
+        "id": r.id, "kind": r.kind, "body": r.body, "published_at": iso(r.published_at),
+        "edited_at": iso(r.edited_at) or None,
+        "responder": ({"name": r.responder_name, "title": r.responder_title,
+                       "provider": r.provider.code if r.provider else None} if r.kind == "staff" else None),
+    } for r in replies]
+    body["changes"] = [{
+        "id": c.id, "kind": c.kind, "description": c.description, "made_on": iso(c.made_on) or None,
+        "provider": c.provider.code, "reported_by": {"name": c.reporter_name, "title": c.reporter_title},
+        "created_at": iso(c.created_at),
+    } for c in changes]
+    return jsonify(data=body, licence=licence())
+
+
+# ---------------------------------------------------------------- providers
+
+def provider_json(provider: Provider, parent_code: str | None) -> dict:
+    return {"code": provider.code, "name": provider.name, "kind": provider.kind, "parent_code": parent_code,
+            "postcode": provider.postcode, "website": provider.website, "active": provider.active,
+            "url": _site(url_for("directory.provider", code=provider.code))}
+
+
+@bp.route("/providers")
+def providers():
+    _check_known("providers")
+    limit = _limit_arg()
+    cursor = _cursor_arg(1)
+    stmt = select(Provider).options(selectinload(Provider.parent))
+    if (kind := request.args.get("kind")) is not None:
+        if kind not in KINDS:
+            raise BadParameter("kind", f"kind must be one of {', '.join(KINDS)}.")
+        stmt = stmt.where(Provider.kind == kind)
+    if (parent := request.args.get("parent")) is not None:
+        parent_provider = db.session.scalar(select(Provider).where(Provider.code == normalise_code(parent)))
+        if parent_provider is None:
+            raise BadParameter("parent", f"No provider has the code {parent!r}.")
+        stmt = stmt.where(Provider.parent_id == parent_provider.id)
+    if q := (request.args.get("q") or "").strip()[:200]:
+        from app.directory.services import search_query
+
+        stmt = stmt.where(Provider.id.in_(search_query(q).with_only_columns(Provider.id)))
+    page = keyset_page(db.session, stmt, [Provider.id], lambda p: (p.id,), cursor, size=limit)
+    data = [provider_json(p, p.parent.code if p.parent else None) for p in page.items]
+    return jsonify(data=data, links={"next": _next_link("api.providers", page.next_cursor)}, licence=licence())
+
+
+@bp.route("/providers/<code>")
+def provider(code: str):
+    item = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    if item is None:
+        return problem(404, "Not found", "No provider has that code.")
+    stats = response_stats(db.session, item)
+    body = provider_json(item, item.parent.code if item.parent else None)
+    body["statistics"] = {
+        "period_days": 365, "stories": stats.stories, "replied": stats.replied,
+        "reply_share": round(stats.reply_share, 4) if stats.reply_share is not None else None,
+        "median_hours_to_first_reply": round(stats.median_reply.total_seconds() / 3600, 2)
+        if stats.median_reply is not None else None,
+        "changes_planned": stats.changes_planned, "changes_made": stats.changes_made,
+    }
+    return jsonify(data=body, licence=licence())
+
+
+@bp.route("/openapi.json")
+def openapi():
+    from app.opendata.openapi import document
+
+    return jsonify(document())

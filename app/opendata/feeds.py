@@ -1,0 +1,39 @@
+"""Atom 1.0 feeds of the latest published stories, for the whole site and for each provider and below."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, make_response, render_template
+from sqlalchemy import select
+
+from app.directory.models import Provider
+from app.directory.services import normalise_code
+from app.extensions import db, utcnow
+from app.stories.models import Story
+from app.stories.queries import StoryFilters, public_stories
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+FEED_SIZE = 50
+
+
+def _feed(provider: Provider | None):
+    stories = db.session.scalars(public_stories(StoryFilters(provider=provider))
+                                 .order_by(Story.published_at.desc(), Story.id.desc()).limit(FEED_SIZE)).all()
+    updated = max((s.updated_at for s in stories), default=utcnow())
+    response = make_response(render_template("opendata/feed.xml", stories=stories, provider=provider,
+                                             updated=updated, site_url=current_app.config["SITE_URL"]))
+    response.mimetype = "application/atom+xml"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.add_etag()
+    return response
+
+
+@bp.route("/stories.atom")
+def stories():
+    return _feed(None)
+
+
+@bp.route("/providers/<code>.atom")
+def provider(code: str):
+    item = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    if item is None:
+        abort(404)
+    return _feed(item)

@@ -1,0 +1,156 @@
+"""The OpenAPI 3.1 description of /api/v1. Tests check every response against it (schemathesis)."""
+from __future__ import annotations
+
+from flask import current_app
+
+from app.directory.models import KINDS
+from app.stories.models import AUTHOR_ROLES, RESPONSE_STATUSES
+
+DATETIME = {"type": "string", "format": "date-time"}
+NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _obj(properties: dict, required: list[str] | None = None) -> dict:
+    return {"type": "object", "properties": properties, "required": required or list(properties),
+            "additionalProperties": False}
+
+
+LICENCE = _obj({"id": {"type": "string"}, "name": {"type": "string"}, "url": {"type": "string"}})
+PROBLEM = {"type": "object", "properties": {
+    "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+    "detail": {"type": "string"}, "parameter": {"type": "string"},
+    "tombstone": {"$ref": "#/components/schemas/Tombstone"},
+}, "required": ["type", "title", "status", "detail"]}
+STORY = _obj({
+    "id": {"type": "integer"}, "url": {"type": "string"},
+    "provider": _obj({"code": {"type": "string"}, "name": {"type": "string"}}),
+    "title": {"type": "string"}, "body": {"type": "string"},
+    "experienced_in": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+    "author_role": {"type": "string", "enum": list(AUTHOR_ROLES)}, "on_behalf": {"type": "boolean"},
+    "public_name": {"type": "string"}, "criticality": {"type": ["integer", "null"], "minimum": 0, "maximum": 5},
+    "response_status": {"type": "string", "enum": list(RESPONSE_STATUSES)},
+    "tags": {"type": "array", "items": {"type": "string"}},
+    "published_at": DATETIME, "updated_at": DATETIME, "first_reply_at": NULLABLE_DATETIME,
+})
+TOMBSTONE = _obj({"id": {"type": "integer"}, "status": {"type": "string", "enum": ["withdrawn", "hidden"]},
+                  "updated_at": DATETIME, "tombstone": {"const": True}})
+STORY_DETAIL = {**STORY, "properties": {
+    **STORY["properties"],
+    "responses": {"type": "array", "items": _obj({
+        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["staff", "author"]},
+        "body": {"type": "string"}, "published_at": DATETIME, "edited_at": NULLABLE_DATETIME,
+        "responder": {"oneOf": [{"type": "null"}, _obj({
+            "name": {"type": "string"}, "title": {"type": "string"}, "provider": {"type": ["string", "null"]}})]},
+    })},
+    "changes": {"type": "array", "items": _obj({
+        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["planned", "made"]},
+        "description": {"type": "string"}, "made_on": {"type": ["string", "null"], "format": "date"},
+        "provider": {"type": "string"},
+        "reported_by": _obj({"name": {"type": "string"}, "title": {"type": "string"}}),
+        "created_at": DATETIME,
+    })},
+}, "required": [*STORY["required"], "responses", "changes"]}
+PROVIDER = _obj({
+    "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string", "enum": list(KINDS)},
+    "parent_code": {"type": ["string", "null"]}, "postcode": {"type": ["string", "null"]},
+    "website": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "url": {"type": "string"},
+})
+PROVIDER_DETAIL = {**PROVIDER, "properties": {**PROVIDER["properties"], "statistics": _obj({
+    "period_days": {"type": "integer"}, "stories": {"type": "integer"}, "replied": {"type": "integer"},
+    "reply_share": {"type": ["number", "null"]}, "median_hours_to_first_reply": {"type": ["number", "null"]},
+    "changes_planned": {"type": "integer"}, "changes_made": {"type": "integer"},
+})}, "required": [*PROVIDER["required"], "statistics"]}
+
+
+def _page(item_ref: str | dict) -> dict:
+    items = item_ref if isinstance(item_ref, dict) else {"$ref": item_ref}
+    return _obj({"data": {"type": "array", "items": items},
+                 "links": _obj({"next": {"type": ["string", "null"]}}),
+                 "licence": {"$ref": "#/components/schemas/Licence"}})
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _problem(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+LIMIT = {"name": "limit", "in": "query", "required": False, "description": "Items per page (1 to 100; 20).",
+         "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}
+CURSOR = {"name": "cursor", "in": "query", "required": False,
+          "description": "Where the next page starts: take it from links.next.", "schema": {"type": "string"}}
+ERRORS = {"400": _problem("A parameter is not right."), "429": _problem("Too many requests; see Retry-After."),
+          "304": {"description": "Not modified since the ETag given in If-None-Match."}}
+
+
+def document() -> dict:
+    config = current_app.config
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{config['SITE_NAME']} open data API", "version": "1.0.0",
+            "description": "Read-only access to every published story, reply and change, and the provider "
+                           "directory. Content is open data under the licence named in every response.",
+            "license": {"name": config["CONTENT_LICENCE_NAME"], "identifier": config["CONTENT_LICENCE"]},
+        },
+        "servers": [{"url": config["SITE_URL"] + "/api/v1"}],
+        "paths": {
+            "/stories": {"get": {
+                "operationId": "listStories", "summary": "Published stories, newest first",
+                "description": "With updated_since the list is a sync feed instead: everything changed since, "
+                               "oldest change first, with withdrawn or hidden stories as tombstones.",
+                "parameters": [
+                    {"name": "provider", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "A provider code; stories about it and everything below it."},
+                    {"name": "tag", "in": "query", "required": False, "schema": {"type": "string"}},
+                    {"name": "status", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": list(RESPONSE_STATUSES)}},
+                    {"name": "criticality", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 0, "maximum": 5}},
+                    {"name": "published_since", "in": "query", "required": False, "schema": DATETIME},
+                    {"name": "updated_since", "in": "query", "required": False, "schema": DATETIME},
+                    LIMIT, CURSOR,
+                ],
+                "responses": {"200": _json(_page({"oneOf": [{"$ref": "#/components/schemas/Story"},
+                                                            {"$ref": "#/components/schemas/Tombstone"}]}),
+                                           "A page of stories."), **ERRORS},
+            }},
+            "/stories/{id}": {"get": {
+                "operationId": "getStory", "summary": "One published story with its conversation",
+                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": _json(_obj({"data": {"$ref": "#/components/schemas/StoryDetail"},
+                                       "licence": {"$ref": "#/components/schemas/Licence"}}), "The story."),
+                    "404": _problem("No published story has that id."),
+                    "410": _problem("Withdrawn or hidden: the body carries a tombstone."), **ERRORS},
+            }},
+            "/providers": {"get": {
+                "operationId": "listProviders", "summary": "The provider directory",
+                "parameters": [
+                    {"name": "kind", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": list(KINDS)}},
+                    {"name": "parent", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "Only the providers directly below this code."},
+                    {"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
+                     "description": "Part of a name, a code or a postcode prefix."},
+                    LIMIT, CURSOR,
+                ],
+                "responses": {"200": _json(_page("#/components/schemas/Provider"), "A page of providers."), **ERRORS},
+            }},
+            "/providers/{code}": {"get": {
+                "operationId": "getProvider", "summary": "One provider with its response statistics",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json(_obj({"data": {"$ref": "#/components/schemas/ProviderDetail"},
+                                       "licence": {"$ref": "#/components/schemas/Licence"}}), "The provider."),
+                    "404": _problem("No provider has that code."), **ERRORS},
+            }},
+        },
+        "components": {"schemas": {
+            "Licence": LICENCE, "Problem": PROBLEM, "Story": STORY, "Tombstone": TOMBSTONE,
+            "StoryDetail": STORY_DETAIL, "Provider": PROVIDER, "ProviderDetail": PROVIDER_DETAIL,
+        }},
+    }
