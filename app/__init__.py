@@ -7,10 +7,19 @@ from typing import Any
 
 from flask import Flask, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from config import BASE_DIR, Config
 
 log = logging.getLogger(__name__)
+
+
+class DatabaseInt(IntegerConverter):
+    """<int:…> in URLs, bounded to what an INTEGER column holds: /stories/99999999999999999999 is a 404."""
+
+    def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's name)
+        kwargs.setdefault("max", 2_147_483_647)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -37,6 +46,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     _init_extensions(app)
+    app.url_map.converters["int"] = DatabaseInt
     _register_blueprints(app)
     _register_cli(app)
     _register_outbox_jobs(app)
@@ -96,7 +106,6 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.directory.views import bp as directory_bp
-    from app.extensions import limiter
     from app.moderation.views import bp as moderation_bp
     from app.opendata.api import bp as api_bp
     from app.opendata.feeds import bp as feeds_bp
@@ -106,7 +115,6 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.security import add_security_headers, register_error_handlers
     from app.web.views import bp as web_bp
 
-    limiter.limit(lambda: app.config["RATELIMIT_API"])(api_bp)
     for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp, opendata_bp, api_bp,
                feeds_bp):
         app.register_blueprint(bp)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.directory.models import KINDS, Provider
 from app.directory.services import descendant_ids_cte, normalise_code
-from app.extensions import csrf, db
+from app.extensions import csrf, db, limiter
 from app.opendata.export import iso
 from app.replies.models import VISIBLE, Change, Reply
 from app.replies.stats import response_stats
@@ -19,6 +19,8 @@ from app.web.pagination import decode_cursor, keyset_page
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+# Declared once, at import: the limiter is shared by every app the factory makes (tests make many).
+limiter.limit(lambda: current_app.config["RATELIMIT_API"])(bp)
 MAX_LIMIT = 100
 
 

@@ -120,7 +120,8 @@ def document() -> dict:
             }},
             "/stories/{id}": {"get": {
                 "operationId": "getStory", "summary": "One published story with its conversation",
-                "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+                "parameters": [{"name": "id", "in": "path", "required": True,
+                                "schema": {"type": "integer", "minimum": 0, "maximum": 2147483647}}],
                 "responses": {
                     "200": _json(_obj({"data": {"$ref": "#/components/schemas/StoryDetail"},
                                        "licence": {"$ref": "#/components/schemas/Licence"}}), "The story."),

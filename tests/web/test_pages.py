@@ -68,3 +68,9 @@ def test_secure_cookies_when_the_site_is_served_over_https(database_url, tmp_pat
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     plain = make_app(database_url, tmp_path, SITE_URL="http://127.0.0.1:5000")
     assert not plain.config["SESSION_COOKIE_SECURE"]
+
+
+def test_ids_beyond_an_integer_column_are_404_not_500(client):
+    assert client.get("/stories/767163155807214235549696").status_code == 404
+    assert client.get("/api/v1/stories/767163155807214235549696").status_code == 404
+    assert client.get("/stories/2147483647").status_code == 404
