@@ -111,12 +111,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.opendata.feeds import bp as feeds_bp
     from app.opendata.views import bp as opendata_bp
     from app.replies.views import bp as replies_bp
+    from app.search.views import bp as search_bp
     from app.stories.views import bp as stories_bp
     from app.web.security import add_security_headers, register_error_handlers
     from app.web.views import bp as web_bp
 
     for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp, opendata_bp, api_bp,
-               feeds_bp):
+               feeds_bp, search_bp):
         app.register_blueprint(bp)
     app.after_request(add_security_headers)
     register_error_handlers(app)
@@ -128,16 +129,18 @@ def _register_cli(app: Flask) -> None:
     from app.directory.cli import providers_cli
     from app.mail.cli import outbox_cli
     from app.opendata.cli import dataset_cli
+    from app.search.cli import search_cli
 
-    for group in (providers_cli, users_cli, staff_cli, outbox_cli, demo_cli, dataset_cli):
+    for group in (providers_cli, users_cli, staff_cli, outbox_cli, demo_cli, dataset_cli, search_cli):
         app.cli.add_command(group)
 
 
 def _register_outbox_jobs(app: Flask) -> None:
     from app.opendata.bundle import rebuild_if_due
     from app.replies.alerts import run_due_digests
+    from app.search.services import drain_queue  # also registers the reindex queue's flush hook
 
-    app.extensions["outbox_jobs"] = [run_due_digests, rebuild_if_due]
+    app.extensions["outbox_jobs"] = [run_due_digests, drain_queue, rebuild_if_due]
 
 
 def _register_template_helpers(app: Flask) -> None:

@@ -69,6 +69,7 @@ def make_app(database_url: str, tmp_path, **overrides):
         "MAIL_FILE_DIR": str(tmp_path / "mail"),
         "DATASET_DIR": str(tmp_path / "dataset"),
         "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),
+        "SEARCH_REBUILD_PROCS": 1,  # the worker's rebuild of a missing index, in most tests: one process
         "MAIL_RETRY_BASE_SECONDS": 0,
         "RATELIMIT_ENABLED": True,
     }

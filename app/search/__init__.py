@@ -1,0 +1,1 @@
+"""Search: one interface, two backends (Whoosh by default; PostgreSQL full-text search for several nodes)."""

@@ -1,0 +1,99 @@
+"""What someone typed into the search box, made safe: words, "exact phrases" and -exclusions."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+MAX_QUERY = 300
+MAX_TERMS = 20
+_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+
+
+@dataclass
+class ParsedQuery:
+    words: list[str] = field(default_factory=list)
+    phrases: list[list[str]] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what we did to the query, told to the reader
+
+    @property
+    def empty(self) -> bool:
+        return not (self.words or self.phrases)
+
+
+def _words(text: str) -> list[str]:
+    return [w.strip("'’-").lower() for w in _WORD.findall(text) if w.strip("'’-")]
+
+
+def parse(raw: str) -> ParsedQuery:
+    """Never fails: whatever comes in, the result is a query we can run (possibly empty) and notes."""
+    parsed = ParsedQuery()
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in (raw or ""))
+    if len(text) > MAX_QUERY:
+        text = text[:MAX_QUERY]
+        parsed.notes.append(f"Your search was long, so only its first {MAX_QUERY} characters were used.")
+    if text.count('"') % 2:
+        text += '"'
+        parsed.notes.append("A quotation mark was not closed, so the phrase runs to the end of your search.")
+    for match in re.finditer(r'(-?)"([^"]*)"|(\S+)', text):
+        negate, phrase, token = match.group(1), match.group(2), match.group(3)
+        if phrase is not None:
+            words = _words(phrase)
+            if negate and words:
+                parsed.excluded.extend(words)
+            elif len(words) == 1:
+                parsed.words.append(words[0])
+            elif words:
+                parsed.phrases.append(words)
+            continue
+        if token.startswith("-") and len(token) > 1:
+            parsed.excluded.extend(_words(token[1:]))
+            continue
+        words = _words(token)
+        if not words:
+            if token.strip("-+*?~^()[]{}:!&|"):
+                continue
+            parsed.notes.append(f"“{token}” on its own means nothing to the search, so it was left out.")
+            continue
+        parsed.words.extend(words)
+    if len(parsed.words) + len(parsed.phrases) > MAX_TERMS:
+        parsed.words = parsed.words[:MAX_TERMS]
+        parsed.phrases = parsed.phrases[: max(0, MAX_TERMS - len(parsed.words))]
+        parsed.notes.append(f"Only the first {MAX_TERMS} words were used.")
+    if parsed.empty and parsed.excluded:
+        parsed.notes.append("A search needs at least one word to look for, not only words to leave out.")
+    return parsed
+
+
+@dataclass
+class SearchRequest:
+    text: str = ""
+    provider_id: int | None = None
+    tag: str | None = None
+    response_status: str | None = None
+    criticality: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    sort: str = "relevance"  # or "newest"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class Hit:
+    story_id: int
+    title: str
+    snippet: str  # HTML with <mark> around matched words (escaped otherwise)
+
+
+@dataclass
+class SearchResults:
+    hits: list[Hit]
+    total: int
+    total_is_lower_bound: bool = False
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    suggestion: str | None = None
+    notes: list[str] = field(default_factory=list)
+    unavailable: bool = False

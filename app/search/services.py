@@ -1,0 +1,108 @@
+"""The search service: the chosen backend, the reindex queue the worker drains, rebuilds, and searching."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.orm import Session
+
+from app.extensions import utcnow
+from app.replies.models import Change, Reply
+from app.search.documents import documents
+from app.search.models import SearchQueue
+from app.search.query import SearchRequest, SearchResults, parse
+from app.search.whoosh_backend import IndexUnavailable, WhooshBackend
+from app.stories.models import PUBLISHED, Story
+
+log = logging.getLogger(__name__)
+DRAIN_BATCH = 500
+
+
+def backend() -> WhooshBackend:
+    return WhooshBackend(current_app.config["SEARCH_INDEX_DIR"])
+
+
+def search(request: SearchRequest) -> SearchResults:
+    """Run a search; bad input never raises, and a missing index is reported, not an error."""
+    parsed = parse(request.text)
+    try:
+        results = backend().search(parsed, request)
+    except IndexUnavailable:
+        return SearchResults(hits=[], total=0, notes=parsed.notes, unavailable=True)
+    results.notes = parsed.notes + results.notes
+    return results
+
+
+# ---------------------------------------------------------------- keeping the index up to date
+
+@event.listens_for(Session, "before_flush")
+def _queue_changed_stories(session: Session, flush_context, instances) -> None:
+    """Every change that shows in search (publish, edit, hide, restore, withdraw, a reply…) queues the story.
+
+    The queue row commits with the change itself, so nothing is lost if the index cannot be written now.
+    """
+    story_ids: set[int] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Story) and obj.id is not None and session.is_modified(obj, include_collections=True):
+            story_ids.add(obj.id)
+        elif isinstance(obj, (Reply, Change)) and obj.story_id is not None:
+            story_ids.add(obj.story_id)
+    if not story_ids:
+        return
+    queued = {q.story_id: q for q in session.identity_map.values() if isinstance(q, SearchQueue)}
+    now = utcnow()
+    for story_id in story_ids:
+        if story_id in queued:
+            queued[story_id].queued_at = now
+        else:
+            with session.no_autoflush:
+                existing = session.get(SearchQueue, story_id)
+            if existing is None:
+                session.add(SearchQueue(story_id=story_id, queued_at=now))
+            else:
+                existing.queued_at = now
+
+
+def drain_queue(session: Session) -> int:
+    """The worker's job: bring queued stories up to date in the index (or rebuild a missing index)."""
+    engine = backend()
+    if not engine.available():
+        log.warning("search index missing or unreadable; rebuilding it")
+        rebuild(session, procs=current_app.config["SEARCH_REBUILD_PROCS"])
+        return 0
+    queued = session.execute(select(SearchQueue.story_id, SearchQueue.queued_at)
+                             .order_by(SearchQueue.queued_at).limit(DRAIN_BATCH)).all()
+    if not queued:
+        return 0
+    ids = [story_id for story_id, _ in queued]
+    docs = list(documents(session, ids))
+    published = {d.id for d in docs}
+    engine.update(docs, deleted=[i for i in ids if i not in published])
+    # Only the rows we handled, and only if the story has not changed again since we read them.
+    for story_id, queued_at in queued:
+        session.execute(delete(SearchQueue).where(SearchQueue.story_id == story_id,
+                                                  SearchQueue.queued_at == queued_at))
+    session.commit()
+    return len(ids)
+
+
+def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None, procs: int = 2) -> int:
+    """Index every published story into a new index and swap it in. Changes made meanwhile are requeued."""
+    started = utcnow()
+    with Session(bind=session.get_bind()) as reader:
+        count = backend().rebuild(documents(reader, release=True), progress=progress, procs=procs)
+    session.rollback()
+    # What was queued before the rebuild began is in the new index now.
+    session.execute(delete(SearchQueue).where(SearchQueue.queued_at < started))
+    changed = session.scalars(select(Story.id).where(Story.updated_at >= started)).all()
+    for story_id in changed:
+        if session.get(SearchQueue, story_id) is None:
+            session.add(SearchQueue(story_id=story_id, queued_at=utcnow()))
+    session.commit()
+    return count
+
+
+def published_count(session: Session) -> int:
+    return session.scalar(select(func.count(Story.id)).where(Story.status == PUBLISHED)) or 0

@@ -1,0 +1,53 @@
+"""/search: words, phrases and exclusions, filters, facets, snippets and "did you mean"."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, render_template, request
+from sqlalchemy import select
+
+from app.directory.models import Provider
+from app.directory.services import normalise_code
+from app.extensions import db
+from app.search import services
+from app.search.query import SearchRequest
+from app.stories.models import CRITICALITY, RESPONSE_STATUSES
+from app.stories.queries import active_tags
+
+bp = Blueprint("search", __name__)
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.route("/search")
+def index():
+    args = request.args
+    provider = None
+    if code := normalise_code(args.get("provider", ""))[:40]:
+        provider = db.session.scalar(select(Provider).where(Provider.code == code))
+    crit = args.get("criticality", "")
+    page = args.get("page", "1")
+    search_request = SearchRequest(
+        text=args.get("q", ""), provider_id=provider.id if provider else None, tag=args.get("tag") or None,
+        response_status=args.get("status") if args.get("status") in RESPONSE_STATUSES else None,
+        criticality=int(crit) if crit.isdigit() and int(crit) in CRITICALITY else None,
+        date_from=_date(args.get("from")), date_to=_date(args.get("to")),
+        sort="newest" if args.get("sort") == "newest" else "relevance",
+        page=min(int(page), 500) if page.isdigit() and int(page) > 0 else 1,
+    )
+    searched = bool(search_request.text.strip()) or any(args.get(k) for k in ("provider", "tag", "status",
+                                                                              "criticality", "from", "to"))
+    results = services.search(search_request) if searched else None
+    base_args = {k: v for k, v in args.items() if k != "page" and v}
+    providers = {}
+    if results and results.facets.get("provider"):
+        codes = [code for code, _ in results.facets["provider"]]
+        providers = dict(db.session.execute(select(Provider.code, Provider.name).where(Provider.code.in_(codes))).all())
+    return render_template("search/index.html", results=results, request_=search_request, args=base_args,
+                           provider=provider, tags={t.slug: t for t in active_tags(db.session)},
+                           statuses=RESPONSE_STATUSES, provider_names=providers, q=args.get("q", "")[:300])
