@@ -20,7 +20,7 @@ from app.directory.services import ancestors, get_by_code
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import db, limiter
 from app.permissions import require
-from app.web.helpers import redirect_next, show_error
+from app.web.helpers import link_problem, redirect_next, show_error
 
 bp = Blueprint("accounts", __name__)
 
@@ -51,7 +51,7 @@ def confirm(token: str):
     try:
         user = services.confirm_email(db.session, token)
     except Invalid as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
+        return link_problem(exc.message)
     db.session.commit()
     flash("Thank you: your email address is confirmed.", "success")
     if current_user.is_authenticated and current_user.id == user.id:
@@ -118,7 +118,7 @@ def reset_password(token: str):
     try:
         services.user_for_reset(db.session, token)
     except Invalid as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
+        return link_problem(exc.message)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -164,7 +164,7 @@ def accept_invitation(token: str):
     try:
         invitation = staff.invitation_from_token(db.session, token)
     except Invalid as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
+        return link_problem(exc.message)
     existing = services.find_user(db.session, invitation.email)
     form = AcceptInvitationForm() if existing is None and not current_user.is_authenticated else ConfirmForm()
     if form.validate_on_submit():

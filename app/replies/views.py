@@ -16,7 +16,7 @@ from app.replies.models import STAFF_REPLY, Reply
 from app.replies.queries import awaiting_reply, recent_colleague_replies
 from app.stories.models import Story
 from app.stories.views import render_story
-from app.web.helpers import show_error
+from app.web.helpers import link_problem, show_error
 
 bp = Blueprint("replies", __name__)
 
@@ -103,7 +103,7 @@ def answer_by_link(story_id: int, token: str):
     try:
         author = services.author_from_link(db.session, story, token)
     except Invalid as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
+        return link_problem(exc.message)
     form = AnswerForm()
     if form.validate_on_submit():
         try:
@@ -153,13 +153,13 @@ def unsubscribe(token: str):
         try:
             what = alerts.unsubscribe(db.session, token)
         except Invalid as exc:
-            return render_template("accounts/link_problem.html", message=exc.message), 400
+            return link_problem(exc.message)
         db.session.commit()
         return render_template("replies/unsubscribed.html", what=what)
     try:
         alerts.read_unsubscribe(token)
     except Invalid as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
+        return link_problem(exc.message)
     return render_template("replies/unsubscribe.html", token=token)
 
 

@@ -16,7 +16,7 @@ from app.replies.models import Reply
 from app.stories import queries, services
 from app.stories.forms import ReportForm, StoryFieldsForm, TellForm
 from app.stories.models import EDITABLE_BY_AUTHOR, PUBLISHED, RESPONSE_STATUSES, Story
-from app.web.helpers import show_error
+from app.web.helpers import link_problem, show_error
 from app.web.pagination import keyset_page
 
 bp = Blueprint("stories", __name__)
@@ -108,7 +108,7 @@ def confirm(token: str):
     try:
         story = services.confirm(db.session, token)
     except Invalid as exc:
-        return render_template("accounts/link_problem.html", message=exc.message), 400
+        return link_problem(exc.message)
     db.session.commit()
     author = story.author
     if not current_user.is_authenticated and author.password_hash is None:

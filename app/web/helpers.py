@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, url_for
+from flask import redirect, render_template, url_for
 from flask_wtf import FlaskForm
 
 from app.errors import DomainError
@@ -39,3 +39,8 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
             field.errors = [*field.errors, message]
         else:
             form.form_errors.append(message)
+
+
+def link_problem(message: str):
+    """The page for an emailed link that cannot be used (expired, already used, tampered): 400."""
+    return render_template("accounts/link_problem.html", message=message), 400
