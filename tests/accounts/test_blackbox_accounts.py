@@ -343,7 +343,9 @@ def test_expired_reset_link_is_refused(client, app, make_user, smtp_server, deli
 def test_tampered_reset_link_is_refused(client, make_user, smtp_server, deliver):
     make_user(email="tamper@example.org")
     link = forgot_and_get_link(client, deliver, smtp_server, "tamper@example.org")
-    assert client.get(link[:-3] + ("AAA" if not link.endswith("AAA") else "BBB")).status_code == 400
+    # An inner character: the last base64 character may carry only padding bits.
+    tampered = link[:-6] + ("A" if link[-6] != "A" else "B") + link[-5:]
+    assert client.get(tampered).status_code == 400
 
 
 @pytest.mark.parametrize("remember", [False, True])
