@@ -20,7 +20,8 @@ from app.web.pagination import decode_cursor, keyset_page
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 # Declared once, at import: the limiter is shared by every app the factory makes (tests make many).
-limiter.limit(lambda: current_app.config["RATELIMIT_API"])(bp)
+# One budget per client across every API endpoint, not one per endpoint.
+limiter.shared_limit(lambda: current_app.config["RATELIMIT_API"], scope="api")(bp)
 MAX_LIMIT = 100
 
 
@@ -70,6 +71,9 @@ def _open_and_conditional(response):
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After, Link"
+    # Preflights for conditional requests: a browser elsewhere may send If-None-Match.
+    response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+    response.headers["Access-Control-Max-Age"] = "86400"
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)

@@ -38,9 +38,11 @@ def response_stats(session: Session, provider: Provider, days: int = 365) -> Res
         .where(Story.provider_id.in_(subtree), Story.status == PUBLISHED, Story.published_at >= since)
     ).all()
     waits = [(first - pub).total_seconds() for pub, first in published if first is not None]
+    # Only changes on stories still published: a withdrawn story takes its changes out of the figures too.
     changes = dict(session.execute(
-        select(Change.kind, func.count()).where(Change.provider_id.in_(subtree), Change.status == VISIBLE,
-                                                Change.created_at >= since).group_by(Change.kind)
+        select(Change.kind, func.count()).join(Story, Story.id == Change.story_id)
+        .where(Change.provider_id.in_(subtree), Change.status == VISIBLE, Story.status == PUBLISHED,
+               Change.created_at >= since).group_by(Change.kind)
     ).all())
     return ResponseStats(
         stories=len(published), replied=len(waits),
