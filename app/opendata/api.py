@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.directory.models import KINDS, Provider
-from app.directory.services import descendant_ids_cte, normalise_code
+from app.directory.services import descendant_ids_cte, normalise_code, search_query
 from app.extensions import csrf, db, limiter
 from app.opendata.export import iso
 from app.replies.models import VISIBLE, Change, Reply
@@ -253,8 +253,6 @@ def providers():
             raise BadParameter("parent", f"No provider has the code {parent!r}.")
         stmt = stmt.where(Provider.parent_id == parent_provider.id)
     if q := (request.args.get("q") or "").strip()[:200]:
-        from app.directory.services import search_query
-
         stmt = stmt.where(Provider.id.in_(search_query(q).with_only_columns(Provider.id)))
     page = keyset_page(db.session, stmt, [Provider.id], lambda p: (p.id,), cursor, size=limit)
     data = [provider_json(p, p.parent.code if p.parent else None) for p in page.items]

@@ -76,16 +76,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        response = render_error(exc.code or 500)
-        if exc.code == 429 or exc.code == 405:
-            # Keep Retry-After and Allow headers that the exception carries.
-            body, status = response
-            merged = exc.get_response()
-            body = app.make_response(body)
-            for name in ("Retry-After", "Allow", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
-                if name in merged.headers:
-                    body.headers[name] = merged.headers[name]
-            return body, status
+        response = app.make_response(render_error(exc.code or 500))
+        # Keep what the exception says in its headers (Allow on a 405, Retry-After on a 429).
+        for name, value in exc.get_response().headers.items():
+            if name not in ("Content-Type", "Content-Length"):
+                response.headers[name] = value
         return response
 
     @app.errorhandler(Exception)

@@ -74,3 +74,10 @@ def test_ids_beyond_an_integer_column_are_404_not_500(client):
     assert client.get("/stories/767163155807214235549696").status_code == 404
     assert client.get("/api/v1/stories/767163155807214235549696").status_code == 404
     assert client.get("/stories/2147483647").status_code == 404
+
+
+def test_wrong_method_is_a_friendly_405_that_says_what_is_allowed(client):
+    response = client.delete("/stories")
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert "That is not allowed here" in response.get_data(as_text=True)
