@@ -58,6 +58,8 @@ class Config:
         self.SITE_NAME = os.environ.get("SITE_NAME", "Storyloop")
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
         self.SEARCH_REBUILD_PROCS = _int("SEARCH_REBUILD_PROCS", 2)
+        # "whoosh" (a local index folder) or "postgres" (tsvector columns, for several web nodes).
+        self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh").strip().lower()
         self.SMTP_HOST = os.environ.get("SMTP_HOST") or None
         self.SMTP_PORT = _int("SMTP_PORT", 25)
         self.SMTP_USER = os.environ.get("SMTP_USER") or None

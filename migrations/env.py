@@ -30,7 +30,7 @@ with app_context:
     target_metadata = migrate_ext.db.metadata
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("render_as_batch", True)
-    conf_args.setdefault("compare_type", True)
+    conf_args["compare_type"] = True
 
 
 def process_revision_directives(ctx, revision, directives):
@@ -42,15 +42,26 @@ def process_revision_directives(ctx, revision, directives):
             logger.info("No changes in schema detected.")
 
 
+def compare_type(context, inspected_column, metadata_column, inspected_type, metadata_type):
+    # The tsvector column is a TypeDecorator over Text; PostgreSQL reflects it as TSVECTOR: the same thing.
+    if type(metadata_type).__name__ == "SearchVector":
+        return False
+    return None  # the default comparison
+
+
 def render_item(type_, obj, autogen_context):
     # Migrations must not import the app: UTCDateTime is a timezone-aware DateTime in the database.
     if type_ == "type" and type(obj).__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and type(obj).__name__ == "SearchVector":
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.Text().with_variant(postgresql.TSVECTOR(), 'postgresql')"
     return False
 
 
 conf_args.setdefault("process_revision_directives", process_revision_directives)
 conf_args.setdefault("render_item", render_item)
+conf_args["compare_type"] = compare_type
 
 
 def run_migrations_offline():
@@ -62,6 +73,10 @@ def run_migrations_offline():
 
 def run_migrations_online():
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch mode rebuilds tables; with foreign keys on, dropping the old table would cascade deletes.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # end the transaction the PRAGMA began, so the migrations' own one commits
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()

@@ -4,14 +4,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.orm import Session
 
-from app.extensions import utcnow
+from app.extensions import db, utcnow
 from app.replies.models import Change, Reply
 from app.search.documents import documents
 from app.search.models import SearchQueue
+from app.search.postgres_backend import PostgresBackend
 from app.search.query import SearchRequest, SearchResults, parse
 from app.search.whoosh_backend import IndexUnavailable, WhooshBackend
 from app.stories.models import PUBLISHED, Story
@@ -20,7 +21,13 @@ log = logging.getLogger(__name__)
 DRAIN_BATCH = 500
 
 
-def backend() -> WhooshBackend:
+def uses_postgres() -> bool:
+    return current_app.config["SEARCH_BACKEND"] == "postgres"
+
+
+def backend():
+    if uses_postgres():
+        return PostgresBackend(db.session)
     return WhooshBackend(current_app.config["SEARCH_INDEX_DIR"])
 
 
@@ -51,6 +58,8 @@ def _queue_changed_stories(session: Session, flush_context, instances) -> None:
             story_ids.add(obj.story_id)
     if not story_ids:
         return
+    # Remembered for this transaction (the queue rows themselves are only weakly held by the session).
+    session.info.setdefault("search_queued", set()).update(story_ids)
     queued = {q.story_id: q for q in session.identity_map.values() if isinstance(q, SearchQueue)}
     now = utcnow()
     for story_id in story_ids:
@@ -65,8 +74,32 @@ def _queue_changed_stories(session: Session, flush_context, instances) -> None:
                 existing.queued_at = now
 
 
+@event.listens_for(Session, "before_commit")
+def _write_vectors(session: Session) -> None:
+    """With the PostgreSQL backend the queue is consumed before the commit: vectors change with the story."""
+    if not has_app_context() or not uses_postgres() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.flush()
+    ids = sorted(session.info.pop("search_queued", set()))
+    if not ids:
+        return
+    with session.no_autoflush:
+        docs = list(documents(session, ids))
+        published = {d.id for d in docs}
+        PostgresBackend(session).write(docs, [i for i in ids if i not in published])
+        session.execute(delete(SearchQueue).where(SearchQueue.story_id.in_(ids))
+                        .execution_options(synchronize_session=False))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_queued(session: Session) -> None:
+    session.info.pop("search_queued", None)
+
+
 def drain_queue(session: Session) -> int:
     """The worker's job: bring queued stories up to date in the index (or rebuild a missing index)."""
+    if uses_postgres():
+        return 0  # vectors are written in the same transaction as each change
     engine = backend()
     if not engine.available():
         log.warning("search index missing or unreadable; rebuilding it")
@@ -90,6 +123,8 @@ def drain_queue(session: Session) -> int:
 
 def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None, procs: int = 2) -> int:
     """Index every published story into a new index and swap it in. Changes made meanwhile are requeued."""
+    if uses_postgres():
+        return PostgresBackend(session).rebuild(progress)
     started = utcnow()
     with Session(bind=session.get_bind()) as reader:
         count = backend().rebuild(documents(reader, release=True), progress=progress, procs=procs)

@@ -3,7 +3,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Column, Date, ForeignKey, Index, Integer, SmallInteger, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -54,6 +68,16 @@ CRITICALITY = {
     4: "Strongly critical",
     5: "Severely critical",
 }
+
+class SearchVector(TypeDecorator):
+    """tsvector on PostgreSQL; plain text elsewhere (SQLite never fills it)."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(TSVECTOR() if dialect.name == "postgresql" else Text())
+
 
 TITLE_MIN, TITLE_MAX = 3, 150
 BODY_MIN, BODY_MAX = 50, 10_000
@@ -113,6 +137,8 @@ class Story(db.Model):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # The author's message to moderators when resubmitting, and the moderator's note when sending back.
     moderator_note: Mapped[str | None] = mapped_column(Text)
+    # The PostgreSQL search backend's weighted tsvector (unused, and always empty, on SQLite).
+    search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
 
     provider: Mapped[Provider] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
@@ -125,6 +151,7 @@ class Story(db.Model):
         Index("ix_stories_queue", "status", "queued_at", "id"),
         Index("ix_stories_provider_public", "provider_id", "status", "published_at"),
         Index("ix_stories_updated", "updated_at", "id"),
+        Index("ix_stories_search_vector", "search_vector", postgresql_using="gin"),
     )
 
     @property

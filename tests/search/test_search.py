@@ -1,6 +1,7 @@
 """Search with the Whoosh backend: upkeep through the worker, query syntax, filters, facets, bad input, faults."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,19 @@ WARD_TEXT = ("The night nurses on the ward were wonderful. My pain relief came o
              "the operation carefully.")
 PRACTICE_TEXT = ("Booking an appointment at the surgery took four phone calls. The receptionist was kind but the "
                  "parking was impossible.")
+
+
+BACKENDS = ["whoosh"] + (["postgres"] if (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
+                        else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def app_overrides(request):
+    """Every behaviour test runs on Whoosh; on PostgreSQL (CI's second pass) on the postgres backend too."""
+    return {"SEARCH_BACKEND": request.param}
+
+
+whoosh_only = pytest.mark.parametrize("app_overrides", [{"SEARCH_BACKEND": "whoosh"}])
 
 
 @pytest.fixture
@@ -47,7 +61,7 @@ def indexed(app, session, world):
     ward_story = publish(session, world, world["ward"], "Wonderful night nurses", WARD_TEXT, 1, ["good-kindness"])
     practice_story = publish(session, world, world["practice"], "Hard to get an appointment", PRACTICE_TEXT, 3,
                              ["improve-appointments"])
-    drain_queue(session)  # no index yet: the worker builds one
+    drain_queue(session)  # Whoosh: no index yet, the worker builds one; PostgreSQL: vectors already written
     assert drain_queue(session) == 0
     return {"ward": ward_story, "practice": practice_story}
 
@@ -123,6 +137,7 @@ def test_publish_withdraw_hide_and_reply_keep_the_index_up_to_date(client, sessi
     assert "Hard to get an appointment" in find(client, q="appointment")
 
 
+@whoosh_only
 def test_a_deleted_index_leaves_the_site_up_and_the_worker_rebuilds_it(app, client, session, indexed, deliver):
     shutil.rmtree(Path(app.config["SEARCH_INDEX_DIR"]).resolve())
     page = find(client, q="nurses")
@@ -132,6 +147,7 @@ def test_a_deleted_index_leaves_the_site_up_and_the_worker_rebuilds_it(app, clie
     assert "Wonderful night nurses" in find(client, q="nurses")
 
 
+@whoosh_only
 def test_a_corrupt_index_is_reported_not_a_500(app, client, indexed):
     folder = Path(app.config["SEARCH_INDEX_DIR"]).resolve()
     for path in folder.iterdir():
@@ -139,6 +155,7 @@ def test_a_corrupt_index_is_reported_not_a_500(app, client, indexed):
     assert "Search is being rebuilt" in find(client, q="nurses")
 
 
+@whoosh_only
 def test_rebuild_command_swaps_in_a_new_index_atomically(app, session, client, world, indexed):
     link = Path(app.config["SEARCH_INDEX_DIR"])
     before = link.resolve()
@@ -157,6 +174,7 @@ def test_snippets_escape_what_the_story_says(client, session, world, indexed):
     assert "5 &lt; 6 hours &amp; back" in page
 
 
+@whoosh_only
 def test_changes_made_during_a_rebuild_are_requeued(app, session, world, indexed, monkeypatch):
     from sqlalchemy import select
     from sqlalchemy.orm import Session
@@ -179,3 +197,18 @@ def test_changes_made_during_a_rebuild_are_requeued(app, session, world, indexed
     monkeypatch.setattr(WhooshBackend, "rebuild", rebuild_while_someone_edits)
     rebuild(session, procs=1)
     assert session.scalars(select(SearchQueue.story_id)).all() == [indexed["practice"].id]
+
+
+def test_postgres_rebuild_command_fills_every_vector(app, session, world, indexed):
+    if app.config["SEARCH_BACKEND"] != "postgres":
+        pytest.skip("the PostgreSQL backend needs the PostgreSQL pass")
+    from sqlalchemy import update
+
+    from app.stories.models import Story
+
+    session.execute(update(Story).values(search_vector=None))
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "2 stories indexed" in result.output
+

@@ -1,0 +1,144 @@
+"""The PostgreSQL backend: a weighted tsvector on each story, GIN-indexed, written in the same transaction."""
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+
+from markupsafe import escape
+from sqlalchemy import Select, func, select, text, update
+from sqlalchemy.orm import Session
+
+from app.directory.models import Provider
+from app.directory.services import descendant_ids_cte
+from app.search.documents import StoryDocument, documents
+from app.search.query import Hit, ParsedQuery, SearchRequest, SearchResults
+from app.stories.models import PUBLISHED, Story, Tag, story_tags
+
+COUNT_CAP = 10_000
+FACET_SAMPLE = 1000
+OPEN, CLOSE = "\u27e6", "\u27e7"  # marks ts_headline puts round matches; replaced by <mark> after escaping
+
+VECTOR = text(
+    "setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :body), 'B') || "
+    "setweight(to_tsvector('english', :replies), 'C') || setweight(to_tsvector('english', :extra), 'D')"
+)
+
+
+class PostgresBackend:
+    name = "postgres"
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def available(self) -> bool:
+        return True  # the vectors live in the database: there is no index to lose
+
+    # ---------------------------------------------------------------- writing (in the caller's transaction)
+
+    def write(self, docs: Iterable[StoryDocument], cleared: Iterable[int]) -> None:
+        for doc in docs:
+            self.session.execute(
+                update(Story).where(Story.id == doc.id).values(search_vector=VECTOR.bindparams(
+                    title=doc.title, body=doc.body, replies=doc.replies,
+                    extra=f"{doc.providers} {doc.tags_text}")).execution_options(synchronize_session=False))
+        cleared = list(cleared)
+        if cleared:
+            self.session.execute(update(Story).where(Story.id.in_(cleared)).values(search_vector=None)
+                                 .execution_options(synchronize_session=False))
+
+    def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
+        count = 0
+        for doc in documents(self.session):
+            self.write([doc], [])
+            count += 1
+            progress(1)
+            if count % 1000 == 0:
+                self.session.commit()
+        self.session.execute(update(Story).where(Story.status != PUBLISHED).values(search_vector=None)
+                             .execution_options(synchronize_session=False))
+        self.session.commit()
+        return count
+
+    # ---------------------------------------------------------------- reading
+
+    @staticmethod
+    def _websearch(parsed: ParsedQuery) -> str:
+        parts = list(parsed.words) + ['"' + " ".join(p) + '"' for p in parsed.phrases]
+        parts += ["-" + w for w in parsed.excluded]
+        return " ".join(parts)
+
+    def _base(self, request: SearchRequest, tsquery) -> Select:
+        stmt = select(Story.id).where(Story.status == PUBLISHED)
+        if tsquery is not None:
+            stmt = stmt.where(Story.search_vector.op("@@")(tsquery))
+        if request.provider_id is not None:
+            stmt = stmt.where(Story.provider_id.in_(select(descendant_ids_cte(request.provider_id).c.id)))
+        if request.tag:
+            stmt = stmt.where(Story.id.in_(select(story_tags.c.story_id).join(Tag, Tag.id == story_tags.c.tag_id)
+                                           .where(Tag.slug == request.tag)))
+        if request.response_status:
+            stmt = stmt.where(Story.response_status == request.response_status)
+        if request.criticality is not None:
+            stmt = stmt.where(Story.criticality == request.criticality)
+        if request.date_from:
+            stmt = stmt.where(func.date(Story.published_at) >= request.date_from)
+        if request.date_to:
+            stmt = stmt.where(func.date(Story.published_at) <= request.date_to)
+        return stmt
+
+    def search(self, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
+        session = self.session
+        tsquery = None if parsed.empty else func.websearch_to_tsquery("english", self._websearch(parsed))
+        base = self._base(request, tsquery)
+        capped = session.scalar(select(func.count()).select_from(base.limit(COUNT_CAP + 1).subquery()))
+        if tsquery is not None and request.sort != "newest":
+            order = [func.ts_rank_cd(Story.search_vector, tsquery).desc(), Story.id.desc()]
+        else:
+            order = [Story.published_at.desc(), Story.id.desc()]
+        headline = (func.ts_headline("english", Story.body, tsquery,
+                                     f"StartSel={OPEN}, StopSel={CLOSE}, MaxFragments=2, MaxWords=35, MinWords=12")
+                    if tsquery is not None else func.substr(Story.body, 1, 240))
+        rows = session.execute(base.with_only_columns(Story.id, Story.title, headline).order_by(*order)
+                               .limit(request.per_page).offset((request.page - 1) * request.per_page)).all()
+        hits = [Hit(story_id, title, _marks(snippet)) for story_id, title, snippet in rows]
+        return SearchResults(hits=hits, total=min(capped, COUNT_CAP), total_is_lower_bound=capped > COUNT_CAP,
+                             facets=self._facets(base.order_by(*order).limit(FACET_SAMPLE)),
+                             suggestion=self._suggest(parsed, request))
+
+    def _facets(self, sample: Select) -> dict[str, list[tuple[str, int]]]:
+        ids = sample.subquery()
+        providers = self.session.execute(
+            select(Provider.code, func.count()).join(Story, Story.provider_id == Provider.id)
+            .where(Story.id.in_(select(ids.c.id))).group_by(Provider.code)
+            .order_by(func.count().desc(), Provider.code).limit(15)).all()
+        tags = self.session.execute(
+            select(Tag.slug, func.count()).join(story_tags, story_tags.c.tag_id == Tag.id)
+            .where(story_tags.c.story_id.in_(select(ids.c.id))).group_by(Tag.slug)
+            .order_by(func.count().desc(), Tag.slug).limit(15)).all()
+        return {"provider": [tuple(r) for r in providers], "tags": [tuple(r) for r in tags]}
+
+    def _suggest(self, parsed: ParsedQuery, request: SearchRequest) -> str | None:
+        missing = [w for w in parsed.words if not self.session.scalar(select(func.count()).select_from(
+            self._base(request, func.plainto_tsquery("english", w)).limit(1).subquery()))]
+        if not missing:
+            return None
+        # Words of recent published stories: a bounded vocabulary to suggest from.
+        recent = self.session.execute(select(Story.title, Story.body).where(Story.status == PUBLISHED)
+                                      .order_by(Story.published_at.desc()).limit(2000))
+        vocabulary = {w for title, body in recent for w in re.findall(r"[a-z']{3,}", f"{title} {body}".lower())}
+        changed, words = False, []
+        for word in parsed.words:
+            if word in missing:
+                close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+                if close:
+                    words.append(close[0])
+                    changed = True
+                    continue
+            words.append(word)
+        return " ".join(words) if changed else None
+
+
+def _marks(snippet: str | None) -> str:
+    return str(escape(snippet or "")).replace(OPEN, '<mark class="match">').replace(CLOSE, "</mark>")
+
