@@ -309,6 +309,16 @@ def page(chromium):
 
 
 @pytest.fixture
+def tree(make_provider):
+    """A trust, a hospital in it, a ward in that, and an unrelated GP practice."""
+    trust = make_provider(code="T1", name="Trust One", kind="trust")
+    hospital = make_provider(code="H1", name="Hospital One", parent=trust)
+    ward = make_provider(code="W1", name="Ward One", kind="department", parent=hospital)
+    other = make_provider(code="G1", name="Other Practice", kind="gp_practice")
+    return {"trust": trust, "hospital": hospital, "ward": ward, "other": other}
+
+
+@pytest.fixture
 def make_story(session, make_user):
     """A story in any state, written directly (the telling flow has its own tests)."""
     from datetime import date

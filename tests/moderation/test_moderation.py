@@ -15,15 +15,6 @@ from tests.conftest import PASSWORD, link_in, login, text_of
 
 
 @pytest.fixture
-def tree(make_provider):
-    trust = make_provider(code="T1", name="Trust One", kind="trust")
-    hospital = make_provider(code="H1", name="Hospital One", parent=trust)
-    ward = make_provider(code="W1", name="Ward One", kind="department", parent=hospital)
-    other = make_provider(code="G1", name="Other Practice", kind="gp_practice")
-    return {"trust": trust, "hospital": hospital, "ward": ward, "other": other}
-
-
-@pytest.fixture
 def moderator(make_user):
     return make_user(email="mod@example.org", moderator=True, display_name="Mo Derator")
 

@@ -18,15 +18,6 @@ CHANGE_TEXT = "We have rewritten our appointment letters so they are clearer."
 # ---------------------------------------------------------------- fixtures and helpers
 
 @pytest.fixture
-def tree(make_provider):
-    trust = make_provider(code="T1", name="Trust One", kind="trust")
-    hospital = make_provider(code="H1", name="Hospital One", parent=trust)
-    ward = make_provider(code="W1", name="Ward One", kind="department", parent=hospital)
-    other = make_provider(code="G1", name="Other Practice", kind="gp_practice")
-    return {"trust": trust, "hospital": hospital, "ward": ward, "other": other}
-
-
-@pytest.fixture
 def people(make_user, tree):
     return {
         "author": make_user(email="author@example.org", display_name="Ann Author"),

@@ -15,15 +15,6 @@ from tests.conftest import PASSWORD, login
 PUBLIC_PAGES = ["/", "/stories", "/providers/W1", "/providers/H1", "/providers/T1"]
 
 
-@pytest.fixture
-def tree(make_provider):
-    trust = make_provider(code="T1", name="Trust One", kind="trust")
-    hospital = make_provider(code="H1", name="Hospital One", parent=trust)
-    ward = make_provider(code="W1", name="Ward One", kind="department", parent=hospital)
-    other = make_provider(code="G1", name="Other Practice", kind="gp_practice")
-    return {"trust": trust, "hospital": hospital, "ward": ward, "other": other}
-
-
 @pytest.mark.parametrize("status", [AWAITING_CONFIRMATION, PENDING, RETURNED, REJECTED, HIDDEN, WITHDRAWN])
 def test_unpublished_story_is_404_for_others_but_visible_to_its_author_and_moderators(
         status, client, app, make_user, tree, make_story):
