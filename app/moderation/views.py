@@ -129,8 +129,6 @@ def act(story_id: int, action: str):
     forms = _forms(story)
     form = forms[action]
     form.process(request.form)
-    if action == "publish":
-        form.tags.choices = forms["publish"].tags.choices
     if not form.validate_on_submit():
         return _render(story, forms, 400)
     done, run = ACTIONS[action]

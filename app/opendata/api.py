@@ -204,8 +204,8 @@ def stories():
 @bp.route("/stories/<int:story_id>")
 def story(story_id: int):
     item = db.session.get(Story, story_id)
-    if item is None or (item.status != PUBLISHED and item.published_at is None) or item.status not in (
-            PUBLISHED, WITHDRAWN, HIDDEN):
+    # Only stories that were ever published exist here; a withdrawn or hidden one leaves a tombstone (410).
+    if item is None or item.published_at is None or item.status not in (PUBLISHED, WITHDRAWN, HIDDEN):
         return problem(404, "Not found", "No published story has that id.")
     if item.status != PUBLISHED:
         return problem(410, "Gone", "This story was withdrawn by its author or hidden by a moderator.",

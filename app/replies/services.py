@@ -16,6 +16,7 @@ from app.extensions import utcnow
 from app.mail.services import queue_email
 from app.moderation.audit import record
 from app.moderation.models import Report
+from app.moderation.services import resolve_report
 from app.replies.models import (
     AUTHOR_ANSWER,
     AWAITING_MODERATION,
@@ -215,7 +216,7 @@ def hide_reply(session: Session, moderator: User, reply: Reply, reason: str) -> 
     reply.status = HIDDEN
     reply.hidden_reason = reason
     for item in session.scalars(select(Report).where(Report.reply_id == reply.id, Report.resolved_at.is_(None))):
-        item.resolved_at, item.resolved_by_id, item.resolution = utcnow(), moderator.id, "hidden"
+        resolve_report(session, moderator, item, "hidden")
     record(session, "reply.hidden", story=reply.story, actor=moderator, reason=reason,
            before={"body": reply.body, "status": VISIBLE}, after={"status": HIDDEN})
     refresh_response(session, reply.story)
