@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
 from app.replies.models import VISIBLE, Reply
-from app.stories.models import PUBLISHED, Story
+from app.stories.models import PUBLISHED, Story, Tag, story_tags
 
 
 @dataclass
@@ -31,13 +31,15 @@ class StoryDocument:
 
 
 class _Chains:
-    """Provider ancestry, cached for a batch (a rebuild walks the same providers again and again)."""
+    """Provider ancestry, names and codes, cached for a batch (a rebuild walks the same providers again)."""
 
     def __init__(self, session: Session) -> None:
         self.parent: dict[int, int | None] = {}
         self.name: dict[int, str] = {}
-        for pid, parent_id, name in session.execute(select(Provider.id, Provider.parent_id, Provider.name)):
-            self.parent[pid], self.name[pid] = parent_id, name
+        self.code: dict[int, str] = {}
+        for pid, parent_id, name, code in session.execute(
+                select(Provider.id, Provider.parent_id, Provider.name, Provider.code)):
+            self.parent[pid], self.name[pid], self.code[pid] = parent_id, name, code
 
     def chain(self, provider_id: int) -> list[int]:
         ids, seen = [], set()
@@ -49,36 +51,43 @@ class _Chains:
         return ids
 
 
-def documents(session: Session, story_ids: list[int] | None = None, batch: int = 1000,
-              release: bool = False) -> Iterator[StoryDocument]:
+_COLUMNS = (Story.id, Story.title, Story.body, Story.provider_id, Story.experienced_on, Story.criticality,
+            Story.response_status, Story.published_at)
+
+
+def documents(session: Session, story_ids: list[int] | None = None, batch: int = 1000) -> Iterator[StoryDocument]:
     """Documents for published stories (all of them, or those of story_ids), batch by batch.
 
-    With release, each batch's objects leave the session once used (flat memory over a million stories):
-    only for a session of its own, as the rebuild uses.
+    Plain rows rather than ORM objects: a rebuild reads every published story, and memory stays flat.
     """
     chains = _Chains(session)
+    tag_names = dict(session.execute(select(Tag.slug, Tag.name)).all())
     last_id = 0
     while True:
-        stmt = (select(Story).where(Story.status == PUBLISHED, Story.id > last_id)
-                .options(selectinload(Story.tags), selectinload(Story.provider)).order_by(Story.id).limit(batch))
+        stmt = select(*_COLUMNS).where(Story.status == PUBLISHED, Story.id > last_id).order_by(Story.id).limit(batch)
         if story_ids is not None:
             stmt = stmt.where(Story.id.in_(story_ids))
-        stories = list(session.scalars(stmt))
-        if not stories:
+        rows = session.execute(stmt).all()
+        if not rows:
             return
+        ids = [row.id for row in rows]
         replies: dict[int, list[str]] = {}
         for story_id, body in session.execute(select(Reply.story_id, Reply.body).where(
-                Reply.story_id.in_([s.id for s in stories]), Reply.status == VISIBLE)):
+                Reply.story_id.in_(ids), Reply.status == VISIBLE).order_by(Reply.story_id, Reply.id)):
             replies.setdefault(story_id, []).append(body)
-        for story in stories:
-            chain = chains.chain(story.provider_id)
+        tags: dict[int, list[str]] = {}
+        for story_id, slug in session.execute(select(story_tags.c.story_id, Tag.slug)
+                                              .join(Tag, Tag.id == story_tags.c.tag_id)
+                                              .where(story_tags.c.story_id.in_(ids)).order_by(Tag.name)):
+            tags.setdefault(story_id, []).append(slug)
+        for row in rows:
+            chain = chains.chain(row.provider_id)
+            slugs = tags.get(row.id, [])
             yield StoryDocument(
-                id=story.id, title=story.title, body=story.body, replies="\n\n".join(replies.get(story.id, [])),
-                providers=" ".join(chains.name.get(p, "") for p in chain), provider_code=story.provider.code,
-                within=chain, tags=[t.slug for t in story.tags], tags_text=" ".join(t.name for t in story.tags),
-                month=story.experienced_on.strftime("%Y-%m"), criticality=story.criticality,
-                response_status=story.response_status, published_at=story.published_at,
+                id=row.id, title=row.title, body=row.body, replies="\n\n".join(replies.get(row.id, [])),
+                providers=" ".join(chains.name.get(p, "") for p in chain), provider_code=chains.code[row.provider_id],
+                within=chain, tags=slugs, tags_text=" ".join(tag_names[slug] for slug in slugs),
+                month=row.experienced_on.strftime("%Y-%m"), criticality=row.criticality,
+                response_status=row.response_status, published_at=row.published_at,
             )
-        last_id = stories[-1].id
-        if release:
-            session.expunge_all()
+        last_id = rows[-1].id

@@ -127,7 +127,7 @@ def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None, 
         return PostgresBackend(session).rebuild(progress)
     started = utcnow()
     with Session(bind=session.get_bind()) as reader:
-        count = backend().rebuild(documents(reader, release=True), progress=progress, procs=procs)
+        count = backend().rebuild(documents(reader), progress=progress, procs=procs)
     session.rollback()
     # What was queued before the rebuild began is in the new index now.
     session.execute(delete(SearchQueue).where(SearchQueue.queued_at < started))

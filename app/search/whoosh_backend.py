@@ -2,25 +2,36 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
+import threading
 import time
+from array import array
+from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
+from markupsafe import escape
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.highlight import HtmlFormatter, SentenceFragmenter
-from whoosh.query import And, Every, Not, NumericRange, Or, Phrase, Term
-from whoosh.sorting import FieldFacet
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.lang.porter import stem
+from whoosh.query import And, ConstantScoreQuery, Every, Not, NumericRange, Or, Phrase, Term
 
 from app.search.documents import StoryDocument
 from app.search.query import Hit, ParsedQuery, SearchRequest, SearchResults
 
 TEXT_FIELDS = ("title", "body", "replies", "providers", "tags_text")
-FACET_SAMPLE = 1000
+FACET_SAMPLE = 1000  # facets are counted over at most this many of the best matches
+FACET_MIN = 100  # a search among the newest stories aims to find at least this many matches
+REBUILD_BATCH = 20_000  # stories per commit of a rebuild: a segment per process and batch
+REBUILD_LIMIT_MB = 512  # each writing process's posting buffer: a batch's postings fit in it
+WINDOW_FROM = 5000  # a query part held by more stories than this makes the search look among the newest only
 
 
 def schema() -> Schema:
@@ -32,14 +43,38 @@ def schema() -> Schema:
         replies=TEXT(analyzer=stem),
         providers=TEXT(analyzer=stem),
         tags_text=TEXT(analyzer=stem),
-        provider=ID(stored=True),
+        provider=ID(stored=True, sortable=True),
         within=KEYWORD(commas=True),
         tags=KEYWORD(commas=True, stored=True),
+        # The tags again as one column value per story: facets read it for a page of matches without walking
+        # every tag's postings.
+        tagset=COLUMN(VarBytesColumn()),
         month=ID(stored=True),
         criticality=NUMERIC(stored=True),
         status=ID(stored=True),
         published=NUMERIC(bits=64, sortable=True, stored=True),
     )
+
+
+def _cache_missing_length_columns() -> None:
+    """Whoosh 2.7 looks for a field-length column on disk for every posting of a field without lengths
+    (ids, keywords): a stat() per posting, a third of a rebuild's time. Remember that the column is missing."""
+    from whoosh.codec import whoosh3
+
+    original = whoosh3.W3PerDocReader._cached_reader
+    if getattr(original, "storyloop", False):
+        return
+
+    def cached_reader(self, fieldname, column):
+        if fieldname not in self._readers:
+            self._readers[fieldname] = original(self, fieldname, column)
+        return self._readers[fieldname]
+
+    cached_reader.storyloop = True
+    whoosh3.W3PerDocReader._cached_reader = cached_reader
+
+
+_cache_missing_length_columns()
 
 
 class IndexUnavailable(Exception):
@@ -48,6 +83,11 @@ class IndexUnavailable(Exception):
 
 class WhooshBackend:
     name = "whoosh"
+    # Searchers stay open between requests (opening an index costs more than most searches), one per thread
+    # and index folder, refreshed when the worker has written and reopened when a rebuild swapped folders.
+    _local = threading.local()
+    # Sorted publication times of each segment, by segment id: segments never change once written.
+    _published: dict[str, array] = {}
 
     def __init__(self, directory: str) -> None:
         self.path = Path(directory)
@@ -67,23 +107,51 @@ class WhooshBackend:
             return False
         return True
 
-    def _term(self, ix, field: str, word: str) -> str:
-        tokens = [t.text for t in ix.schema[field].analyzer(word)]
+    def _searcher(self):
+        target = os.path.realpath(self.path)
+        cache = self._local.__dict__.setdefault("searchers", {})
+        cached = cache.pop(str(self.path), None)
+        if cached is not None:
+            searcher, cached_target = cached
+            try:
+                # Not Searcher.refresh(): it reuses the readers of unchanged segment ids, and so misses
+                # deletions committed to those segments since.
+                if cached_target == target and os.path.isdir(target) and searcher.up_to_date():
+                    cache[str(self.path)] = (searcher, target)
+                    return searcher
+            except Exception:  # noqa: BLE001 — the folder changed under us: open it afresh below
+                pass
+            try:
+                searcher.close()
+            except Exception:  # noqa: BLE001
+                pass
+        try:
+            searcher = self._open().searcher()
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # segment files missing or truncated
+            raise IndexUnavailable(str(exc)) from exc
+        cache[str(self.path)] = (searcher, target)
+        return searcher
+
+    def _term(self, schema, field: str, word: str) -> str:
+        tokens = [t.text for t in schema[field].analyzer(word)]
         return tokens[0] if tokens else word
 
-    def _text_query(self, ix, parsed: ParsedQuery):
+    def _text_query(self, schema, parsed: ParsedQuery):
         parts = []
         for word in parsed.words:
-            parts.append(Or([Term(f, self._term(ix, f, word)) for f in TEXT_FIELDS]))
+            parts.append(Or([Term(f, self._term(schema, f, word)) for f in TEXT_FIELDS]))
         for phrase in parsed.phrases:
-            parts.append(Or([Phrase(f, [self._term(ix, f, w) for w in phrase]) for f in ("title", "body", "replies")]))
+            parts.append(Or([Phrase(f, [self._term(schema, f, w) for w in phrase])
+                             for f in ("title", "body", "replies")]))
         query = And(parts) if parts else Every()
-        excluded = [Term(f, self._term(ix, f, w)) for w in parsed.excluded for f in TEXT_FIELDS]
+        excluded = [Term(f, self._term(schema, f, w)) for w in parsed.excluded for f in TEXT_FIELDS]
         if excluded:
             query = And([query, Not(Or(excluded))])
         return query
 
-    def _filter(self, request: SearchRequest):
+    def _filters(self, request: SearchRequest) -> list:
         parts = []
         if request.provider_id is not None:
             parts.append(Term("within", str(request.provider_id)))
@@ -97,55 +165,163 @@ class WhooshBackend:
             start = _epoch(request.date_from) if request.date_from else None
             end = _epoch(request.date_to) + 86399 if request.date_to else None
             parts.append(NumericRange("published", start, end))
-        return And(parts) if parts else None
+        return parts
+
+    def _frequencies(self, searcher, parsed: ParsedQuery, filters: list) -> list[int]:
+        """How many stories hold each required part of the query: cheap to read, and what a search costs."""
+        schema, sizes = searcher.schema, []
+        for word in parsed.words:
+            sizes.append(max(searcher.doc_frequency(f, self._term(schema, f, word)) for f in TEXT_FIELDS))
+        for phrase in parsed.phrases:
+            sizes.append(min(searcher.doc_frequency("body", self._term(schema, "body", w)) for w in phrase))
+        for part in filters:
+            if isinstance(part, Term):
+                sizes.append(searcher.doc_frequency(part.fieldname, part.text))
+        return sizes
 
     def search(self, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
-        ix = self._open()
+        searcher = self._searcher()
         try:
-            with ix.searcher() as searcher:
-                query = self._text_query(ix, parsed)
-                filter_q = self._filter(request)
-                kwargs = {"filter": filter_q, "terms": True}
-                if request.sort == "newest" or parsed.empty:
-                    kwargs.update(sortedby="published", reverse=True)
-                page = searcher.search_page(query, max(1, request.page), pagelen=request.per_page, **kwargs)
-                page.results.fragmenter = SentenceFragmenter(maxchars=300)
-                page.results.formatter = HtmlFormatter(tagname="mark", classname="match", termclass="term")
-                hits = []
-                for hit in page:
-                    snippet = hit.highlights("body", top=2) or _escape(hit["body"][:240])
-                    hits.append(Hit(int(hit["id"]), hit["title"], snippet))
-                facets = self._facets(searcher, query, filter_q)
-                suggestion = self._suggest(searcher, ix, parsed)
-                return SearchResults(hits=hits, total=page.total, facets=facets, suggestion=suggestion)
-        finally:
-            ix.close()
+            return self._search(searcher, parsed, request)
+        except IndexUnavailable:
+            raise
+        except (OSError, ValueError, EOFError) as exc:  # a segment vanished or broke under an open searcher
+            self._local.__dict__.get("searchers", {}).pop(str(self.path), None)
+            raise IndexUnavailable(str(exc)) from exc
 
-    def _facets(self, searcher, query, filter_q) -> dict[str, list[tuple[str, int]]]:
-        # Counted over the best FACET_SAMPLE matches: honest and fast whatever the query.
-        results = searcher.search(query, limit=FACET_SAMPLE, filter=filter_q,
-                                  groupedby={"provider": FieldFacet("provider"),
-                                             "tags": FieldFacet("tags", allow_overlap=True)})
-        facets = {}
-        for name in ("provider", "tags"):
-            counts = {key: len(docs) for key, docs in results.groups(name).items() if key}
-            facets[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
-        return facets
+    def _search(self, searcher, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
+        filters = self._filters(request)
+        text_query = self._text_query(searcher.schema, parsed)
+        # Filters join the query as zero-score parts, so the search steps through the smaller posting lists.
+        query = And([text_query, *(ConstantScoreQuery(f, 0.0) for f in filters)]) if filters else text_query
+        newest = request.sort == "newest" or parsed.empty
+        sort = {"sortedby": "published", "reverse": True} if newest else {}
+        page = max(1, request.page)
+        wanted = page * request.per_page
+        limit = max(FACET_SAMPLE, wanted)
 
-    def _suggest(self, searcher, ix, parsed: ParsedQuery) -> str | None:
+        stories = searcher.doc_count()
+        sizes = self._frequencies(searcher, parsed, filters) or [stories]
+        if parsed.empty:
+            sizes.append(stories)
+        windowed, since = False, None
+        if max(sizes) > WINDOW_FROM and stories:
+            # Scoring every story that holds a very common word is what makes a search slow, so look among the
+            # newest stories only: enough of them to expect the results a page and its facets need.
+            share = 1.0
+            for size in sizes:
+                share *= size / stories
+            keep = int(max(wanted, FACET_MIN) * 1.5 / max(share, 1e-9))
+            while keep < stories:
+                since = self._published_since(searcher, keep)
+                if since is None:
+                    break
+                results = searcher.search(And([query, ConstantScoreQuery(NumericRange("published", since, None), 0.0)]),
+                                          limit=limit, terms=True, **sort)
+                if results.scored_length() >= min(wanted, limit) or keep * 4 >= stories * 2:
+                    windowed = True
+                    break
+                keep *= 4
+        if not windowed:
+            # Every match is scored anyway (no part is common), so count them in the same pass.
+            results = searcher.search(query, limit=limit, terms=True, optimize=False, **sort)
+
+        matched = results.scored_length()
+        top = [docnum for _, docnum in results.top_n]
+        stems = self._stems(searcher.schema, parsed)
+        hits = []
+        for docnum in top[(page - 1) * request.per_page: wanted]:
+            fields = searcher.stored_fields(docnum)
+            hits.append(Hit(int(fields["id"]), fields["title"], snippet(fields["body"], stems)))
+        notes = []
+        if windowed:
+            total, lower_bound = matched, True
+            if len(parsed.words) == 1 and not (parsed.phrases or parsed.excluded or filters):
+                total = max(total, sizes[0])  # stories holding the word in any one field: a true lower bound
+            notes.append("These words are in a great many stories, so the results come from the most recent of "
+                         "them. Add a word or a filter to narrow your search.")
+        else:
+            total, lower_bound = len(results), False
+        return SearchResults(hits=hits, total=total, total_is_lower_bound=lower_bound,
+                             facets=self._facets(searcher, top[:FACET_SAMPLE]),
+                             suggestion=self._suggest(searcher, parsed), notes=notes)
+
+    def _published_since(self, searcher, keep: int) -> int | None:
+        """The publication time (epoch seconds) from which about `keep` stories were published."""
+        arrays = []
+        live = set()
+        for sub, _ in searcher.leaf_searchers():
+            reader = sub.reader()
+            key = reader.segment().segment_id()
+            live.add(key)
+            if key not in self._published:
+                self._published[key] = array("q", sorted(reader.column_reader("published")))
+            arrays.append(self._published[key])
+        for key in list(self._published):
+            if key not in live and len(self._published) > 64:
+                self._published.pop(key, None)
+        total = sum(len(a) for a in arrays)
+        if keep >= total:
+            return None
+        low = min(a[0] for a in arrays if a)
+        high = max(a[-1] for a in arrays if a)
+        # The latest time from which at least `keep` stories were published (deleted ones count: a few extra).
+        while low < high:
+            middle = (low + high + 1) // 2
+            if sum(len(a) - bisect_left(a, middle) for a in arrays) >= keep:
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
+    def _stems(self, schema, parsed: ParsedQuery) -> set[str]:
+        words = parsed.words + [w for phrase in parsed.phrases for w in phrase]
+        return {self._term(schema, "body", w) for w in words}
+
+    def _facets(self, searcher, docnums: list[int]) -> dict[str, list[tuple[str, int]]]:
+        # Counted over the best FACET_SAMPLE matches from the columns: honest and fast whatever the query.
+        reader = searcher.reader()
+        providers = reader.column_reader("provider")
+        tagsets = reader.column_reader("tagset")
+        provider_counts: Counter[str] = Counter()
+        tag_counts: Counter[str] = Counter()
+        for docnum in docnums:
+            if code := providers[docnum]:
+                provider_counts[code] += 1
+            if tagset := tagsets[docnum]:
+                tag_counts.update(tagset.decode().split(","))
+        return {name: sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:15]
+                for name, counts in (("provider", provider_counts), ("tags", tag_counts))}
+
+    def _suggest(self, searcher, parsed: ParsedQuery) -> str | None:
         changed, words = False, []
         for word in parsed.words:
-            if searcher.doc_frequency("body", self._term(ix, "body", word)) or \
-                    searcher.doc_frequency("title", self._term(ix, "title", word)):
+            if any(searcher.doc_frequency(f, self._term(searcher.schema, f, word)) for f in ("body", "title")):
                 words.append(word)
                 continue
-            options = searcher.suggest("body", word, limit=1, maxdist=2)
-            if options and options[0] != word:
-                words.append(options[0])
+            best = self._closest(searcher, word)
+            if best and best != word:
+                words.append(best)
                 changed = True
             else:
                 words.append(word)
         return " ".join(words) if changed else None
+
+    def _closest(self, searcher, word: str) -> str | None:
+        """The most common indexed word within two edits, sharing the first letter (as most misspellings do)."""
+        if len(word) < 3:
+            return None
+        for distance in (1, 2):
+            candidates = set()
+            # Each segment's own reader walks its word list with an automaton; a multi-segment reader would
+            # compare the word with every term instead.
+            for sub, _ in searcher.leaf_searchers():
+                candidates.update(sub.reader().terms_within("body", word, distance, prefix=1))
+            candidates.discard(word)
+            if candidates:
+                return max(sorted(candidates), key=lambda c: searcher.doc_frequency(
+                    "body", self._term(searcher.schema, "body", c)))
+        return None
 
     # ---------------------------------------------------------------- writing (the worker and the rebuild only)
 
@@ -172,19 +348,29 @@ class WhooshBackend:
         parent.mkdir(parents=True, exist_ok=True)
         fresh = Path(tempfile.mkdtemp(prefix=f"{self.path.name}.{time.strftime('%Y%m%d%H%M%S')}.", dir=parent))
         ix = whoosh_index.create_in(str(fresh), schema())
-        count = 0
-        # The multiprocessing writer uses both cores; batches keep memory bounded.
-        writer = ix.writer(procs=procs, limitmb=128, multisegment=True) if procs > 1 else ix.writer(limitmb=128)
+        count, writer = 0, None
         try:
             for doc in documents:
+                if writer is None:
+                    # The multiprocessing writer uses both cores. Each batch is committed as segments of its
+                    # own, small enough for its postings to be sorted in memory: past `limitmb` Whoosh pickles
+                    # every posting to disk and back, which costs more than the indexing itself.
+                    writer = ix.writer(procs=procs, limitmb=REBUILD_LIMIT_MB, multisegment=True) if procs > 1 \
+                        else ix.writer(limitmb=REBUILD_LIMIT_MB)
                 writer.add_document(**_fields(doc))
                 count += 1
                 progress(1)
+                if count % REBUILD_BATCH == 0:
+                    writer.commit(merge=False)
+                    writer = None
+            if writer is not None:
+                writer.commit(merge=False)
         except BaseException:
-            writer.cancel()
+            if writer is not None:
+                writer.cancel()
+            ix.close()
             shutil.rmtree(fresh, ignore_errors=True)
             raise
-        writer.commit()
         ix.close()
         self._swap(fresh)
         return count
@@ -208,17 +394,56 @@ def _epoch(value) -> int:
     return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
 
 
-def _escape(text: str) -> str:
-    from markupsafe import escape
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+_stem = lru_cache(maxsize=50_000)(stem)
+SNIPPET_CHARS = 300
 
-    return str(escape(text))
+
+def snippet(text: str, stems: set[str], sentences: int = 2) -> str:
+    """Up to two sentences holding a searched word, escaped, with the words that matched in <mark>.
+
+    Cheaper than re-analysing the whole story as Whoosh's highlighter does: stop at the second sentence.
+    """
+    picked = []
+    for match in _SENTENCE.finditer(text):
+        sentence = match.group(0).strip()
+        marked = _mark(sentence, stems) if sentence else None
+        if marked:
+            picked.append(marked)
+            if len(picked) == sentences:
+                break
+    if not picked:
+        return str(escape(text[:240])) + ("…" if len(text) > 240 else "")
+    return " … ".join(picked)
+
+
+def _mark(sentence: str, stems: set[str]) -> str | None:
+    spans = [m.span() for m in _TOKEN.finditer(sentence) if _stem(m.group(0).lower()) in stems]
+    if not spans:
+        return None
+    start = 0
+    if len(sentence) > SNIPPET_CHARS:  # a long sentence: the part around its first match
+        start = max(0, spans[0][0] - SNIPPET_CHARS // 3)
+        start = sentence.rfind(" ", 0, start) + 1 if start else 0
+    end = min(len(sentence), start + SNIPPET_CHARS)
+    out, at = ["…" if start else ""], start
+    for left, right in spans:
+        if left < start or right > end:
+            continue
+        out.append(str(escape(sentence[at:left])))
+        out.append(f'<mark class="match">{escape(sentence[left:right])}</mark>')
+        at = right
+    out.append(str(escape(sentence[at:end])) + ("…" if end < len(sentence) else ""))
+    return "".join(out)
 
 
 def _fields(doc: StoryDocument) -> dict:
     return {
         "id": str(doc.id), "title": doc.title, "body": doc.body, "replies": doc.replies,
         "providers": doc.providers, "tags_text": doc.tags_text, "provider": doc.provider_code,
-        "within": ",".join(str(i) for i in doc.within), "tags": ",".join(doc.tags), "month": doc.month,
+        "within": ",".join(str(i) for i in doc.within), "tags": ",".join(doc.tags),
+        "tagset": ",".join(doc.tags).encode(), "month": doc.month,
         "criticality": doc.criticality or 0, "status": doc.response_status,
         "published": int(doc.published_at.timestamp()),
     }
