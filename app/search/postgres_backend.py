@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import time
 from collections.abc import Callable, Iterable
 
 from markupsafe import escape
@@ -17,6 +18,9 @@ from app.stories.models import PUBLISHED, Story, Tag, story_tags
 
 COUNT_CAP = 10_000
 FACET_SAMPLE = 1000
+WINDOW_FROM = 5000  # more expected matches than this: rank among the newest FACET_SAMPLE matches only
+STATS_SECONDS = 300  # how long a process keeps PostgreSQL's lexeme statistics before reading them again
+_stats_cache: dict[str, tuple[float, tuple[float, dict[str, float], float] | None]] = {}
 OPEN, CLOSE = "\u27e6", "\u27e7"  # marks ts_headline puts round matches; replaced by <mark> after escaping
 
 VECTOR = text(
@@ -87,24 +91,58 @@ class PostgresBackend:
             stmt = stmt.where(func.date(Story.published_at) <= request.date_to)
         return stmt
 
+    def _expected_matches(self, parsed: ParsedQuery) -> float:
+        """About how many stories hold every word: PostgreSQL's own statistics of the vector column
+        (most common lexemes and their frequencies, kept by ANALYZE), so no search is run to find out."""
+        stats = _lexeme_stats(self.session)
+        if stats is None or not parsed.words:
+            return 0.0
+        rows, frequencies, rare = stats
+        share = 1.0
+        lexemes = self.session.execute(
+            text("SELECT tsvector_to_array(to_tsvector('english', w)) FROM unnest(CAST(:words AS text[])) AS w"),
+            {"words": list(parsed.words)}).scalars().all()
+        for found in lexemes:
+            for lexeme in found or []:
+                share *= frequencies.get(lexeme, rare)
+        return rows * share
+
     def search(self, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
         session = self.session
         tsquery = None if parsed.empty else func.websearch_to_tsquery("english", self._websearch(parsed))
         base = self._base(request, tsquery)
-        capped = session.scalar(select(func.count()).select_from(base.limit(COUNT_CAP + 1).subquery()))
-        if tsquery is not None and request.sort != "newest":
-            order = [func.ts_rank_cd(Story.search_vector, tsquery).desc(), Story.id.desc()]
-        else:
-            order = [Story.published_at.desc(), Story.id.desc()]
+        newest = [Story.published_at.desc(), Story.id.desc()]
+        ranked = tsquery is not None and request.sort != "newest"
         headline = (func.ts_headline("english", Story.body, tsquery,
                                      f"StartSel={OPEN}, StopSel={CLOSE}, MaxFragments=2, MaxWords=35, MinWords=12")
                     if tsquery is not None else func.substr(Story.body, 1, 240))
-        rows = session.execute(base.with_only_columns(Story.id, Story.title, headline).order_by(*order)
-                               .limit(request.per_page).offset((request.page - 1) * request.per_page)).all()
+        offset = (request.page - 1) * request.per_page
+        notes = []
+        if tsquery is not None and self._expected_matches(parsed) > WINDOW_FROM:
+            # Ranking or counting every story that holds a very common word reads most of the table: take the
+            # newest matches (the publication-time index finds them at once) and rank within those.
+            window = max(FACET_SAMPLE, request.page * request.per_page)
+            recent = base.with_only_columns(Story.id).order_by(*newest).limit(window).subquery()
+            in_window = self._base(request, tsquery).where(Story.id.in_(select(recent.c.id)))
+            found = session.scalar(select(func.count()).select_from(recent))
+            order = [func.ts_rank_cd(Story.search_vector, tsquery).desc(), Story.id.desc()] if ranked else newest
+            rows = session.execute(in_window.with_only_columns(Story.id, Story.title, headline).order_by(*order)
+                                   .limit(request.per_page).offset(offset)).all()
+            total, lower_bound = found, found >= window
+            facets = self._facets(in_window)
+            if lower_bound:
+                notes.append("These words are in a great many stories, so the results come from the most recent "
+                             "of them. Add a word or a filter to narrow your search.")
+        else:
+            capped = session.scalar(select(func.count()).select_from(base.limit(COUNT_CAP + 1).subquery()))
+            order = [func.ts_rank_cd(Story.search_vector, tsquery).desc(), Story.id.desc()] if ranked else newest
+            rows = session.execute(base.with_only_columns(Story.id, Story.title, headline).order_by(*order)
+                                   .limit(request.per_page).offset(offset)).all()
+            total, lower_bound = min(capped, COUNT_CAP), capped > COUNT_CAP
+            facets = self._facets(base.order_by(*order).limit(FACET_SAMPLE))
         hits = [Hit(story_id, title, _marks(snippet)) for story_id, title, snippet in rows]
-        return SearchResults(hits=hits, total=min(capped, COUNT_CAP), total_is_lower_bound=capped > COUNT_CAP,
-                             facets=self._facets(base.order_by(*order).limit(FACET_SAMPLE)),
-                             suggestion=self._suggest(parsed, request))
+        return SearchResults(hits=hits, total=total, total_is_lower_bound=lower_bound, facets=facets,
+                             suggestion=self._suggest(parsed, request), notes=notes)
 
     def _facets(self, sample: Select) -> dict[str, list[tuple[str, int]]]:
         ids = sample.subquery()
@@ -137,6 +175,27 @@ class PostgresBackend:
                     continue
             words.append(word)
         return " ".join(words) if changed else None
+
+
+def _lexeme_stats(session: Session) -> tuple[float, dict[str, float], float] | None:
+    """(rows with a vector, lexeme -> share of them holding it, the share to assume for a lexeme not listed)."""
+    key = str(session.get_bind().url)
+    cached = _stats_cache.get(key)
+    if cached and time.monotonic() - cached[0] < STATS_SECONDS:
+        return cached[1]
+    row = session.execute(text(
+        "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, s.null_frac, c.reltuples "
+        "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+        "WHERE s.tablename = 'stories' AND s.attname = 'search_vector' AND s.schemaname = current_schema()")).first()
+    stats = None
+    if row is not None and row[0] and row[1] and row[3] and row[3] > 0:
+        elems, freqs = list(row[0]), list(row[1])
+        # The array ends with the lowest and highest frequency and the share of empty rows, after one per lexeme.
+        listed = dict(zip(elems, freqs[:len(elems)], strict=False))
+        lowest = freqs[len(elems)] if len(freqs) > len(elems) else min(listed.values())
+        stats = (row[3] * (1 - (row[2] or 0)), listed, lowest / 2)
+    _stats_cache[key] = (time.monotonic(), stats)
+    return stats
 
 
 def _marks(snippet: str | None) -> str:

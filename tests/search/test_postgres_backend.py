@@ -1,0 +1,60 @@
+"""The PostgreSQL backend's plan for very common words: rank among the newest matches, told to the reader."""
+from __future__ import annotations
+
+import os
+
+import pytest
+from sqlalchemy import text
+
+from app.moderation import services as moderation
+from app.search import postgres_backend
+from app.search.query import SearchRequest, parse
+
+pytestmark = pytest.mark.skipif(not (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql"),
+                                reason="the PostgreSQL backend needs the PostgreSQL pass")
+
+
+@pytest.fixture
+def app_overrides():
+    return {"SEARCH_BACKEND": "postgres"}
+
+
+@pytest.fixture
+def stories(session, make_provider, make_user, make_story):
+    ward = make_provider(code="W1", name="Heron Ward", kind="department")
+    moderator = make_user(email="mod@example.org", moderator=True)
+    published = []
+    for n in range(12):
+        body = f"The staff were kind on visit {n}, and the ward was quiet all night long." + (" The kingfisher mural was lovely." if n < 3 else "")
+        story = make_story(ward, status="pending", title=f"Visit {n}", body=body)
+        moderation.publish(session, moderator, story, story.version,
+                           moderation.Publication(criticality=1, tags=[], title=story.title, body=body))
+        session.commit()
+        published.append(story)
+    session.execute(text("ANALYZE stories"))
+    session.commit()
+    postgres_backend._stats_cache.clear()
+    yield published
+    postgres_backend._stats_cache.clear()
+
+
+def run(session, words, **kwargs):
+    return postgres_backend.PostgresBackend(session).search(parse(words), SearchRequest(text=words, **kwargs))
+
+
+def test_statistics_tell_common_words_from_rare_ones(session, stories):
+    backend = postgres_backend.PostgresBackend(session)
+    assert backend._expected_matches(parse("staff")) > backend._expected_matches(parse("kingfisher"))
+    assert backend._expected_matches(parse("staff")) == pytest.approx(12, rel=0.2)
+
+
+def test_a_very_common_word_is_ranked_among_the_newest_matches(session, stories, monkeypatch):
+    monkeypatch.setattr(postgres_backend, "WINDOW_FROM", 5)
+    monkeypatch.setattr(postgres_backend, "FACET_SAMPLE", 4)
+    results = run(session, "staff", sort="newest", per_page=3)
+    assert [hit.story_id for hit in results.hits] == [s.id for s in stories[::-1][:3]]
+    assert results.total == 4 and results.total_is_lower_bound
+    assert any("most recent" in note for note in results.notes)
+    assert sum(n for _, n in results.facets["provider"]) == 4
+    rare = run(session, "kingfisher")  # a rare word: every match, exactly counted
+    assert rare.total == 3 and not rare.total_is_lower_bound and not rare.notes
