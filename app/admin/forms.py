@@ -13,7 +13,7 @@ REASON_HINT = "Kept in the audit trail."
 class ProviderEditForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the provider's name."), Length(max=200)])
     kind = SelectField("Kind", choices=list(KINDS.items()))
-    postcode = StringField("Postcode", validators=[Optional(), Length(max=8)], description="A UK postcode, or empty.")
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=20)], description="A UK postcode, or empty.")
     email = StringField("Contact email", validators=[Optional(), Length(max=254)],
                         description="Alerts go here while nobody is registered. Never shown publicly.")
     website = StringField("Website", validators=[Optional(), Length(max=500)])
