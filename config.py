@@ -79,6 +79,8 @@ class Config:
         self.MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 2)
         self.CONTENT_LICENCE = os.environ.get("CONTENT_LICENCE", "CC-BY-4.0")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Lets several sites (or test runs) share one Redis without counting each other's requests.
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour")
         self.RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute;20 per hour")
