@@ -24,16 +24,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 REDIRECTED_ENDPOINTS = {"directory.provider", "feeds.provider", "api.provider"}
 
 
-@bp.before_app_request
-def merged_provider_redirect():
-    if request.endpoint not in REDIRECTED_ENDPOINTS or not request.view_args:
-        return None
-    code = request.view_args.get("code", "")
-    if db.session.scalar(select(Provider.id).where(Provider.code == code.strip().upper())) is not None:
-        return None
-    target = providers.redirect_for(db.session, code)
+@bp.after_app_request
+def merged_provider_redirect(response):
+    """Only a page that would be a 404 costs a look-up: live providers' pages are untouched."""
+    if response.status_code != 404 or request.endpoint not in REDIRECTED_ENDPOINTS or not request.view_args:
+        return response
+    target = providers.redirect_for(db.session, request.view_args.get("code", ""))
     if target is None:
-        return None
+        return response
     location = url_for(request.endpoint, **{**request.view_args, "code": target.code})
     if request.query_string:
         location += "?" + request.query_string.decode("latin-1")

@@ -128,12 +128,14 @@ def test_merge_moves_everything_and_the_old_code_redirects(admin_client, session
     [event] = audit(session, "admin.provider.merge")
     assert event.before["code"] == "H1DUP" and event.after["into"] == "H1" and event.after["stories"] == 1
 
-    for old, new in (("/providers/H1DUP", "/providers/H1"), ("/providers/h1dup", "/providers/H1"),
+    for old, new in (("/providers/H1DUP", "/providers/H1"),
                      ("/feeds/providers/H1DUP.atom", "/feeds/providers/H1.atom"),
                      ("/api/v1/providers/H1DUP", "/api/v1/providers/H1")):
         response = admin_client.get(old)
         assert response.status_code == 301, old
         assert response.headers["Location"].endswith(new), (old, response.headers["Location"])
+    followed = admin_client.get("/providers/h1dup", follow_redirects=True)
+    assert followed.status_code == 200 and followed.request.path == "/providers/H1"
     # The statistics moved with the stories and replies.
     stats = admin_client.get("/api/v1/providers/H1").get_json()["data"]["statistics"]
     assert stats["stories"] == 1 and stats["replied"] == 1
@@ -147,3 +149,15 @@ def test_merge_refuses_itself_an_unknown_code_and_a_provider_below(admin_client,
     assert response.status_code == 400 and "move it out first" in response.get_data(as_text=True)
     assert session.get(Provider, tree["hospital"].id) is not None
     assert audit(session, "admin.provider.merge") == []
+
+
+def test_renaming_a_provider_reindexes_the_stories_below_it(admin_client, session, tree, make_story, deliver):
+    story = make_story(tree["ward"], status=PUBLISHED, title="Found by the trust's new name")
+    story.title = story.title  # a change after insert queues it for the index, as moderation does
+    story.criticality = 2
+    session.commit()
+    deliver()
+    assert "Found by the trust" not in admin_client.get("/search?q=Zephyrhills").get_data(as_text=True)
+    admin_client.post("/admin/providers/T1/edit", data={"edit-name": "Zephyrhills Trust", "edit-kind": "trust"})
+    deliver()
+    assert "Found by the trust" in admin_client.get("/search?q=Zephyrhills").get_data(as_text=True)
