@@ -99,3 +99,13 @@ def test_audit_page_filters_by_actor_action_object_and_date(admin_client, client
     assert "<td>admin.user.grant_moderator</td>" in older and "<td>admin.user.disable</td>" not in older
     bad = client.get("/admin/audit?subject_id=abc&since=yesterday")
     assert bad.status_code == 400 and "Enter a number" in bad.get_data(as_text=True)
+
+
+def test_site_page_shows_the_last_dataset_export(admin_client, session, tree, make_story):
+    from app.opendata.bundle import build
+
+    assert "No dataset has been exported yet" in admin_client.get("/admin/").get_data(as_text=True)
+    make_story(tree["ward"], status="published")
+    meta = build(session)
+    page = admin_client.get("/admin/").get_data(as_text=True)
+    assert f"Last export: {meta['generated_at']}" in page and "1 published story" in page
