@@ -8,6 +8,8 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -49,11 +51,11 @@ def resend(session: Session, admin: User, message_id: int | None = None) -> int:
 def beat(session: Session) -> None:
     """An outbox job: the worker running it was alive now (one row per host and process)."""
     name = f"{socket.gethostname()}:{os.getpid()}"[:100]
-    row = session.get(WorkerHeartbeat, name)
-    if row is None:
-        session.add(WorkerHeartbeat(name=name, seen_at=utcnow()))
-    else:
-        row.seen_at = utcnow()
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    # An upsert: two worker threads of one process (or a restarted pid) must not trip over the key.
+    stmt = insert(WorkerHeartbeat).values(name=name, seen_at=utcnow())
+    session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"seen_at": stmt.excluded.seen_at}))
     session.commit()
 
 
