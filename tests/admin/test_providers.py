@@ -19,17 +19,31 @@ def audit(session, action: str) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)))
 
 
-def test_console_is_for_admins_only(client, make_user, tree):
-    assert client.get("/admin/providers").status_code == 302  # to log in
+PAGES = ("/admin/", "/admin/providers", "/admin/providers/T1", "/admin/people", "/admin/people/1", "/admin/outbox",
+         "/admin/audit")
+ACTIONS = ("/admin/providers/T1/edit", "/admin/providers/T1/move", "/admin/providers/T1/active",
+           "/admin/providers/T1/merge", "/admin/people/1/role", "/admin/people/1/disable", "/admin/outbox/resend",
+           "/admin/outbox/1/resend")
+
+
+def test_console_is_for_admins_only(client, session, make_user, tree):
+    for path in PAGES:
+        response = client.get(path)
+        assert response.status_code == 302 and "/account/login" in response.headers["Location"], path
+    for path in ACTIONS:
+        assert client.post(path, data={}).status_code == 302, path
+    # Moderators and provider staff are not admins.
     make_user(email="mod@example.org", moderator=True)
-    login(client, "mod@example.org", PASSWORD)
-    for path in ("/admin/", "/admin/providers", "/admin/providers/T1", "/admin/people", "/admin/outbox",
-                 "/admin/audit"):
-        assert client.get(path).status_code == 403, path
-    for path in ("/admin/providers/T1/edit", "/admin/providers/T1/move", "/admin/providers/T1/active",
-                 "/admin/providers/T1/merge", "/admin/people/1/role", "/admin/people/1/disable",
-                 "/admin/outbox/resend"):
-        assert client.post(path, data={}).status_code == 403, path
+    make_user(email="lead@example.org", provider=tree["trust"], role="manager")
+    for email in ("mod@example.org", "lead@example.org"):
+        login(client, email, PASSWORD)
+        for path in PAGES:
+            assert client.get(path).status_code == 403, (email, path)
+        for path in ACTIONS:
+            assert client.post(path, data={"active": "0", "disabled": "1"}).status_code == 403, (email, path)
+        client.post("/account/logout")
+    assert session.get(Provider, tree["trust"].id).active is True
+    assert session.scalars(select(AuditEvent)).all() == []
 
 
 def test_search_finds_by_name_and_code(admin_client, tree):
