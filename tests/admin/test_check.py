@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_check(tmp_path, **env) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SMTP_", "RATELIMIT_", "SEARCH_", "DATABASE_"))}
+    ours = ("SMTP_", "RATELIMIT_", "SEARCH_", "DATABASE_", "WEB_CONCURRENCY", "OUTBOX_WORKERS", "MAIL_")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
     base.update({"STORYLOOP_INSTANCE_DIR": str(tmp_path / "instance"), "SECRET_KEY": "a-real-secret-for-this-test",
                  "DATABASE_URL": f"sqlite:///{tmp_path / 'check.db'}", "FLASK_DEBUG": "0"})
     base.update({k: v for k, v in env.items() if v is not None})
