@@ -40,7 +40,8 @@ def seed(database_url: str, tmp_path) -> None:
                          is_moderator=True, display_name="Mo")
         staff = User(email="ward@nhs.example", password_hash=hashed, email_confirmed_at=utcnow(),
                      display_name="Wendy Ward")
-        db.session.add_all([trust, hospital, ward, moderator, staff])
+        admin = User(email="admin@example.org", password_hash=hashed, email_confirmed_at=utcnow(), is_admin=True)
+        db.session.add_all([trust, hospital, ward, moderator, staff, admin])
         db.session.flush()
         db.session.add(Membership(user_id=staff.id, provider_id=ward.id, role="responder", job_title="Ward manager"))
         db.session.commit()
@@ -138,9 +139,20 @@ def test_two_instances_share_one_database_one_redis_and_deliver_each_email_once(
     assert len(workers) == 2  # both workers ran passes against the same queue
     assert claimed_by  # and the messages record which worker claimed them
 
-    # A rate limit counts across both instances: 2 logins so far, 6 more allowed, then refused on both.
+    # An admin on B disables the ward manager: their session on A ends at once.
+    admin = Browser(b_url)
+    admin.login("admin@example.org")
+    staff_id = int(re.search(r'/admin/people/(\d+)">ward@nhs.example', admin.get("/admin/people",
+                                                                             params={"q": "ward@"}).text).group(1))
+    assert staff.get("/account/").status_code == 200
+    disabled = admin.post(f"/admin/people/{staff_id}/disable", {"disabled": "1", "disable-reason": "Left"},
+                          token_field="disable-csrf_token")
+    assert disabled.status_code == 302, disabled.text[:2000]
+    assert staff.get("/account/").status_code == 302
+
+    # A rate limit counts across both instances: 3 logins so far, 5 more allowed, then refused on both.
     attempts = [Browser(url) for url in (a_url, b_url)]
-    for n in range(6):
+    for n in range(5):
         response = attempts[n % 2].post("/account/login", {"email": "ward@nhs.example", "password": "wrong"})
         assert response.status_code != 429, n
     for browser in attempts:
