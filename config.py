@@ -79,6 +79,8 @@ class Config:
         self.MAIL_POLL_SECONDS = _int("MAIL_POLL_SECONDS", 2)
         self.CONTENT_LICENCE = os.environ.get("CONTENT_LICENCE", "CC-BY-4.0")
         self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        # Lets several sites (or test runs) share one Redis without counting each other's requests.
+        self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour")
         self.RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute;20 per hour")
@@ -87,6 +89,11 @@ class Config:
         self.RATELIMIT_API = os.environ.get("RATELIMIT_API", "300 per minute")
         # Number of reverse proxies in front of the site whose X-Forwarded-* headers are trusted.
         self.PROXY_COUNT = _int("PROXY_COUNT", 0)
+        # How many web processes (gunicorn's own variable) and outbox workers run: `check` judges the
+        # database and rate-limit storage against them.
+        self.WEB_CONCURRENCY = _int("WEB_CONCURRENCY", 1)
+        self.OUTBOX_WORKERS = _int("OUTBOX_WORKERS", 1)
+        self.SECRET_KEY_MISSING = False
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.TOKEN_MAX_AGE_CONFIRM = _int("TOKEN_MAX_AGE_CONFIRM", 7 * 24 * 3600)
         self.TOKEN_MAX_AGE_RESET = _int("TOKEN_MAX_AGE_RESET", 3600)
@@ -109,12 +116,18 @@ class Config:
         config.setdefault("REMEMBER_COOKIE_SECURE", secure)
         config.setdefault("PREFERRED_URL_SCHEME", "https" if secure else "http")
 
-    def finish(self, testing: bool) -> None:
-        """Fill in the secret key once we know whether a generated one is acceptable."""
+    def finish(self, testing: bool, lenient: bool = False) -> None:
+        """Fill in the secret key once we know whether a generated one is acceptable.
+
+        lenient (for `flask check` only) lets the app start without one so the mistake can be reported.
+        """
         if self.SECRET_KEY:
             return
         if self.DEBUG or testing or self.SQLALCHEMY_DATABASE_URI.startswith("sqlite"):
             self.SECRET_KEY = _local_secret_key()
+            return
+        if lenient:
+            self.SECRET_KEY, self.SECRET_KEY_MISSING = secrets.token_urlsafe(48), True
             return
         raise RuntimeError(
             "SECRET_KEY must be set in production (FLASK_DEBUG off, non-SQLite database). "

@@ -1,5 +1,6 @@
 """Imports every model so the metadata (and Alembic) sees all tables."""
 from app.accounts.models import Invitation, Membership, User  # noqa: F401
+from app.admin.models import ProviderRedirect, WorkerHeartbeat  # noqa: F401
 from app.directory.models import Provider  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.moderation.models import AuditEvent, Report, StoryRevision  # noqa: F401

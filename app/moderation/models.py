@@ -41,12 +41,17 @@ class AuditEvent(db.Model):
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What an admin action was about when it is not a story: ("provider", id), ("user", id), ("outbox", id).
+    subject_type: Mapped[str | None] = mapped_column(String(20))
+    subject_id: Mapped[int | None]
 
     actor: Mapped[User | None] = relationship()
 
     __table_args__ = (
         Index("ix_audit_events_story", "story_id", "created_at"),
         Index("ix_audit_events_action", "action", "created_at"),
+        Index("ix_audit_events_subject", "subject_type", "subject_id", "created_at"),
+        Index("ix_audit_events_actor", "actor_id", "created_at"),
     )
 
 

@@ -1,0 +1,125 @@
+"""`flask --app wsgi check`: configuration mistakes found before start-up, one clear line each."""
+from __future__ import annotations
+
+import smtplib
+import ssl
+import tempfile
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from sqlalchemy import text
+
+from app.extensions import db
+
+
+def _is_sqlite(config) -> bool:
+    return config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+
+
+def _smtp_problem(config) -> str | None:
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=min(config["SMTP_TIMEOUT"], 10)) as conn:
+            conn.ehlo()
+            if config["SMTP_STARTTLS"]:
+                conn.starttls(context=ssl.create_default_context(cafile=config.get("SMTP_CA_FILE")))
+                conn.ehlo()
+            if config.get("SMTP_USER"):
+                conn.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+    except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+        return (f"SMTP relay {config['SMTP_HOST']}:{config['SMTP_PORT']} is unreachable or refused us "
+                f"({type(exc).__name__}: {exc}): check SMTP_HOST, SMTP_PORT, SMTP_STARTTLS and the login.")
+    return None
+
+
+def _writable(folder: Path) -> bool:
+    """Whether we can create files in folder (or create folder itself, if it does not exist yet)."""
+    probe = folder
+    while not probe.exists():
+        if probe.parent == probe:
+            return False
+        probe = probe.parent
+    if not probe.is_dir():
+        return False
+    try:
+        with tempfile.NamedTemporaryFile(dir=probe, prefix=".storyloop-check-"):
+            return True
+    except OSError:
+        return False
+
+
+def _ratelimit_storage_problem(uri: str) -> str | None:
+    from limits.storage import storage_from_string
+
+    try:
+        if storage_from_string(uri).check():
+            return None
+    except Exception as exc:  # a bad URI or a missing driver is just as fatal as a stopped server
+        return f"RATELIMIT_STORAGE_URI {uri} cannot be used ({type(exc).__name__}: {exc})."
+    return f"RATELIMIT_STORAGE_URI {uri} does not answer: start it or fix the address."
+
+
+def find_problems(app: Flask) -> tuple[list[str], list[str]]:
+    """(mistakes that must be fixed before start-up, notes worth reading)."""
+    config = app.config
+    problems: list[str] = []
+    notes: list[str] = []
+    production = not config.get("DEBUG") and (not _is_sqlite(config) or config["SITE_URL"].startswith("https://"))
+    if config.get("SECRET_KEY_MISSING"):
+        problems.append("SECRET_KEY is not set: sessions and emailed links cannot be signed safely in production. "
+                        "Generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'")
+    web, workers = config["WEB_CONCURRENCY"], config["OUTBOX_WORKERS"]
+    if _is_sqlite(config) and (web > 1 or workers > 1):
+        problems.append(f"SQLite with {web} web processes and {workers} outbox workers: writers queue behind one "
+                        "lock and a second machine cannot share the file. Use PostgreSQL (DATABASE_URL).")
+    storage = config["RATELIMIT_STORAGE_URI"]
+    if storage.startswith("memory://") and web > 1:
+        problems.append(f"Rate limits are kept in memory with {web} web processes: each counts alone, so every limit "
+                        "is multiplied. Set RATELIMIT_STORAGE_URI=redis://host:6379.")
+    elif not storage.startswith("memory://") and (problem := _ratelimit_storage_problem(storage)):
+        problems.append(problem)
+    try:
+        with app.app_context():
+            db.session.execute(text("SELECT 1"))
+            db.session.remove()
+    except Exception as exc:  # any driver error means the site cannot start
+        problems.append(f"The database ({db.engine.url.render_as_string(hide_password=True)}) does not answer: "
+                        f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    if config.get("SMTP_HOST"):
+        if problem := _smtp_problem(config):
+            problems.append(problem)
+    else:
+        notes.append(f"SMTP_HOST is not set: email is written to files in {config['MAIL_FILE_DIR']}, not sent.")
+    if config["SEARCH_BACKEND"] == "postgres" and _is_sqlite(config):
+        problems.append("SEARCH_BACKEND=postgres needs a PostgreSQL database; use whoosh with SQLite.")
+    elif config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
+        problems.append(f"SEARCH_BACKEND is {config['SEARCH_BACKEND']!r}: choose whoosh or postgres.")
+    elif config["SEARCH_BACKEND"] == "whoosh":
+        # The live index is a symlink to the current build; new builds are made beside it.
+        index = Path(config["SEARCH_INDEX_DIR"])
+        for folder in {index.parent, index.resolve()} if index.exists() else {index.parent}:
+            if not _writable(folder):
+                problems.append(f"The search index folder {folder} is not writable by this user: the worker cannot "
+                                "update or rebuild the index. Fix its owner or SEARCH_INDEX_DIR.")
+                break
+        if web > 1 and not _is_sqlite(config):
+            notes.append("Several web processes on the whoosh backend must share one SEARCH_INDEX_DIR; with several "
+                         "machines use SEARCH_BACKEND=postgres.")
+    if production and not config["SITE_URL"].startswith("https://"):
+        notes.append(f"SITE_URL is {config['SITE_URL']}: with https:// cookies are marked secure and emailed links "
+                     "use TLS.")
+    return problems, notes
+
+
+@click.command("check")
+def check() -> None:
+    """Report configuration mistakes (one line each); exit status 1 if there is any."""
+    problems, notes = find_problems(current_app._get_current_object())
+    for note in notes:
+        click.echo(f"note: {note}")
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} found.", err=True)
+        raise SystemExit(1)
+    click.echo("Configuration looks right.")

@@ -1,0 +1,63 @@
+"""The console's forms: every POST carries its CSRF token; the filters are plain GET forms."""
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
+
+from app.directory.models import KINDS
+
+REASON_HINT = "Kept in the audit trail."
+
+
+class ProviderEditForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter the provider's name."), Length(max=200)])
+    kind = SelectField("Kind", choices=list(KINDS.items()))
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=20)], description="A UK postcode, or empty.")
+    email = StringField("Contact email", validators=[Optional(), Length(max=254)],
+                        description="Alerts go here while nobody is registered. Never shown publicly.")
+    website = StringField("Website", validators=[Optional(), Length(max=500)])
+
+
+class MoveForm(FlaskForm):
+    parent = StringField("Code of the provider above it", validators=[Length(max=40)],
+                         description="Leave empty to put it at the top of the hierarchy.")
+    reason = TextAreaField("Reason", render_kw={"rows": 2}, description=REASON_HINT)
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reason", render_kw={"rows": 2}, validators=[Length(max=2000)], description=REASON_HINT)
+
+
+class MergeForm(FlaskForm):
+    target = StringField("Code of the provider to keep", validators=[DataRequired("Enter the code to merge into."),
+                                                                      Length(max=40)],
+                         description="Stories, staff, replies and changes move there; this code redirects to it.")
+    reason = TextAreaField("Reason", render_kw={"rows": 2}, validators=[Length(max=2000)], description=REASON_HINT)
+
+
+class RoleForm(FlaskForm):
+    role = HiddenField(validators=[AnyOf(["moderator", "admin"])])
+    grant = HiddenField(validators=[AnyOf(["1", "0"])])
+    reason = TextAreaField("Reason", render_kw={"rows": 2}, validators=[Length(max=2000)], description=REASON_HINT)
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Search", validators=[Length(max=254)])
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    actor = StringField("Who (email contains)", validators=[Optional(), Length(max=254)])
+    action = SelectField("Action", validate_choice=False)
+    subject_type = SelectField("About", choices=[("", "Anything"), ("provider", "A provider"), ("user", "A person"),
+                                                  ("outbox", "An email"), ("story", "A story")],
+                               validate_choice=False)
+    subject_id = StringField("Its number", validators=[Optional(), Length(max=12)])
+    since = DateField("From (date)", validators=[Optional()])
+    until = DateField("Until (date, inclusive)", validators=[Optional()])

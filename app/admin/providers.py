@@ -1,0 +1,189 @@
+"""Admin operations on the provider directory: edit, move, deactivate, merge a duplicate."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+
+from app.accounts.models import Invitation, Membership, User
+from app.admin.models import ProviderRedirect
+from app.directory.models import EMAIL_MAX, KINDS, NAME_MAX, WEBSITE_MAX, Provider
+from app.directory.services import ancestors, descendant_ids_cte, normalise_code, normalise_postcode
+from app.errors import Conflict, Invalid, NotFound
+from app.moderation.audit import record
+from app.replies.models import Change, Reply
+from app.stories.models import Story
+
+MEMBER_RANK = {"responder": 0, "manager": 1}
+
+
+@dataclass
+class ProviderEdit:
+    name: str
+    kind: str
+    postcode: str = ""
+    email: str = ""
+    website: str = ""
+
+
+def _snapshot(provider: Provider) -> dict:
+    return {"code": provider.code, "name": provider.name, "kind": provider.kind, "postcode": provider.postcode,
+            "email": provider.email, "website": provider.website, "active": provider.active,
+            "parent": provider.parent.code if provider.parent else None}
+
+
+def find_provider(session: Session, code: str) -> Provider:
+    provider = session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    if provider is None:
+        raise NotFound("No provider has that code.")
+    return provider
+
+
+def _reindex_subtree(session: Session, provider: Provider) -> None:
+    """Provider names (and those above) are in each story's search document: have every story below requeued.
+
+    Marking the stories changed lets the search module's own hook queue them, for either backend.
+    """
+    subtree = descendant_ids_cte(provider.id)
+    for story in session.scalars(select(Story).where(Story.provider_id.in_(select(subtree.c.id)))):
+        flag_modified(story, "provider_id")
+
+
+def edit(session: Session, admin: User, provider: Provider, data: ProviderEdit) -> Provider:
+    errors: dict[str, str] = {}
+    name = " ".join((data.name or "").split())
+    if not name:
+        errors["name"] = "Enter the provider's name."
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"The name is longer than {NAME_MAX} characters."
+    if data.kind not in KINDS:
+        errors["kind"] = "Choose a kind from the list."
+    elif data.kind == "department" and provider.parent_id is None:
+        errors["kind"] = "A department or ward needs a provider above it: move it first."
+    postcode = None
+    if (data.postcode or "").strip():
+        postcode = normalise_postcode(data.postcode)
+        if postcode is None:
+            errors["postcode"] = "Enter a UK postcode, like SW1A 1AA, or leave it empty."
+    email = None
+    if (data.email or "").strip():
+        try:
+            if len(data.email.strip()) > EMAIL_MAX:
+                raise EmailNotValidError("too long")
+            email = validate_email(data.email.strip(), check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            errors["email"] = f"Enter a valid email address ({exc}) or leave it empty."
+    website = (data.website or "").strip() or None
+    if website:
+        if not re.match(r"^https?://", website, re.IGNORECASE):
+            website = "https://" + website
+        if len(website) > WEBSITE_MAX or not re.match(r"^https?://[^\s/$.?#][^\s]*\.[^\s]+$", website, re.I):
+            errors["website"] = "Enter a web address, like https://example.org, or leave it empty."
+    if errors:
+        raise Invalid(errors=errors)
+    before = _snapshot(provider)
+    renamed = name != provider.name
+    provider.name, provider.kind, provider.postcode = name, data.kind, postcode
+    provider.email, provider.website = email, website
+    after = _snapshot(provider)
+    if before == after:
+        return provider
+    if renamed:
+        _reindex_subtree(session, provider)
+    record(session, "admin.provider.edit", actor=admin, before=before, after=after,
+           subject=("provider", provider.id))
+    session.commit()
+    return provider
+
+
+def move(session: Session, admin: User, provider: Provider, parent_code: str, reason: str = "") -> Provider:
+    """Put the provider under another (or at the top with an empty code); never under itself or below it."""
+    parent = None
+    if normalise_code(parent_code):
+        parent = session.scalar(select(Provider).where(Provider.code == normalise_code(parent_code)))
+        if parent is None:
+            raise Invalid("No provider has that code.", field="parent")
+        if parent.id == provider.id or provider in ancestors(session, parent):
+            raise Invalid(f"{parent.code} is {provider.code} itself or below it: that would make a loop.",
+                          field="parent")
+    elif provider.kind == "department":
+        raise Invalid("A department or ward needs a provider above it.", field="parent")
+    if (parent.id if parent else None) == provider.parent_id:
+        return provider
+    before = _snapshot(provider)
+    provider.parent = parent
+    _reindex_subtree(session, provider)
+    record(session, "admin.provider.move", actor=admin, reason=reason or None, before=before,
+           after=_snapshot(provider), subject=("provider", provider.id))
+    session.commit()
+    return provider
+
+
+def set_active(session: Session, admin: User, provider: Provider, active: bool, reason: str = "") -> Provider:
+    """Deactivated providers keep their stories and pages but take no new stories or staff."""
+    if provider.active == active:
+        return provider
+    before = _snapshot(provider)
+    provider.active = active
+    record(session, "admin.provider.reactivate" if active else "admin.provider.deactivate", actor=admin,
+           reason=reason or None, before=before, after=_snapshot(provider), subject=("provider", provider.id))
+    session.commit()
+    return provider
+
+
+def merge(session: Session, admin: User, duplicate: Provider, target_code: str, reason: str = "") -> Provider:
+    """Fold a duplicate into another provider: everything that named it moves, its code redirects (301)."""
+    target = session.scalar(select(Provider).where(Provider.code == normalise_code(target_code)))
+    if target is None:
+        raise Invalid("No provider has that code.", field="target")
+    if target.id == duplicate.id:
+        raise Invalid("Choose another provider to merge into.", field="target")
+    if duplicate in ancestors(session, target):
+        raise Conflict(f"{target.code} is below {duplicate.code}: move it out first, then merge.")
+    before = {**_snapshot(duplicate), "id": duplicate.id}
+    moved = {"stories": 0, "memberships": 0, "children": 0}
+    # Stories through the ORM, so the search queue hears of each (their provider names change).
+    for story in session.scalars(select(Story).where(Story.provider_id == duplicate.id)):
+        story.provider_id = target.id
+        moved["stories"] += 1
+    for table in (Reply, Change):
+        session.execute(update(table).where(table.provider_id == duplicate.id).values(provider_id=target.id)
+                        .execution_options(synchronize_session=False))
+    session.execute(update(Invitation).where(Invitation.provider_id == duplicate.id)
+                    .values(provider_id=target.id).execution_options(synchronize_session=False))
+    existing = {m.user_id: m for m in session.scalars(select(Membership).where(Membership.provider_id == target.id))}
+    for membership in list(session.scalars(select(Membership).where(Membership.provider_id == duplicate.id))):
+        kept = existing.get(membership.user_id)
+        if kept is None:
+            membership.provider_id = target.id
+        else:
+            # Someone on both staffs keeps one membership with the stronger role.
+            if MEMBER_RANK.get(membership.role, 0) > MEMBER_RANK.get(kept.role, 0):
+                kept.role = membership.role
+            session.delete(membership)
+        moved["memberships"] += 1
+    for child in list(duplicate.children):
+        child.parent = target
+        moved["children"] += 1
+    session.execute(update(ProviderRedirect).where(ProviderRedirect.provider_id == duplicate.id)
+                    .values(provider_id=target.id).execution_options(synchronize_session=False))
+    session.flush()
+    record(session, "admin.provider.merge", actor=admin, reason=reason or None, before=before,
+           after={"into": target.code, "into_id": target.id, **moved}, subject=("provider", target.id))
+    # The duplicate's own row goes; its code lives on as a redirect.
+    code = duplicate.code
+    session.delete(duplicate)
+    session.flush()
+    session.add(ProviderRedirect(code=code, provider_id=target.id))
+    session.commit()
+    return target
+
+
+def redirect_for(session: Session, code: str) -> Provider | None:
+    """The provider a merged duplicate's code now leads to, if it is one."""
+    row = session.get(ProviderRedirect, normalise_code(code))
+    return row.provider if row is not None else None
