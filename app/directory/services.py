@@ -22,7 +22,7 @@ def normalise_postcode(value: str) -> str | None:
 
 
 def normalise_code(value: str) -> str:
-    return (value or "").strip().upper()
+    return (value or "").replace("\x00", "").strip().upper()  # NUL: never in a code, refused by PostgreSQL
 
 
 def get_by_code(session: Session, code: str) -> Provider:

@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db, utcnow
@@ -72,6 +72,17 @@ def _queue_changed_stories(session: Session, flush_context, instances) -> None:
                 session.add(SearchQueue(story_id=story_id, queued_at=now))
             else:
                 existing.queued_at = now
+
+
+@event.listens_for(Session, "after_flush")
+def _queue_new_published_stories(session: Session, flush_context) -> None:
+    """A story inserted already published (imports, the demo, a restored copy) has no id before the flush."""
+    new_ids = [obj.id for obj in session.new if isinstance(obj, Story) and obj.status == PUBLISHED]
+    if not new_ids:
+        return
+    session.info.setdefault("search_queued", set()).update(new_ids)
+    now = utcnow()
+    session.execute(insert(SearchQueue), [{"story_id": story_id, "queued_at": now} for story_id in new_ids])
 
 
 @event.listens_for(Session, "before_commit")

@@ -5,6 +5,7 @@ import logging
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
@@ -41,6 +42,19 @@ def add_security_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+def drop_nul_characters():
+    """No page's address or text has a use for NUL, and PostgreSQL refuses it in text: a path holding one
+    is not found, and it is dropped from query and form values before any view reads them."""
+    if "\x00" in request.path:
+        return render_error(404)
+    if any("\x00" in value for value in request.args.values()):
+        request.args = ImmutableMultiDict([(k, v.replace("\x00", "")) for k, v in request.args.items(multi=True)])
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and \
+            any("\x00" in value for value in request.form.values()):
+        request.form = ImmutableMultiDict([(k, v.replace("\x00", "")) for k, v in request.form.items(multi=True)])
+    return None
 
 
 def _wants_json() -> bool:

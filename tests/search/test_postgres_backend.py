@@ -25,7 +25,9 @@ def stories(session, make_provider, make_user, make_story):
     moderator = make_user(email="mod@example.org", moderator=True)
     published = []
     for n in range(12):
-        body = f"The staff were kind on visit {n}, and the ward was quiet all night long." + (" The kingfisher mural was lovely." if n < 3 else "")
+        body = f"The staff were kind on visit {n}, and the ward was quiet all night long."
+        if n < 3:
+            body += " The kingfisher mural was lovely."
         story = make_story(ward, status="pending", title=f"Visit {n}", body=body)
         moderation.publish(session, moderator, story, story.version,
                            moderation.Publication(criticality=1, tags=[], title=story.title, body=body))

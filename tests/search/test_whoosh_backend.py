@@ -113,3 +113,14 @@ def test_a_rebuild_in_several_batches_holds_every_story(backend, monkeypatch, pr
     results = search(backend, "kingfisher", sort="newest")
     assert [hit.story_id for hit in results.hits] == [5, 4, 3, 2, 1] and results.total == 5
     assert len(backend._searcher().leaf_searchers()) >= 3
+
+
+def test_a_story_inserted_already_published_is_queued_for_the_index(session, make_provider, make_story):
+    from sqlalchemy import select
+
+    from app.search.models import SearchQueue
+
+    ward = make_provider(code="W1", name="Heron Ward", kind="department")
+    story = make_story(ward, status="published", title="Imported", body="An imported story about a kingfisher.")
+    session.commit()
+    assert session.scalars(select(SearchQueue.story_id)).all() == [story.id]
