@@ -184,7 +184,7 @@ def _mark_months(session: Session, flush_context, instances) -> None:
                 continue
             pairs |= _story_pairs(obj)
             flagged |= {p for p, _ in _story_pairs(obj)}
-            if obj.id is not None and get_history(obj, "status").deleted:
+            if obj.id is not None:  # its changes count only while it is published
                 stories.add(obj.id)
         elif isinstance(obj, Reply) and obj.story_id is not None:
             with session.no_autoflush:
@@ -193,6 +193,15 @@ def _mark_months(session: Session, flush_context, instances) -> None:
                 pairs |= _story_pairs(story)
         elif isinstance(obj, Change):
             pairs |= _change_pairs(obj)
+    dirty_ids = [o.id for o in session.dirty if isinstance(o, Story) and o.id is not None]
+    if dirty_ids:
+        # The stored values, not yet overwritten: an attribute set after a commit keeps no history of them.
+        with session.no_autoflush:
+            for provider_id, published_at in session.execute(
+                    select(Story.provider_id, Story.published_at).where(Story.id.in_(dirty_ids))):
+                if published_at is not None:
+                    pairs.add((provider_id, month_of(published_at)))
+                    flagged.add(provider_id)
     if stories:
         with session.no_autoflush:
             for provider_id, created_at in session.execute(
@@ -206,9 +215,10 @@ def _mark_months(session: Session, flush_context, instances) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _refresh_months(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the flush marks the months of what is still pending
     if not session.info.get("insight_months") and not session.info.get("insight_flags"):
         return
-    session.flush()
     pairs = session.info.pop("insight_months", set())
     providers = session.info.pop("insight_flags", set())
     with session.no_autoflush:
