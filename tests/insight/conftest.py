@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import utcnow
@@ -28,3 +29,13 @@ def assert_same_as_rebuild(session) -> None:
     kept = snapshot(session)
     rebuild(session)
     assert snapshot(session) == kept
+
+
+@pytest.fixture
+def people(make_user, tree):
+    return {
+        "moderator": make_user(email="mod@example.org", moderator=True),
+        "ward_manager": make_user(email="wardmanager@nhs.example", provider=tree["ward"], role="manager"),
+        "trust_manager": make_user(email="trustlead@nhs.example", provider=tree["trust"], role="manager"),
+        "responder": make_user(email="responder@nhs.example", provider=tree["ward"]),
+    }
