@@ -144,3 +144,14 @@ def test_a_provider_with_no_stories_gets_empty_charts_not_errors(client, tree):
     assert "0 stories were published in the last 12 months." in html
     for svg in re.findall(r"<svg.*?</svg>", html, re.S):
         ET.fromstring(svg)
+
+
+def test_api_insight_matches_its_openapi_schema(client, tree, fixture):
+    from jsonschema import Draft202012Validator
+
+    document = client.get("/api/v1/openapi.json").get_json()
+    schema = {**document["paths"]["/providers/{code}/insight"]["get"]["responses"]["200"]["content"]
+              ["application/json"]["schema"], "components": document["components"]}
+    body = client.get("/api/v1/providers/T1/insight").get_json()
+    Draft202012Validator(schema).validate(body)
+    assert body["data"]["updated_at"] is not None
