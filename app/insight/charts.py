@@ -47,7 +47,10 @@ def columns(chart_id: str, title: str, desc: str, labels: Sequence[str], values:
                     f'height="{h:.1f}" fill="{BAR}"><title>{escape(label)}: {escape(value_text(value))}</title>'
                     f'</rect>')
         if (len(values) - 1 - i) % label_every == 0:
-            body.append(f'<text x="{x + step / 2:.1f}" y="{bottom + 16}" text-anchor="middle" font-size="11" '
+            # The newest label ends at the right edge, so it is never cut off.
+            last = i == len(values) - 1
+            anchor, tx = ("end", WIDTH - 2) if last else ("middle", x + step / 2)
+            body.append(f'<text x="{tx:.1f}" y="{bottom + 16}" text-anchor="{anchor}" font-size="12" '
                         f'fill="{INK}" {FONT}>{escape(label)}</text>')
     return _svg(chart_id, title, desc, height, body)
 

@@ -16,8 +16,9 @@ def test_readable_at_320_px_without_javascript(live_server, chromium, session, t
     page.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
     try:
         page.goto(live_server.url + path)
-        wide = page.evaluate("""[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 321)
-            .slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))""")
+        wide = page.evaluate("""[...document.querySelectorAll('main *')]
+            .filter(e => e.getBoundingClientRect().right > 321).slice(0, 5)
+            .map(e => e.tagName + ' ' + Math.round(e.getBoundingClientRect().right))""")
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, wide
         for box in page.query_selector_all("svg.chart"):
             width = box.bounding_box()["width"]
