@@ -14,6 +14,7 @@ from sqlalchemy import and_, delete, event, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
 
+from app.directory.models import Provider
 from app.extensions import utcnow
 from app.insight.models import ProviderMonth, ProviderMonthTag, ProviderMonthWait
 from app.replies.models import CHANGE_MADE, CHANGE_PLANNED, VISIBLE, Change, Reply
@@ -85,7 +86,14 @@ def refresh(session: Session, pairs: Iterable[Pair]) -> int:
     """Recompute these provider-months from the stories, replies and changes. Returns how many."""
     done = 0
     now = utcnow()
-    for provider_id, month in sorted(set(pairs)):
+    pairs = sorted(set(pairs))
+    if pairs and session.get_bind().dialect.name == "postgresql":
+        # Two transactions recomputing the same provider at once would each miss the other's story: the
+        # second waits here for the first to commit, then (READ COMMITTED) reads its rows. Ids in order, so
+        # no deadlock. SQLite needs nothing: the flush already holds its single writer lock.
+        ids = sorted({provider_id for provider_id, _ in pairs})
+        session.execute(select(Provider.id).where(Provider.id.in_(ids)).order_by(Provider.id).with_for_update())
+    for provider_id, month in pairs:
         start, end = _bounds(month)
         in_month = and_(Story.provider_id == provider_id, Story.status == PUBLISHED,
                         Story.published_at >= start, Story.published_at < end)
