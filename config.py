@@ -102,6 +102,11 @@ class Config:
         self.TOKEN_MAX_AGE_ANSWER = _int("TOKEN_MAX_AGE_ANSWER", 90 * 24 * 3600)
         # Daily digests go out at this hour (UTC); weekly ones on Mondays at the same hour.
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 7)
+        # A red flag: RED_FLAG_STORIES or more published stories of criticality RED_FLAG_CRITICALITY or more
+        # at one service within RED_FLAG_DAYS days.
+        self.RED_FLAG_STORIES = _int("RED_FLAG_STORIES", 3)
+        self.RED_FLAG_CRITICALITY = _int("RED_FLAG_CRITICALITY", 3)
+        self.RED_FLAG_DAYS = _int("RED_FLAG_DAYS", 30)
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

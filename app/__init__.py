@@ -107,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.admin.views import bp as admin_bp
     from app.directory.views import bp as directory_bp
+    from app.insight.views import bp as insight_bp
     from app.moderation.views import bp as moderation_bp
     from app.opendata.api import bp as api_bp
     from app.opendata.feeds import bp as feeds_bp
@@ -118,7 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.web.views import bp as web_bp
 
     for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp, opendata_bp, api_bp,
-               feeds_bp, search_bp, admin_bp):
+               feeds_bp, search_bp, admin_bp, insight_bp):
         app.register_blueprint(bp)
     app.before_request(drop_nul_characters)
     app.after_request(add_security_headers)
@@ -130,21 +131,25 @@ def _register_cli(app: Flask) -> None:
     from app.admin.cli import check
     from app.demo.cli import demo_cli
     from app.directory.cli import providers_cli
+    from app.insight.cli import insight_cli
     from app.mail.cli import outbox_cli
     from app.opendata.cli import dataset_cli
     from app.search.cli import search_cli
 
-    for group in (providers_cli, users_cli, staff_cli, outbox_cli, demo_cli, dataset_cli, search_cli, check):
+    for group in (providers_cli, users_cli, staff_cli, outbox_cli, demo_cli, dataset_cli, search_cli, insight_cli,
+                  check):
         app.cli.add_command(group)
 
 
 def _register_outbox_jobs(app: Flask) -> None:
     from app.admin.site import beat
+    from app.insight.aggregates import refresh  # noqa: F401  (registers the aggregates' flush hooks)
+    from app.insight.flags import close_lapsed
     from app.opendata.bundle import rebuild_if_due
     from app.replies.alerts import run_due_digests
     from app.search.services import drain_queue  # also registers the reindex queue's flush hook
 
-    app.extensions["outbox_jobs"] = [beat, run_due_digests, drain_queue, rebuild_if_due]
+    app.extensions["outbox_jobs"] = [beat, run_due_digests, drain_queue, close_lapsed, rebuild_if_due]
 
 
 def _register_template_helpers(app: Flask) -> None:

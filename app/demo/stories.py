@@ -218,6 +218,10 @@ def load_stories(session: Session, count: int, progress: Callable[[int], None] =
         session.commit()
         made += len(rows)
         progress(len(rows))
+    # The bulk inserts above bypass the ORM events that keep the insight figures up to date.
+    from app.insight.aggregates import rebuild
+
+    rebuild(session)
     return made
 
 

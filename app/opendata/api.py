@@ -276,6 +276,36 @@ def provider(code: str):
     return jsonify(data=body, licence=licence())
 
 
+@bp.route("/providers/<code>/insight")
+def provider_insight(code: str):
+    """The provider's monthly figures for 24 months, rolled up over everything below it, and its themes."""
+    from app.insight.services import insight
+
+    item = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    if item is None:
+        return problem(404, "Not found", "No provider has that code.")
+    ins = insight(db.session, item)
+
+    def hours(wait):
+        return round(wait.total_seconds() / 3600, 2) if wait is not None else None
+
+    months = [{
+        "month": m.strftime("%Y-%m"), "stories": f.stories, "replied": f.replied,
+        "median_hours_to_first_reply": hours(f.median_reply), "criticality": f.criticality,
+        "changes_planned": f.changes_planned, "changes_made": f.changes_made,
+    } for m, f in ((m, ins.by_month[m]) for m in ins.months)]
+    themes = {kind: [{
+        "tag": t.tag.slug, "name": t.tag.name, "stories": t.count,
+        "share": round(t.share, 4) if t.share is not None else None,
+        "recent_share": round(t.recent_share, 4) if t.recent_share is not None else None,
+        "before_share": round(t.before_share, 4) if t.before_share is not None else None,
+    } for t in listed] for kind, listed in ins.themes.items()}
+    body = {"provider": {"code": item.code, "name": item.name},
+            "url": _site(url_for("insight.provider", code=item.code)),
+            "updated_at": iso(ins.fresh_at) or None, "months": months, "themes": themes}
+    return jsonify(data=body, licence=licence())
+
+
 @bp.route("/openapi.json")
 def openapi():
     from app.opendata.openapi import document

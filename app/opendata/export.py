@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
 from app.extensions import utcnow
-from app.opendata.schema import CHANGES, PROVIDERS, RESPONSES, STORIES, STORY_TAGS, TABLES, TAGS, table_schema
+from app.opendata.schema import (
+    CHANGES,
+    PROVIDER_MONTHS,
+    PROVIDERS,
+    RESPONSES,
+    STORIES,
+    STORY_TAGS,
+    TABLES,
+    TAGS,
+    table_schema,
+)
 from app.replies.models import VISIBLE, Change, Reply
 from app.stories.models import PUBLISHED, Story, Tag, story_tags
 
@@ -156,11 +166,30 @@ def export_dataset(session: Session, directory: str | Path, progress: Callable[[
                 nested["licence"] = licence
                 ndjson.write(json.dumps(nested, ensure_ascii=False) + "\n")
                 progress(1)
+        _write_provider_months(session, lambda values: write(PROVIDER_MONTHS, values), codes)
     finally:
         for f in files.values():
             f.close()
     _write_package(out, counts, site_url)
     return counts
+
+
+def _write_provider_months(session: Session, write: Callable[[list], None], codes: dict[int, str]) -> None:
+    """The monthly aggregates, per provider and month, as kept by app.insight."""
+    from app.insight.models import ProviderMonth, ProviderMonthWait
+    from app.insight.services import median_wait
+
+    waits: dict[tuple[int, date], dict[int, int]] = {}
+    for provider_id, month, bucket, n in _stream(session, select(
+            ProviderMonthWait.provider_id, ProviderMonthWait.month, ProviderMonthWait.bucket,
+            ProviderMonthWait.stories)):
+        waits.setdefault((provider_id, month), {})[bucket] = n
+    for m in session.scalars(select(ProviderMonth).order_by(ProviderMonth.provider_id, ProviderMonth.month)
+                             .execution_options(yield_per=BATCH)):
+        median = median_wait(waits.get((m.provider_id, m.month), {}))
+        write([m.provider_id, codes.get(m.provider_id, ""), m.month.strftime("%Y-%m"), m.stories, m.replied,
+               round(median.total_seconds() / 3600, 2) if median is not None else None,
+               m.crit0, m.crit1, m.crit2, m.crit3, m.crit4, m.crit5, m.changes_planned, m.changes_made])
 
 
 def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:

@@ -61,6 +61,22 @@ PROVIDER_DETAIL = {**PROVIDER, "properties": {**PROVIDER["properties"], "statist
     "changes_planned": {"type": "integer"}, "changes_made": {"type": "integer"},
 })}, "required": [*PROVIDER["required"], "statistics"]}
 
+NULLABLE_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+THEME = _obj({"tag": {"type": "string"}, "name": {"type": "string"}, "stories": {"type": "integer"},
+              "share": NULLABLE_SHARE, "recent_share": NULLABLE_SHARE, "before_share": NULLABLE_SHARE})
+PROVIDER_INSIGHT = _obj({
+    "provider": _obj({"code": {"type": "string"}, "name": {"type": "string"}}),
+    "url": {"type": "string"}, "updated_at": NULLABLE_DATETIME,
+    "months": {"type": "array", "items": _obj({
+        "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "stories": {"type": "integer"},
+        "replied": {"type": "integer"}, "median_hours_to_first_reply": {"type": ["number", "null"]},
+        "criticality": {"type": "array", "items": {"type": "integer"}, "minItems": 6, "maxItems": 6,
+                        "description": "Stories rated 0, 1, … 5."},
+        "changes_planned": {"type": "integer"}, "changes_made": {"type": "integer"},
+    })},
+    "themes": _obj({"good": {"type": "array", "items": THEME}, "improve": {"type": "array", "items": THEME}}),
+})
+
 
 def _page(item_ref: str | dict) -> dict:
     items = item_ref if isinstance(item_ref, dict) else {"$ref": item_ref}
@@ -149,9 +165,21 @@ def document() -> dict:
                                        "licence": {"$ref": "#/components/schemas/Licence"}}), "The provider."),
                     "404": _problem("No provider has that code."), **ERRORS},
             }},
+            "/providers/{code}/insight": {"get": {
+                "operationId": "getProviderInsight",
+                "summary": "A provider's monthly figures for 24 months and its themes, rolled up over its subtree",
+                "description": "Stories count in the month they were published (with their replies); changes in "
+                               "the month they were reported. Only published stories count.",
+                "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "responses": {
+                    "200": _json(_obj({"data": {"$ref": "#/components/schemas/ProviderInsight"},
+                                       "licence": {"$ref": "#/components/schemas/Licence"}}), "The figures."),
+                    "404": _problem("No provider has that code."), **ERRORS},
+            }},
         },
         "components": {"schemas": {
             "Licence": LICENCE, "Problem": PROBLEM, "Story": STORY, "Tombstone": TOMBSTONE,
             "StoryDetail": STORY_DETAIL, "Provider": PROVIDER, "ProviderDetail": PROVIDER_DETAIL,
+            "ProviderInsight": PROVIDER_INSIGHT,
         }},
     }

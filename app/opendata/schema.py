@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Column:
     name: str
-    type: str  # Table Schema type: integer, string, boolean, date, datetime, yearmonth
+    type: str  # Table Schema type: integer, number, string, boolean, date, datetime, yearmonth
     description: str
     required: bool = False
     enum: tuple[str, ...] | None = None
@@ -117,7 +117,26 @@ STORY_TAGS = Table(
     ),
     ("story_id", "tag_id"), (("story_id", "stories", "id"), ("tag_id", "tags", "id")),
 )
-TABLES = (PROVIDERS, TAGS, STORIES, STORY_TAGS, RESPONSES, CHANGES)
+PROVIDER_MONTHS = Table(
+    "provider_months", "Monthly figures per provider: its own published stories (not those of the services "
+                       "below it; add those up through parent_code for a roll-up), replies and changes.",
+    (
+        Column("provider_id", "integer", "The provider.", True),
+        Column("provider_code", "string", "Its code.", True),
+        Column("month", "yearmonth", "The month (YYYY-MM).", True),
+        Column("stories", "integer", "Stories published that month and still published.", True),
+        Column("replied", "integer", "Of those, how many the provider has replied to.", True),
+        Column("median_hours_to_first_reply", "number",
+               "Median time from publication to the first reply, over those replied to; to the minute under an "
+               "hour, the hour under two days, the day beyond. Empty when none was replied to."),
+        *(Column(f"criticality_{i}", "integer", f"Of the stories, how many were rated {i} of 5.", True)
+          for i in range(6)),
+        Column("changes_planned", "integer", "Changes planned, reported that month.", True),
+        Column("changes_made", "integer", "Changes made, reported that month.", True),
+    ),
+    ("provider_id", "month"), (("provider_id", "providers", "id"),),
+)
+TABLES = (PROVIDERS, TAGS, STORIES, STORY_TAGS, RESPONSES, CHANGES, PROVIDER_MONTHS)
 
 
 def table_schema(table: Table) -> dict:

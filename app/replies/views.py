@@ -173,7 +173,10 @@ def dashboard():
     forms = {m.id: AlertSettingsForm(prefix=f"m{m.id}", data={"frequency": m.alert_frequency,
                                                               "min_criticality": str(m.alert_min_criticality)})
              for m in memberships}
+    from app.insight.flags import open_flags
+
     return render_template("replies/dashboard.html", memberships=memberships, forms=forms,
+                           red_flags=open_flags(db.session, [m.provider_id for m in memberships]),
                            waiting=awaiting_reply(db.session, memberships),
                            recent=recent_colleague_replies(db.session, memberships, current_user))
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.models import Invitation, Membership
 from app.admin.models import ProviderRedirect
@@ -175,3 +175,29 @@ def test_renaming_a_provider_reindexes_the_stories_below_it(admin_client, sessio
     admin_client.post("/admin/providers/T1/edit", data={"edit-name": "Zephyrhills Trust", "edit-kind": "trust"})
     deliver()
     assert "Found by the trust" in admin_client.get("/search?q=Zephyrhills").get_data(as_text=True)
+
+
+def test_merge_keeps_the_insight_figures_equal_to_a_rebuild(admin_client, session, make_provider, make_user,
+                                                             make_story, tree):
+    from app.insight.models import ProviderMonth
+    from app.moderation.services import Publication, publish
+    from tests.insight.conftest import assert_same_as_rebuild
+
+    dup = make_provider(code="H1DUP", name="Hospital One (duplicate)", parent=tree["trust"])
+    moderator = make_user(email="mod@example.org", moderator=True)
+    for _ in range(2):
+        story = make_story(dup, status="pending")
+        publish(session, moderator, story, story.version,
+                Publication(criticality=3, tags=["improve-waiting"], title=story.title, body=story.body))
+        session.commit()
+    dup_id = dup.id
+    assert session.scalar(select(func.sum(ProviderMonth.stories)).where(ProviderMonth.provider_id == dup_id)) == 2
+
+    response = admin_client.post("/admin/providers/H1DUP/merge", data={"merge-target": "H1", "merge-reason": "Same"})
+    assert response.status_code == 302
+    session.expire_all()
+    left = select(func.count()).select_from(ProviderMonth).where(ProviderMonth.provider_id == dup_id)
+    assert session.scalar(left) == 0
+    hospital = tree["hospital"].id
+    assert session.scalar(select(func.sum(ProviderMonth.stories)).where(ProviderMonth.provider_id == hospital)) == 2
+    assert_same_as_rebuild(session)

@@ -1,0 +1,1 @@
+"""Insight: monthly aggregates per provider, comparison between providers, red flags and SVG charts."""

@@ -1,0 +1,243 @@
+"""Keeping the monthly aggregates right: which provider-months an event touches, and recomputing them.
+
+Every change to a story, reply or change marks the provider-months it can affect; before the transaction
+commits, those months are recomputed from the source rows of that one provider and month (an indexed,
+bounded query), so the figures commit with the event and can never drift. Bulk loads that bypass the ORM
+(the demo loader, imports) call rebuild() afterwards.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime
+
+from sqlalchemy import and_, delete, event, func, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import get_history
+
+from app.directory.models import Provider
+from app.extensions import utcnow
+from app.insight.models import ProviderMonth, ProviderMonthTag, ProviderMonthWait
+from app.replies.models import CHANGE_MADE, CHANGE_PLANNED, VISIBLE, Change, Reply
+from app.stories.models import PUBLISHED, Story, story_tags
+
+Pair = tuple[int, date]
+
+# ---------------------------------------------------------------- months and the reply-time histogram
+
+
+def month_of(value: datetime | date) -> date:
+    if isinstance(value, datetime):
+        value = value.astimezone(UTC) if value.tzinfo else value
+    return date(value.year, value.month, 1)
+
+
+def add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _bounds(month: date) -> tuple[datetime, datetime]:
+    start = datetime(month.year, month.month, 1, tzinfo=UTC)
+    nxt = add_months(month, 1)
+    return start, datetime(nxt.year, nxt.month, 1, tzinfo=UTC)
+
+
+def wait_bucket(seconds: float) -> int:
+    """Waits to the minute under an hour, to the hour under two days, then to the day (as they are shown)."""
+    seconds = max(0, int(seconds))
+    if seconds < 3600:
+        return seconds // 60
+    if seconds < 48 * 3600:
+        return 60 + seconds // 3600
+    return 108 + min(seconds // 86400, 3650)
+
+
+def bucket_seconds(bucket: int) -> int:
+    """The start of a bucket, in seconds: the value a median falling in it is given."""
+    if bucket < 60:
+        return bucket * 60
+    if bucket < 108:
+        return (bucket - 60) * 3600
+    return (bucket - 108) * 86400
+
+
+# ---------------------------------------------------------------- recomputing provider-months
+
+
+def _insert(session: Session):
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _upsert(session: Session, model, rows: list[dict], keys: list[str]) -> None:
+    if not rows:
+        return
+    stmt = _insert(session)(model).values(rows)
+    others = {c: stmt.excluded[c] for c in rows[0] if c not in keys}
+    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=others) if others else \
+        stmt.on_conflict_do_nothing(index_elements=keys)
+    session.execute(stmt)
+
+
+def refresh(session: Session, pairs: Iterable[Pair]) -> int:
+    """Recompute these provider-months from the stories, replies and changes. Returns how many."""
+    done = 0
+    now = utcnow()
+    pairs = sorted(set(pairs))
+    if pairs and session.get_bind().dialect.name == "postgresql":
+        # Two transactions recomputing the same provider at once would each miss the other's story: the
+        # second waits here for the first to commit, then (READ COMMITTED) reads its rows. Ids in order, so
+        # no deadlock. SQLite needs nothing: the flush already holds its single writer lock.
+        ids = sorted({provider_id for provider_id, _ in pairs})
+        session.execute(select(Provider.id).where(Provider.id.in_(ids)).order_by(Provider.id).with_for_update())
+    for provider_id, month in pairs:
+        start, end = _bounds(month)
+        in_month = and_(Story.provider_id == provider_id, Story.status == PUBLISHED,
+                        Story.published_at >= start, Story.published_at < end)
+        rows = session.execute(select(Story.criticality, Story.published_at, Story.first_reply_at)
+                               .where(in_month)).all()
+        tags = session.execute(select(story_tags.c.tag_id, func.count()).join(Story, Story.id == story_tags.c.story_id)
+                               .where(in_month).group_by(story_tags.c.tag_id)).all()
+        changes = dict(session.execute(
+            select(Change.kind, func.count()).join(Story, Story.id == Change.story_id)
+            .where(Change.provider_id == provider_id, Change.status == VISIBLE, Story.status == PUBLISHED,
+                   Change.created_at >= start, Change.created_at < end).group_by(Change.kind)).all())
+        key = dict(provider_id=provider_id, month=month)
+        for model in (ProviderMonthTag, ProviderMonthWait):
+            session.execute(delete(model).where(model.provider_id == provider_id, model.month == month)
+                            .execution_options(synchronize_session=False))
+        if not rows and not changes:
+            session.execute(delete(ProviderMonth).where(ProviderMonth.provider_id == provider_id,
+                                                        ProviderMonth.month == month)
+                            .execution_options(synchronize_session=False))
+            done += 1
+            continue
+        crit = [0] * 6
+        waits: dict[int, int] = {}
+        for criticality, published_at, first_reply_at in rows:
+            if criticality is not None and 0 <= criticality <= 5:
+                crit[criticality] += 1
+            if first_reply_at is not None:
+                b = wait_bucket((first_reply_at - published_at).total_seconds())
+                waits[b] = waits.get(b, 0) + 1
+        _upsert(session, ProviderMonth, [{
+            **key, "stories": len(rows), "replied": sum(waits.values()),
+            **{f"crit{i}": n for i, n in enumerate(crit)},
+            "changes_planned": changes.get(CHANGE_PLANNED, 0), "changes_made": changes.get(CHANGE_MADE, 0),
+            "updated_at": now,
+        }], ["provider_id", "month"])
+        _upsert(session, ProviderMonthTag, [{**key, "tag_id": t, "stories": n} for t, n in tags],
+                ["provider_id", "month", "tag_id"])
+        _upsert(session, ProviderMonthWait, [{**key, "bucket": b, "stories": n} for b, n in waits.items()],
+                ["provider_id", "month", "bucket"])
+        done += 1
+    return done
+
+
+def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None) -> int:
+    """Recompute every provider-month from scratch (after bulk loads), dropping any that no longer hold data."""
+    pairs: set[Pair] = set()
+    for provider_id, published_at in session.execute(
+            select(Story.provider_id, Story.published_at).where(Story.status == PUBLISHED)
+            .execution_options(yield_per=5000)):
+        pairs.add((provider_id, month_of(published_at)))
+    for provider_id, created_at in session.execute(
+            select(Change.provider_id, Change.created_at).execution_options(yield_per=5000)):
+        pairs.add((provider_id, month_of(created_at)))
+    stale = set(session.execute(select(ProviderMonth.provider_id, ProviderMonth.month)).tuples())
+    done = 0
+    for chunk in _chunks(sorted(pairs | stale), 200):
+        done += refresh(session, chunk)
+        session.commit()
+        progress(len(chunk))
+    return done
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+# ---------------------------------------------------------------- following events
+
+
+def _story_pairs(story: Story) -> set[Pair]:
+    """The provider-months a story counted in before this flush and counts in after it."""
+    pairs: set[Pair] = set()
+    providers = {story.provider_id, *get_history(story, "provider_id").deleted} - {None}
+    published = {story.published_at, *get_history(story, "published_at").deleted} - {None}
+    for provider_id in providers:
+        for when in published:
+            pairs.add((provider_id, month_of(when)))
+    return pairs
+
+
+def _change_pairs(change: Change) -> set[Pair]:
+    providers = {change.provider_id, *get_history(change, "provider_id").deleted} - {None}
+    when = change.created_at or utcnow()
+    return {(p, month_of(when)) for p in providers}
+
+
+@event.listens_for(Session, "before_flush")
+def _mark_months(session: Session, flush_context, instances) -> None:
+    pairs: set[Pair] = set()
+    stories: set[int] = set()  # whose changes may move in or out of the figures with them
+    flagged: set[int] = set()  # providers whose red-flag window may have changed
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Story):
+            if obj in session.dirty and not session.is_modified(obj, include_collections=True):
+                continue
+            pairs |= _story_pairs(obj)
+            flagged |= {p for p, _ in _story_pairs(obj)}
+            if obj.id is not None:  # its changes count only while it is published
+                stories.add(obj.id)
+        elif isinstance(obj, Reply) and obj.story_id is not None:
+            with session.no_autoflush:
+                story = session.get(Story, obj.story_id)
+            if story is not None:
+                pairs |= _story_pairs(story)
+        elif isinstance(obj, Change):
+            pairs |= _change_pairs(obj)
+    dirty_ids = [o.id for o in session.dirty if isinstance(o, Story) and o.id is not None]
+    if dirty_ids:
+        # The stored values, not yet overwritten: an attribute set after a commit keeps no history of them.
+        with session.no_autoflush:
+            for provider_id, published_at in session.execute(
+                    select(Story.provider_id, Story.published_at).where(Story.id.in_(dirty_ids))):
+                if published_at is not None:
+                    pairs.add((provider_id, month_of(published_at)))
+                    flagged.add(provider_id)
+    if stories:
+        with session.no_autoflush:
+            for provider_id, created_at in session.execute(
+                    select(Change.provider_id, Change.created_at).where(Change.story_id.in_(stories))):
+                pairs.add((provider_id, month_of(created_at)))
+    if pairs:
+        session.info.setdefault("insight_months", set()).update(pairs)
+    if flagged:
+        session.info.setdefault("insight_flags", set()).update(flagged)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_months(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # the flush marks the months of what is still pending
+    if not session.info.get("insight_months") and not session.info.get("insight_flags"):
+        return
+    pairs = session.info.pop("insight_months", set())
+    providers = session.info.pop("insight_flags", set())
+    with session.no_autoflush:
+        refresh(session, pairs)
+        if providers:
+            from app.insight.flags import check
+
+            check(session, providers)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_months(session: Session) -> None:
+    session.info.pop("insight_months", None)
+    session.info.pop("insight_flags", None)

@@ -1,0 +1,119 @@
+"""Charts as inline SVG, drawn on the server: a title and description, text on every bar, no colour-only meaning.
+
+The drawings are 320 units wide so that, shown at a phone's 320 px, text is at its full size; on wider
+screens they scale up. Each chart sits beside a table of the same numbers (in the template).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from markupsafe import Markup, escape
+
+WIDTH = 320
+INK = "#0b0c0c"  # text: 19:1 on white
+BAR = "#1d4f91"  # bars: 8.6:1 on white, so bars stand out without relying on hue
+GRID = "#6f777b"  # axis lines: 4.6:1
+FONT = 'font-family="Arial, Helvetica, sans-serif"'
+
+
+def _svg(chart_id: str, title: str, desc: str, height: int, body: list[str]) -> Markup:
+    head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" '
+            f'width="100%" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
+            f'preserveAspectRatio="xMinYMin meet">'
+            f'<title id="{chart_id}-title">{escape(title)}</title>'
+            f'<desc id="{chart_id}-desc">{escape(desc)}</desc>')
+    return Markup(head + "".join(body) + "</svg>")
+
+
+def columns(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Sequence[float],
+            label_every: int = 6, value_text=lambda v: f"{v:g}") -> Markup:
+    """A column per item (months, oldest first) with a labelled scale; every label_every-th item named."""
+    top, bottom, left = 22, 200, 36
+    height = bottom + 26
+    peak = max(values, default=0) or 1
+    step = (WIDTH - left - 4) / max(1, len(values))
+    body = [
+        f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" font-size="12" fill="{INK}" {FONT}>'
+        f'{escape(value_text(peak))}</text>',
+        f'<text x="{left - 4}" y="{bottom}" text-anchor="end" font-size="12" fill="{INK}" {FONT}>0</text>',
+        f'<line x1="{left}" y1="{top}" x2="{WIDTH - 4}" y2="{top}" stroke="{GRID}" stroke-width="0.5" '
+        f'stroke-dasharray="3 3"/>',
+        f'<line x1="{left}" y1="{bottom}" x2="{WIDTH - 4}" y2="{bottom}" stroke="{GRID}" stroke-width="1"/>',
+    ]
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        x = left + i * step
+        h = (bottom - top) * (value / peak) if peak else 0
+        body.append(f'<rect x="{x + step * 0.15:.1f}" y="{bottom - h:.1f}" width="{step * 0.7:.1f}" '
+                    f'height="{h:.1f}" fill="{BAR}"><title>{escape(label)}: {escape(value_text(value))}</title>'
+                    f'</rect>')
+        if (len(values) - 1 - i) % label_every == 0:
+            # The newest label ends at the right edge, so it is never cut off.
+            last = i == len(values) - 1
+            anchor, tx = ("end", WIDTH - 2) if last else ("middle", x + step / 2)
+            body.append(f'<text x="{tx:.1f}" y="{bottom + 16}" text-anchor="{anchor}" font-size="12" '
+                        f'fill="{INK}" {FONT}>{escape(label)}</text>')
+    return _svg(chart_id, title, desc, height, body)
+
+
+def bars(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Sequence[float],
+         texts: Sequence[str]) -> Markup:
+    """A horizontal bar per item: its name above, the bar, and its value in words at the bar's end."""
+    row = 42
+    height = max(1, len(values)) * row + 4
+    peak = max(values, default=0) or 1
+    usable = WIDTH - 90
+    body = []
+    for i, (label, value, text) in enumerate(zip(labels, values, texts, strict=True)):
+        y = i * row
+        w = usable * (value / peak) if peak else 0
+        body.append(f'<text x="0" y="{y + 14}" font-size="13" fill="{INK}" {FONT}>{escape(label)}</text>')
+        body.append(f'<rect x="0" y="{y + 19}" width="{max(w, 1):.1f}" height="14" fill="{BAR}"/>')
+        body.append(f'<text x="{w + 6:.1f}" y="{y + 31}" font-size="13" fill="{INK}" {FONT}>{escape(text)}</text>')
+    return _svg(chart_id, title, desc, height, body)
+
+
+def month_label(month) -> str:
+    return month.strftime("%b %y")
+
+
+def insight_charts(ins) -> dict[str, dict]:
+    """The charts of an insight page (app.insight.services.Insight): {section: {"svg", "summary"}}."""
+    from app.insight import words
+    from app.replies.stats import describe_wait
+    from app.stories.models import CRITICALITY
+
+    name = ins.provider.name
+    this, last = ins.this_year, ins.last_year
+    labels = [month_label(m) for m in ins.months]
+    per_month = [ins.by_month[m] for m in ins.months]
+    summary = {
+        "stories": words.stories(this, last), "replies": words.replies(this, last),
+        "wait": words.wait(this, last), "criticality": words.criticality(this),
+        "changes": words.changes(this, last), "good": words.themes(ins, "good"),
+        "improve": words.themes(ins, "improve"),
+    }
+    svg = {
+        "stories": columns("chart-stories", f"Stories published each month about {name}", summary["stories"],
+                           labels, [f.stories for f in per_month]),
+        "replies": columns("chart-replies", f"Share of each month's stories replied to, {name}", summary["replies"],
+                           labels, [round((f.reply_share or 0) * 100) for f in per_month],
+                           value_text=lambda v: f"{v:g}%"),
+        "wait": columns("chart-wait", f"Median hours to a first reply, by month of publication, {name}",
+                        summary["wait"], labels,
+                        [round(f.median_reply.total_seconds() / 3600, 1) if f.median_reply is not None else 0
+                         for f in per_month],
+                        value_text=lambda v: describe_wait(None) if not v else f"{v:g} h"),
+        "criticality": bars("chart-criticality", f"How critical the stories of the last 12 months were, {name}",
+                            summary["criticality"], [f"{i}: {CRITICALITY[i]}" for i in range(6)],
+                            this.criticality, [str(n) for n in this.criticality]),
+        "changes": bars("chart-changes", f"Changes planned and made in the last 12 months, {name}",
+                        summary["changes"], ["Changes planned", "Changes made"],
+                        [this.changes_planned, this.changes_made],
+                        [str(this.changes_planned), str(this.changes_made)]),
+    }
+    for kind, what in (("good", "What was good"), ("improve", "What could be improved")):
+        top = ins.themes[kind][:8]
+        svg[kind] = bars(f"chart-{kind}", f"{what}: the most mentioned themes in the last 12 months, {name}",
+                         summary[kind], [t.tag.name for t in top], [t.share or 0 for t in top],
+                         [words.percent(t.share) for t in top])
+    return {k: {"svg": svg[k], "summary": summary[k]} for k in svg}

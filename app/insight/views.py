@@ -1,0 +1,90 @@
+"""Insight pages: a provider's trends, comparison between providers, and their CSV downloads (all public)."""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from app.directory.models import KINDS
+from app.directory.services import ancestors, get_by_code, normalise_code
+from app.extensions import db
+from app.insight import services, words
+from app.insight.charts import insight_charts
+from app.insight.flags import open_flags, thresholds
+from app.replies.stats import describe_wait
+from app.stories.models import CRITICALITY
+
+bp = Blueprint("insight", __name__)
+
+
+def _csv(rows: list[list], filename: str) -> Response:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _hours(f: services.Figures):
+    return round(f.median_reply.total_seconds() / 3600, 2) if f.median_reply is not None else ""
+
+
+def _share(value: float | None):
+    return round(value, 4) if value is not None else ""
+
+
+@bp.route("/providers/<code>/insight")
+def provider(code: str):
+    if code != normalise_code(code):
+        return redirect(url_for("insight.provider", code=normalise_code(code)), 301)
+    item = get_by_code(db.session, code)
+    ins = services.insight(db.session, item)
+    return render_template("insight/provider.html", provider=item, ins=ins, trail=ancestors(db.session, item),
+                           charts=insight_charts(ins), children=services.child_figures(db.session, item),
+                           flags=open_flags(db.session, [item.id]), thresholds=thresholds(),
+                           describe_wait=describe_wait, percent=words.percent, criticality=CRITICALITY,
+                           min_stories=services.MIN_STORIES)
+
+
+@bp.route("/providers/<code>/insight.csv")
+def provider_csv(code: str):
+    item = get_by_code(db.session, code)
+    ins = services.insight(db.session, item)
+    rows: list[list] = [["month", "stories", "replied", "reply_share", "median_hours_to_first_reply",
+                         *[f"criticality_{i}" for i in range(6)], "changes_planned", "changes_made"]]
+    for m in ins.months:
+        f = ins.by_month[m]
+        rows.append([m.strftime("%Y-%m"), f.stories, f.replied, _share(f.reply_share), _hours(f),
+                     *f.criticality, f.changes_planned, f.changes_made])
+    return _csv(rows, f"storyloop-insight-{item.code}.csv")
+
+
+def _comparison():
+    parent_code = request.args.get("parent", "").strip()[:40]
+    parent = get_by_code(db.session, parent_code) if parent_code else None
+    return services.compare(db.session, kind=request.args.get("kind") or None, parent=parent,
+                            sort=request.args.get("sort") or "stories", order=request.args.get("order") or None)
+
+
+@bp.route("/compare")
+def compare():
+    if not request.args.get("kind") and not request.args.get("parent"):
+        return render_template("insight/compare.html", comparison=None, kinds=KINDS)
+    comparison = _comparison()
+    return render_template("insight/compare.html", comparison=comparison, kinds=KINDS, sorts=services.SORTS,
+                           describe_wait=describe_wait, percent=words.percent, min_stories=services.MIN_STORIES,
+                           args={k: v for k, v in request.args.items() if k in ("kind", "parent")})
+
+
+@bp.route("/compare.csv")
+def compare_csv():
+    comparison = _comparison()
+    rows: list[list] = [["rank", "code", "name", "kind", "stories", "comparable", "replied", "reply_share",
+                         "median_hours_to_first_reply", "changes_made", "critical_stories", "critical_share"]]
+    for r in comparison.rows:
+        f = r.figures
+        rows.append([r.rank or "", r.provider.code, r.provider.name, r.provider.kind, f.stories,
+                     "true" if r.comparable else "false", f.replied, _share(f.reply_share), _hours(f),
+                     f.changes_made, f.critical, _share(f.critical_share)])
+    what = comparison.parent.code if comparison.parent else comparison.kind
+    return _csv(rows, f"storyloop-compare-{what}.csv")
