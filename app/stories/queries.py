@@ -59,8 +59,8 @@ def parse_filters(session: Session, args) -> StoryFilters:
 
 
 def public_stories(filters: StoryFilters) -> Select:
-    stmt = select(Story).where(Story.status == PUBLISHED).options(
-        selectinload(Story.provider), selectinload(Story.tags))
+    # Lists show each story's provider, never its tags: loading tags cost a query and a join per page.
+    stmt = select(Story).where(Story.status == PUBLISHED).options(selectinload(Story.provider))
     if filters.provider is not None:
         subtree = descendant_ids_cte(filters.provider.id)
         stmt = stmt.where(Story.provider_id.in_(select(subtree.c.id)))
