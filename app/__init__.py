@@ -113,12 +113,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.replies.views import bp as replies_bp
     from app.search.views import bp as search_bp
     from app.stories.views import bp as stories_bp
-    from app.web.security import add_security_headers, register_error_handlers
+    from app.web.security import add_security_headers, register_error_handlers, strip_nul_characters
     from app.web.views import bp as web_bp
 
     for bp in (web_bp, accounts_bp, directory_bp, stories_bp, moderation_bp, replies_bp, opendata_bp, api_bp,
                feeds_bp, search_bp):
         app.register_blueprint(bp)
+    app.before_request(strip_nul_characters)
     app.after_request(add_security_headers)
     register_error_handlers(app)
 

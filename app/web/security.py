@@ -57,6 +57,27 @@ def render_error(status: int, detail: str | None = None):
     return render_template("errors/error.html", status=status, title=title, message=detail or message), status
 
 
+def strip_nul_characters() -> None:
+    """Drop NUL characters from query and form values before any view sees them.
+
+    They are never meaningful in text people type, and PostgreSQL refuses them in text columns and
+    parameters, which would otherwise turn a stray %00 into a 500.
+    """
+    from flask import request
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    def clean(values):
+        if not any("\x00" in k or "\x00" in v for k, v in values.items(multi=True)):
+            return values
+        return ImmutableMultiDict([(k.replace("\x00", ""), v.replace("\x00", ""))
+                                   for k, v in values.items(multi=True)])
+
+    request.__dict__["args"] = clean(request.args)
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in ("application/x-www-form-urlencoded",
+                                                                          "multipart/form-data"):
+        request.__dict__["form"] = clean(request.form)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):

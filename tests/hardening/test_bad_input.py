@@ -114,3 +114,14 @@ def test_html_in_every_published_text_field_comes_back_escaped(client, session, 
         response = client_as("moderator").get(path)
         assert response.status_code == 200, path
         assert SCRIPT not in response.get_data(as_text=True), path
+
+
+def test_nul_characters_are_dropped_from_what_was_typed(client, world, session):
+    from app.stories.models import Story
+
+    response = client.post("/tell", data={"provider_code": "W1", "title": "Nul\x00 in the title", "body": "Short\x00",
+                                          "email": "nul@example.org", "action": "tell"})
+    page = response.get_data(as_text=True)
+    assert response.status_code in (200, 400) and "Nul in the title" in page
+    assert client.get("/providers", query_string={"q": "Ward\x00"}).status_code == 200
+    assert session.scalar(session.query(Story).filter(Story.title.contains("Nul")).statement) is None
