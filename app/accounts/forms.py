@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.accounts.models import MEMBER_ROLES
@@ -72,3 +72,12 @@ class AcceptInvitationForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token, for buttons that POST."""
+
+
+class DeleteAccountForm(FlaskForm):
+    stories = RadioField("What should happen to your stories?",
+                         choices=[("withdraw", "Withdraw my stories from the site"),
+                                  ("keep", "Keep my published stories on the site, shown as Anonymous")],
+                         validators=[DataRequired("Choose what happens to your stories.")])
+    password = PasswordField("Your password", validators=[Optional()],
+                             description="To be sure it is you.", render_kw={"autocomplete": "current-password"})

@@ -1,14 +1,15 @@
 """Account pages: sign up, log in and out, confirm, reset and change password, invitations, staff."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import services, staff
+from app.accounts import privacy, services, staff
 from app.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
     ConfirmForm,
+    DeleteAccountForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
@@ -157,6 +158,35 @@ def account():
         db.select(Membership).where(Membership.user_id == current_user.id).options(db.joinedload(Membership.provider))
     ).all()
     return render_template("accounts/account.html", memberships=memberships, form=ConfirmForm())
+
+
+@bp.route("/account/data")
+@login_required
+def download_data():
+    response = jsonify(privacy.export_user_data(db.session, current_user))
+    response.headers["Content-Disposition"] = 'attachment; filename="storyloop-my-data.json"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+@_limit("RATELIMIT_LOGIN")
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(db.session, current_user, form.password.data or "", form.stories.data)
+        except Invalid as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your account is deleted.", "info")
+            return redirect(url_for("web.home"))
+    return render_template("accounts/delete_account.html", form=form,
+                           has_password=current_user.password_hash is not None)
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])

@@ -39,7 +39,9 @@ def queue():
         provider = db.session.scalar(select(Provider).where(Provider.code == code))
         if provider is None:
             form.provider.errors = ["No provider has that code."]
-    waiting = int(form.waiting.data) if (form.waiting.data or "").isdigit() else None
+    # Only the offered choices: any other number (say 10**20 hours) is ignored, not an overflow.
+    offered = {value for value, _ in form.waiting.choices if value}
+    waiting = int(form.waiting.data) if form.waiting.data in offered else None
     filters = services.QueueFilters(provider=provider, flag=form.flag.data or None, waiting_hours=waiting)
     stmt = services.queue_query(filters).options(selectinload(Story.provider), selectinload(Story.claimed_by))
     page = keyset_page(db.session, stmt, [Story.queued_at, Story.id], lambda s: (s.queued_at.isoformat(), s.id),

@@ -49,12 +49,16 @@ def drop_nul_characters():
     is not found, and it is dropped from query and form values before any view reads them."""
     if "\x00" in request.path:
         return render_error(404)
-    if any("\x00" in value for value in request.args.values()):
-        request.args = ImmutableMultiDict([(k, v.replace("\x00", "")) for k, v in request.args.items(multi=True)])
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and \
-            any("\x00" in value for value in request.form.values()):
-        request.form = ImmutableMultiDict([(k, v.replace("\x00", "")) for k, v in request.form.items(multi=True)])
+    request.args = _without_nul(request.args)
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        request.form = _without_nul(request.form)
     return None
+
+
+def _without_nul(values: ImmutableMultiDict) -> ImmutableMultiDict:
+    if not any("\x00" in k or "\x00" in v for k, v in values.items(multi=True)):
+        return values
+    return ImmutableMultiDict([(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in values.items(multi=True)])
 
 
 def _wants_json() -> bool:
