@@ -21,7 +21,8 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.lang.porter import stem
-from whoosh.query import And, ConstantScoreQuery, Every, Not, NumericRange, Or, Phrase, Term
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.query import And, ConstantScoreQuery, Every, Not, NumericRange, Or, Phrase, Query, Term
 
 from app.search.documents import StoryDocument
 from app.search.query import Hit, ParsedQuery, SearchRequest, SearchResults
@@ -77,6 +78,29 @@ def _cache_missing_length_columns() -> None:
 _cache_missing_length_columns()
 
 
+class _Docnums(Query):
+    """Given documents of each segment (by segment id): a window of the index searched like any other query."""
+
+    def __init__(self, by_segment: dict[str, list[int]]) -> None:
+        self.by_segment = by_segment
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Docnums) and other.by_segment == self.by_segment
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted((k, len(v)) for k, v in self.by_segment.items())))
+
+    def estimate_size(self, ixreader) -> int:
+        return sum(len(ids) for ids in self.by_segment.values())
+
+    def estimate_min_size(self, ixreader) -> int:
+        return self.estimate_size(ixreader)
+
+    def matcher(self, searcher, context=None):
+        ids = self.by_segment.get(searcher.reader().segment().segment_id())
+        return ListMatcher(ids, all_weights=0.0) if ids else NullMatcher()
+
+
 class IndexUnavailable(Exception):
     """No index yet, or one that cannot be read: the worker rebuilds it."""
 
@@ -87,7 +111,7 @@ class WhooshBackend:
     # and index folder, refreshed when the worker has written and reopened when a rebuild swapped folders.
     _local = threading.local()
     # Sorted publication times of each segment, by segment id: segments never change once written.
-    _published: dict[str, array] = {}
+    _published: dict[str, tuple[array, array]] = {}
 
     def __init__(self, directory: str) -> None:
         self.path = Path(directory)
@@ -204,7 +228,7 @@ class WhooshBackend:
         sizes = self._frequencies(searcher, parsed, filters) or [stories]
         if parsed.empty:
             sizes.append(stories)
-        windowed, since = False, None
+        windowed = False
         if max(sizes) > WINDOW_FROM and stories:
             # Scoring every story that holds a very common word is what makes a search slow, so look among the
             # newest stories only: enough of them to expect the results a page and its facets need.
@@ -213,10 +237,10 @@ class WhooshBackend:
                 share *= size / stories
             keep = int(max(wanted, FACET_MIN) * 1.5 / max(share, 1e-9))
             while keep < stories:
-                since = self._published_since(searcher, keep)
-                if since is None:
+                newest_stories = self._newest(searcher, keep)
+                if newest_stories is None:
                     break
-                results = searcher.search(And([query, ConstantScoreQuery(NumericRange("published", since, None), 0.0)]),
+                results = searcher.search(And([query, ConstantScoreQuery(newest_stories, 0.0)]),
                                           limit=limit, terms=True, **sort)
                 if results.scored_length() >= min(wanted, limit) or keep * 4 >= stories * 2:
                     windowed = True
@@ -246,33 +270,38 @@ class WhooshBackend:
                              facets=self._facets(searcher, top[:FACET_SAMPLE]),
                              suggestion=self._suggest(searcher, parsed), notes=notes)
 
-    def _published_since(self, searcher, keep: int) -> int | None:
-        """The publication time (epoch seconds) from which about `keep` stories were published."""
-        arrays = []
-        live = set()
+    def _segments_by_time(self, searcher) -> list[tuple[str, array, array]]:
+        """Each segment's publication times in order, with the document numbers in the same order."""
+        out, live = [], set()
         for sub, _ in searcher.leaf_searchers():
             reader = sub.reader()
             key = reader.segment().segment_id()
             live.add(key)
             if key not in self._published:
-                self._published[key] = array("q", sorted(reader.column_reader("published")))
-            arrays.append(self._published[key])
-        for key in list(self._published):
-            if key not in live and len(self._published) > 64:
+                pairs = sorted((value, docnum) for docnum, value in enumerate(reader.column_reader("published")))
+                self._published[key] = (array("q", (v for v, _ in pairs)), array("l", (d for _, d in pairs)))
+            times, docnums = self._published[key]
+            out.append((key, times, docnums))
+        if len(self._published) > 4 * len(live) + 16:  # segments merged away since
+            for key in [k for k in self._published if k not in live]:
                 self._published.pop(key, None)
-        total = sum(len(a) for a in arrays)
-        if keep >= total:
+        return out
+
+    def _newest(self, searcher, keep: int) -> _Docnums | None:
+        """About the `keep` most recently published stories, segment by segment (None: that is all of them)."""
+        segments = self._segments_by_time(searcher)
+        if keep >= sum(len(times) for _, times, _ in segments):
             return None
-        low = min(a[0] for a in arrays if a)
-        high = max(a[-1] for a in arrays if a)
+        low = min(times[0] for _, times, _ in segments if times)
+        high = max(times[-1] for _, times, _ in segments if times)
         # The latest time from which at least `keep` stories were published (deleted ones count: a few extra).
         while low < high:
             middle = (low + high + 1) // 2
-            if sum(len(a) - bisect_left(a, middle) for a in arrays) >= keep:
+            if sum(len(times) - bisect_left(times, middle) for _, times, _ in segments) >= keep:
                 low = middle
             else:
                 high = middle - 1
-        return low
+        return _Docnums({key: sorted(docnums[bisect_left(times, low):]) for key, times, docnums in segments})
 
     def _stems(self, schema, parsed: ParsedQuery) -> set[str]:
         words = parsed.words + [w for phrase in parsed.phrases for w in phrase]
@@ -280,9 +309,13 @@ class WhooshBackend:
 
     def _facets(self, searcher, docnums: list[int]) -> dict[str, list[tuple[str, int]]]:
         # Counted over the best FACET_SAMPLE matches from the columns: honest and fast whatever the query.
-        reader = searcher.reader()
-        providers = reader.column_reader("provider")
-        tagsets = reader.column_reader("tagset")
+        # Opening a column reads its offsets: once per open searcher, not once per search.
+        columns = searcher.__dict__.get("_storyloop_columns")
+        if columns is None:
+            reader = searcher.reader()
+            columns = searcher.__dict__["_storyloop_columns"] = (reader.column_reader("provider"),
+                                                                  reader.column_reader("tagset"))
+        providers, tagsets = columns
         provider_counts: Counter[str] = Counter()
         tag_counts: Counter[str] = Counter()
         for docnum in docnums:
