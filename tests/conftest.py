@@ -85,6 +85,11 @@ def app_overrides() -> dict:
 
 @pytest.fixture
 def app(database_url, tmp_path, app_overrides, smtp_server):
+    from app.search import postgres_backend
+
+    # Each test's database is new under the same URL: forget what PostgreSQL search read of the last one.
+    postgres_backend._stats_cache.clear()
+    postgres_backend._vocabulary_cache.clear()
     app = make_app(database_url, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, **app_overrides)
     app.test_client_class = CSRFClient
     with app.app_context():

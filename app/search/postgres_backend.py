@@ -18,8 +18,10 @@ from app.stories.models import PUBLISHED, Story, Tag, story_tags
 
 COUNT_CAP = 10_000
 FACET_SAMPLE = 1000
-WINDOW_FROM = 5000  # more expected matches than this: rank among the newest FACET_SAMPLE matches only
+WINDOW_FROM = 2000  # more expected matches than this: rank among the newest WINDOW_SAMPLE matches only
+WINDOW_SAMPLE = 300
 STATS_SECONDS = 300  # how long a process keeps PostgreSQL's lexeme statistics before reading them again
+_vocabulary_cache: dict[str, tuple[float, set[str]]] = {}
 _stats_cache: dict[str, tuple[float, tuple[float, dict[str, float], float] | None]] = {}
 OPEN, CLOSE = "\u27e6", "\u27e7"  # marks ts_headline puts round matches; replaced by <mark> after escaping
 
@@ -121,10 +123,11 @@ class PostgresBackend:
         if tsquery is not None and self._expected_matches(parsed) > WINDOW_FROM:
             # Ranking or counting every story that holds a very common word reads most of the table: take the
             # newest matches (the publication-time index finds them at once) and rank within those.
-            window = max(FACET_SAMPLE, request.page * request.per_page)
-            recent = base.with_only_columns(Story.id).order_by(*newest).limit(window).subquery()
-            in_window = self._base(request, tsquery).where(Story.id.in_(select(recent.c.id)))
-            found = session.scalar(select(func.count()).select_from(recent))
+            window = max(WINDOW_SAMPLE, request.page * request.per_page)
+            # Read once: the later queries (page, facets) take the ids rather than repeat the scan.
+            recent = session.scalars(base.with_only_columns(Story.id).order_by(*newest).limit(window)).all()
+            in_window = select(Story.id).where(Story.id.in_(recent))
+            found = len(recent)
             order = [func.ts_rank_cd(Story.search_vector, tsquery).desc(), Story.id.desc()] if ranked else newest
             rows = session.execute(in_window.with_only_columns(Story.id, Story.title, headline).order_by(*order)
                                    .limit(request.per_page).offset(offset)).all()
@@ -156,19 +159,40 @@ class PostgresBackend:
             .order_by(func.count().desc(), Tag.slug).limit(15)).all()
         return {"provider": [tuple(r) for r in providers], "tags": [tuple(r) for r in tags]}
 
-    def _suggest(self, parsed: ParsedQuery, request: SearchRequest) -> str | None:
-        missing = [w for w in parsed.words if not self.session.scalar(select(func.count()).select_from(
-            self._base(request, func.plainto_tsquery("english", w)).limit(1).subquery()))]
-        if not missing:
-            return None
-        # Words of recent published stories: a bounded vocabulary to suggest from.
+    def _vocabulary(self) -> set[str]:
+        """Words of the 2,000 newest published stories, to suggest from: read at most every few minutes."""
+        key = "vocabulary:" + str(self.session.get_bind().url)
+        cached = _vocabulary_cache.get(key)
+        if cached and time.monotonic() - cached[0] < STATS_SECONDS:
+            return cached[1]
         recent = self.session.execute(select(Story.title, Story.body).where(Story.status == PUBLISHED)
                                       .order_by(Story.published_at.desc()).limit(2000))
         vocabulary = {w for title, body in recent for w in re.findall(r"[a-z']{3,}", f"{title} {body}".lower())}
+        _vocabulary_cache[key] = (time.monotonic(), vocabulary)
+        return vocabulary
+
+    def _found(self, word: str, request: SearchRequest) -> bool:
+        stats = _lexeme_stats(self.session)
+        if stats is not None and not request.provider_id and not request.tag:
+            lexemes = self.session.scalar(text("SELECT tsvector_to_array(to_tsvector('english', :w))"), {"w": word})
+            if lexemes and all(lexeme in stats[1] for lexeme in lexemes):
+                return True  # a common word: PostgreSQL's statistics list it
+        # No LIMIT: with one, the planner walks the table hoping for an early match instead of asking the
+        # GIN index, and a word nobody used costs a scan of every story.
+        return bool(self.session.scalar(select(func.count()).select_from(
+            self._base(request, func.plainto_tsquery("english", word)).subquery())))
+
+    def _suggest(self, parsed: ParsedQuery, request: SearchRequest) -> str | None:
+        missing = [w for w in parsed.words if not self._found(w, request)]
+        if not missing:
+            return None
+        vocabulary = self._vocabulary()
         changed, words = False, []
         for word in parsed.words:
             if word in missing:
-                close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.75)
+                # Most misspellings keep the first letter and about the length: compare only with those.
+                near = [w for w in vocabulary if w[0] == word[0] and abs(len(w) - len(word)) <= 2]
+                close = difflib.get_close_matches(word, near, n=1, cutoff=0.75)
                 if close:
                     words.append(close[0])
                     changed = True

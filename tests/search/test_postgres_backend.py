@@ -52,7 +52,7 @@ def test_statistics_tell_common_words_from_rare_ones(session, stories):
 
 def test_a_very_common_word_is_ranked_among_the_newest_matches(session, stories, monkeypatch):
     monkeypatch.setattr(postgres_backend, "WINDOW_FROM", 5)
-    monkeypatch.setattr(postgres_backend, "FACET_SAMPLE", 4)
+    monkeypatch.setattr(postgres_backend, "WINDOW_SAMPLE", 4)
     results = run(session, "staff", sort="newest", per_page=3)
     assert [hit.story_id for hit in results.hits] == [s.id for s in stories[::-1][:3]]
     assert results.total == 4 and results.total_is_lower_bound
