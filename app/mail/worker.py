@@ -25,6 +25,10 @@ def _due(now):
     )
 
 
+MARK_EVERY = 20  # messages sent between two commits marking them sent (a commit per message bounds the rate)
+MARK_SECONDS = 1.0  # and at most this long
+
+
 class OutboxWorker:
     def __init__(self, app: Flask, name: str | None = None, batch_size: int = 50) -> None:
         self.app = app
@@ -68,43 +72,58 @@ class OutboxWorker:
     def deliver(self, ids: list[int]) -> tuple[int, int]:
         sent = failed = 0
         transport = transport_from_config(self.config)
+        accepted: list[int] = []  # sent, not yet marked: marked together, a commit per few messages
+        marked_at = time.monotonic()
         try:
-            for message_id in ids:
-                message = db.session.get(OutboxMessage, message_id)
-                if message is None or message.claimed_by != self.name or message.status != SENDING:
-                    continue
+            # Built before the first commit, which expires what the session loaded.
+            batch = [(m.id, m.to_addr, m.attempts, build_email(m, self.config["MAIL_FROM"]))
+                     for m in db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                                 .order_by(OutboxMessage.id))
+                     if m.claimed_by == self.name and m.status == SENDING]
+            for message_id, to_addr, attempts, email in batch:
                 try:
-                    transport.send(build_email(message, self.config["MAIL_FROM"]))
+                    transport.send(email)
                 except Exception as exc:  # any failure is retried; the error is kept for admins
-                    log.warning("outbox %s to %s failed (attempt %s): %s", message.id, message.to_addr,
-                                message.attempts, exc)
-                    self._record_failure(message, exc)
+                    log.warning("outbox %s to %s failed (attempt %s): %s", message_id, to_addr, attempts, exc)
+                    self._mark_sent(accepted)
+                    self._record_failure(message_id, attempts, exc)
                     failed += 1
                     continue
-                # Marked sent only after the relay accepted it.
-                db.session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == self.name)
-                    .values(status=SENT, sent_at=utcnow(), lease_until=None, last_error=None)
-                    .execution_options(synchronize_session=False)
-                )
-                db.session.commit()
+                accepted.append(message_id)
                 sent += 1
+                # Marked sent only after the relay accepted it. A crash before the mark sends these few
+                # again once their lease lapses (at least once), never marks one that was not sent.
+                if len(accepted) >= MARK_EVERY or time.monotonic() - marked_at > MARK_SECONDS:
+                    self._mark_sent(accepted)
+                    marked_at = time.monotonic()
+            self._mark_sent(accepted)
         finally:
             transport.close()
             db.session.remove()
         return sent, failed
 
-    def _record_failure(self, message: OutboxMessage, exc: Exception) -> None:
+    def _mark_sent(self, accepted: list[int]) -> None:
+        if not accepted:
+            return
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(accepted), OutboxMessage.claimed_by == self.name)
+            .values(status=SENT, sent_at=utcnow(), lease_until=None, last_error=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+        accepted.clear()
+
+    def _record_failure(self, message_id: int, attempts: int, exc: Exception) -> None:
         error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= self.config["MAIL_MAX_ATTEMPTS"]:
+        if attempts >= self.config["MAIL_MAX_ATTEMPTS"]:
             values = dict(status=FAILED, last_error=error, lease_until=None)
         else:
-            delay = self.config["MAIL_RETRY_BASE_SECONDS"] * (2 ** (message.attempts - 1))
+            delay = self.config["MAIL_RETRY_BASE_SECONDS"] * (2 ** (attempts - 1))
             values = dict(status=QUEUED, last_error=error, lease_until=None, claimed_by=None,
                           next_attempt_at=utcnow() + timedelta(seconds=delay))
         db.session.execute(
-            update(OutboxMessage).where(OutboxMessage.id == message.id, OutboxMessage.claimed_by == self.name)
+            update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.claimed_by == self.name)
             .values(**values).execution_options(synchronize_session=False)
         )
         db.session.commit()

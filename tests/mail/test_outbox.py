@@ -192,3 +192,25 @@ def test_outbox_work_once_command_delivers_and_reports(app, session, smtp_server
     assert result.exit_code == 0, result.output
     assert "2 sent, 0 failed" in result.output
     assert len(smtp_server.messages) == 2
+
+
+def test_a_failure_mid_batch_keeps_the_sent_ones_sent_and_only_the_failed_one_waits(app, session, smtp_server,
+                                                                                     monkeypatch):
+    from app.mail import transports, worker
+
+    monkeypatch.setattr(worker, "MARK_EVERY", 2)  # marks are committed in groups: a group ends at the failure
+    messages = _queue(session, 5)
+    real_send = transports.SMTPTransport.send
+
+    def third_fails(self, email):
+        if email["Subject"] == "Message 2":
+            raise ConnectionResetError("dropped")
+        return real_send(self, email)
+
+    monkeypatch.setattr(transports.SMTPTransport, "send", third_fails)
+    assert OutboxWorker(app).run_once() == (4, 1)
+    session.expire_all()
+    statuses = [session.get(OutboxMessage, m.id).status for m in messages]
+    assert statuses == [SENT, SENT, QUEUED, SENT, SENT]
+    assert sorted(str(m["Subject"]) for m in smtp_server.messages) == ["Message 0", "Message 1", "Message 3",
+                                                                       "Message 4"]
