@@ -36,7 +36,10 @@ def iso(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if value.tzinfo is not UTC:
+            value = value.astimezone(UTC)
+        # isoformat is several times faster than strftime, and an export formats millions of these.
+        return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -44,11 +47,10 @@ def iso(value: Any) -> Any:
     return value
 
 
-def as_json(value: Any) -> Any:
-    """The JSON form of a value: dates as ISO 8601 text, None as null."""
-    if isinstance(value, (datetime, date)):
-        return iso(value)
-    return value
+def _as_json(header: list[str], values, formatted: list) -> dict:
+    """A row for the NDJSON: the CSV's text for dates, the values themselves otherwise (None stays null)."""
+    return {name: text if isinstance(value, (datetime, date)) else value
+            for name, value, text in zip(header, values, formatted, strict=True)}
 
 
 def _stream(session: Session, stmt) -> Iterator:
@@ -105,9 +107,11 @@ def export_dataset(session: Session, directory: str | Path, progress: Callable[[
             writers[table.name].writerow(table.header)
             counts[table.name] = 0
 
-        def write(table, values) -> None:
-            writers[table.name].writerow([iso(v) for v in values])
+        def write(table, values) -> list:
+            row = [iso(v) for v in values]
+            writers[table.name].writerow(row)
             counts[table.name] += 1
+            return row
 
         codes: dict[int, str] = {}
         parent = Provider.__table__.alias("parent")
@@ -147,22 +151,15 @@ def export_dataset(session: Session, directory: str | Path, progress: Callable[[
                 record = [s.id, s.provider_id, codes.get(s.provider_id, ""), s.title, s.body,
                           s.experienced_on.strftime("%Y-%m"), s.author_role, s.on_behalf, s.public_name,
                           s.criticality, s.response_status, s.published_at, s.first_reply_at, url]
-                write(STORIES, record)
+                # Each row is formatted once, for its CSV line and its place in the story's JSON alike.
+                nested = _as_json(STORIES.header, record, write(STORIES, record))
                 story_tag_rows = tags.take(s.id)
                 for row in story_tag_rows:
                     write(STORY_TAGS, row)
-                reply_rows = replies.take(s.id)
-                for r in reply_rows:
-                    write(RESPONSES, r)
-                change_rows = changes.take(s.id)
-                for c in change_rows:
-                    write(CHANGES, c)
-                nested = {name: as_json(value) for name, value in zip(STORIES.header, record, strict=True)}
                 nested["tags"] = [tag_slugs[r[1]] for r in story_tag_rows]
-                nested["responses"] = [{k: as_json(v) for k, v in zip(RESPONSES.header, r, strict=True)}
-                                       for r in reply_rows]
-                nested["changes"] = [{k: as_json(v) for k, v in zip(CHANGES.header, c, strict=True)}
-                                     for c in change_rows]
+                nested["responses"] = [_as_json(RESPONSES.header, r, write(RESPONSES, r))
+                                       for r in replies.take(s.id)]
+                nested["changes"] = [_as_json(CHANGES.header, c, write(CHANGES, c)) for c in changes.take(s.id)]
                 nested["licence"] = licence
                 ndjson.write(json.dumps(nested, ensure_ascii=False) + "\n")
                 progress(1)
