@@ -133,10 +133,13 @@ def index():
 @bp.route("/stories/<int:story_id>")
 def show(story_id: int):
     story = queries.story_for_viewer(db.session, story_id, current_user, can("moderation.view"))
+    # Rendered first: the count's commit would expire the story and load it again, and its row lock
+    # would last through the rendering.
+    response = render_story(story)
     if story.status == PUBLISHED and not (current_user.is_authenticated and current_user.id == story.author_id):
         queries.count_read(db.session, story.id)
         db.session.commit()
-    return render_story(story)
+    return response
 
 
 def render_story(story: Story, status: int = 200, **forms):
