@@ -82,6 +82,9 @@ def _queue_new_published_stories(session: Session, flush_context) -> None:
         return
     session.info.setdefault("search_queued", set()).update(new_ids)
     now = utcnow()
+    # A row left by a deleted story whose id SQLite gave out again must not make this insert fail.
+    session.execute(delete(SearchQueue).where(SearchQueue.story_id.in_(new_ids))
+                    .execution_options(synchronize_session=False))
     session.execute(insert(SearchQueue), [{"story_id": story_id, "queued_at": now} for story_id in new_ids])
 
 
