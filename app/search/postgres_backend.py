@@ -101,13 +101,16 @@ class PostgresBackend:
             return 0.0
         rows, frequencies, rare = stats
         share = 1.0
-        lexemes = self.session.execute(
-            text("SELECT tsvector_to_array(to_tsvector('english', w)) FROM unnest(CAST(:words AS text[])) AS w"),
-            {"words": list(parsed.words)}).scalars().all()
-        for found in lexemes:
-            for lexeme in found or []:
+        for found in self._lexemes(parsed.words):
+            for lexeme in found:
                 share *= frequencies.get(lexeme, rare)
         return rows * share
+
+    def _lexemes(self, words: list[str]) -> list[list[str]]:
+        """Each word as the lexemes PostgreSQL indexes it by (none for a stop word)."""
+        return [found or [] for found in self.session.execute(
+            text("SELECT tsvector_to_array(to_tsvector('english', w)) FROM unnest(CAST(:words AS text[])) AS w"),
+            {"words": list(words)}).scalars()]
 
     def search(self, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
         session = self.session
@@ -174,7 +177,7 @@ class PostgresBackend:
     def _found(self, word: str, request: SearchRequest) -> bool:
         stats = _lexeme_stats(self.session)
         if stats is not None and not request.provider_id and not request.tag:
-            lexemes = self.session.scalar(text("SELECT tsvector_to_array(to_tsvector('english', :w))"), {"w": word})
+            [lexemes] = self._lexemes([word])
             if lexemes and all(lexeme in stats[1] for lexeme in lexemes):
                 return True  # a common word: PostgreSQL's statistics list it
         # No LIMIT: with one, the planner walks the table hoping for an early match instead of asking the

@@ -225,7 +225,7 @@ class WhooshBackend:
         limit = max(FACET_SAMPLE, wanted)
 
         stories = searcher.doc_count()
-        sizes = self._frequencies(searcher, parsed, filters) or [stories]
+        sizes = self._frequencies(searcher, parsed, filters)
         if parsed.empty:
             sizes.append(stories)
         windowed = False
