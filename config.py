@@ -93,6 +93,10 @@ class Config:
         # database and rate-limit storage against them.
         self.WEB_CONCURRENCY = _int("WEB_CONCURRENCY", 1)
         self.OUTBOX_WORKERS = _int("OUTBOX_WORKERS", 1)
+        # Public pages rendered for visitors who are not logged in are kept in each web process (this many
+        # megabytes; 0 turns it off) while nothing they show has changed, and at most this many seconds.
+        self.PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
+        self.PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
         self.SECRET_KEY_MISSING = False
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.TOKEN_MAX_AGE_CONFIRM = _int("TOKEN_MAX_AGE_CONFIRM", 7 * 24 * 3600)

@@ -115,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.replies.views import bp as replies_bp
     from app.search.views import bp as search_bp
     from app.stories.views import bp as stories_bp
+    from app.web.cache import init_app as init_page_cache
     from app.web.security import add_security_headers, drop_nul_characters, register_error_handlers
     from app.web.views import bp as web_bp
 
@@ -124,6 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     app.before_request(drop_nul_characters)
     app.after_request(add_security_headers)
     register_error_handlers(app)
+    init_page_cache(app)
 
 
 def _register_cli(app: Flask) -> None:

@@ -8,3 +8,4 @@ from app.moderation.models import AuditEvent, Report, StoryRevision  # noqa: F40
 from app.replies.models import Change, DigestItem, Reply  # noqa: F401
 from app.search.models import SearchQueue  # noqa: F401
 from app.stories.models import Story, Tag  # noqa: F401
+from app.web.models import ContentVersion  # noqa: F401

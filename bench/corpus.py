@@ -272,6 +272,10 @@ def build(session: Session, count: int, batch: int = 5000, seed: int = 2026, sea
         session.execute(text("SELECT setval(pg_get_serial_sequence('stories', 'id'), "
                              "(SELECT coalesce(max(id), 1) FROM stories))"))
         session.commit()
+    # The insight aggregates, as `flask insight rebuild` computes them after a bulk load.
+    from app.insight.aggregates import rebuild as rebuild_insight
+
+    rebuild_insight(session)
     # Planner statistics, as a maintained database has them (autovacuum on PostgreSQL; ANALYZE by hand or
     # by cron on SQLite). Without them SQLite walks every published story, newest first, to fill a page
     # for a provider with few stories below it (docs/benchmarks.md).

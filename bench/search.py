@@ -2,6 +2,11 @@
 
     .venv/bin/python bench/search.py --stories 100000            # build an index, then time queries
     .venv/bin/python bench/search.py --stories 100000 --keep DIR # keep (or reuse) the index in DIR
+    .venv/bin/python bench/search.py --database postgresql+psycopg://…/bench_1m   # the PostgreSQL backend
+
+With --database, the PostgreSQL backend instead: the database must hold a corpus from bench/corpus.py
+(which writes the search vectors); each query of the mix is timed through the search service beside a
+bare ranked top-20 query (`ts_rank` over every match, through the GIN index) for the same words.
 
 Generates stories of 60–220 words drawn from a 30,000-word vocabulary with a Zipf distribution (a few
 words such as "staff" or "care" are in almost every story, most words are rare: the shape of real text),
@@ -98,13 +103,69 @@ def timed(fn, repeat: int) -> list[float]:
     return out
 
 
+def postgres(url: str, repeat: int) -> None:
+    """The query mix against a bench/corpus.py database with the PostgreSQL backend, beside bare ranked queries."""
+    import os
+
+    os.environ.update(DATABASE_URL=url, SEARCH_BACKEND="postgres", SECRET_KEY=os.environ.get("SECRET_KEY", "bench"))
+    from sqlalchemy import func, select, text
+
+    from app import create_app
+    from app.directory.models import Provider
+    from app.extensions import db
+    from app.search import services
+    from app.search.query import SearchRequest
+    from app.stories.models import PUBLISHED, Story
+    from bench.corpus import vocabulary
+
+    app = create_app()
+    words, _ = vocabulary()  # most common first
+    bare_sql = text("SELECT id FROM stories, websearch_to_tsquery('english', :q) AS q "
+                    "WHERE status = 'published' AND search_vector @@ q "
+                    "ORDER BY ts_rank(search_vector, q) DESC, id DESC LIMIT 20")
+    with app.app_context():
+        published = db.session.scalar(select(func.count(Story.id)).where(Story.status == PUBLISHED))
+        trust = db.session.scalar(select(Provider.id).where(Provider.kind == "trust").order_by(Provider.id))
+        body = db.session.scalar(select(Story.body).where(Story.status == PUBLISHED).order_by(Story.id.desc()))
+        pair = [w.strip(".,").lower() for w in body.split()[3:5]]
+        queries = {f"rank {r}": (words[r], {}) for r in (0, 50, 500, 3000)}
+        queries["rank 0 newest"] = (words[0], {"sort": "newest"})
+        queries["rank 0 + rank 500"] = (f"{words[0]} {words[500]}", {})
+        queries["rank 5 + rank 50"] = (f"{words[5]} {words[50]}", {})
+        queries["phrase"] = (f'"{pair[0]} {pair[1]}"', {})
+        queries["rank 0, page 5"] = (words[0], {"page": 5})
+        queries["rank 50, a trust"] = (words[50], {"provider_id": trust})
+        queries["misspelt"] = (words[300][:-1] + "x", {})
+        print(f"PostgreSQL, {published:,} published stories\n")
+        print(f"{'query':<20}{'matches':>9}{'bare p50':>10}{'bare p95':>10}{'site p50':>10}{'site p95':>10}")
+        every_site: list[float] = []
+        for label, (words_text, extra) in queries.items():
+            matches = db.session.execute(text(
+                "SELECT count(*) FROM stories WHERE status = 'published' "
+                "AND search_vector @@ websearch_to_tsquery('english', :q)"), {"q": words_text}).scalar()
+            bare = timed(lambda q=words_text: db.session.execute(bare_sql, {"q": q}).all(), max(3, repeat // 4))
+            request = SearchRequest(text=words_text, **extra)
+            services.search(request)  # warm
+            site = timed(lambda r=request: services.search(r), repeat)
+            db.session.rollback()
+            every_site.extend(site)
+            print(f"{label:<20}{matches:>9}{statistics.median(bare):>9.1f}ms{percentile(bare, 95):>9.1f}ms"
+                  f"{statistics.median(site):>9.1f}ms{percentile(site, 95):>9.1f}ms", flush=True)
+        print(f"\nall queries: site p50 {statistics.median(every_site):.1f} ms, "
+              f"p95 {percentile(every_site, 95):.1f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--keep", help="index folder to build into, or to reuse when it already holds an index")
+    parser.add_argument("--database", help="a PostgreSQL URL holding a bench/corpus.py corpus: time that backend")
     args = parser.parse_args()
+    if args.database:
+        postgres(args.database, args.repeat)
+        return
 
     from tqdm import tqdm
     from whoosh.query import And, Or, Term

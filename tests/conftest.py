@@ -110,6 +110,15 @@ def session(app):
 
 # ---------------------------------------------------------------- client
 
+def csrf_token_in(page: str, form_page) -> str:
+    """This client's CSRF token: signed-in pages carry it in a meta tag; a visitor's come from a form
+    (visitors' pages hold none, so they can be kept for everyone)."""
+    if found := re.search(r'<meta name="csrf-token" content="([^"]+)"', page):
+        return found.group(1)
+    field = re.search(r'<input[^>]*name="csrf_token"[^>]*>', form_page()).group(0)
+    return re.search(r'value="([^"]+)"', field).group(1)
+
+
 class CSRFClient(FlaskClient):
     """A test client that adds the page's CSRF token to form POSTs unless told not to (csrf=False).
 
@@ -125,8 +134,8 @@ class CSRFClient(FlaskClient):
         return response
 
     def csrf_token(self) -> str:
-        page = self.get("/terms").get_data(as_text=True)
-        return re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+        return csrf_token_in(self.get("/terms").get_data(as_text=True),
+                             lambda: self.get("/account/login").get_data(as_text=True))
 
     def post(self, *args, csrf: bool = True, **kwargs):
         data = kwargs.get("data")

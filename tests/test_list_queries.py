@@ -55,6 +55,11 @@ def add_stories(session, tree, make_provider, make_story):
     return add
 
 
+@pytest.fixture
+def app_overrides() -> dict:
+    return {"PAGE_CACHE_MB": 0}  # the queries of rendering a page, not of serving a kept one
+
+
 def queries_for(client, url: str) -> int:
     with QueryCounter() as counter:
         response = client.get(url)

@@ -62,3 +62,25 @@ def test_migrations_upgrade_match_the_models_and_downgrade(migration_database, t
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
     _run(_flask("db", "upgrade"), migration_database, tmp_path)
+
+
+def test_migrations_create_the_content_version_triggers_the_models_do(migration_database, tmp_path):
+    """A migrated database moves the content version exactly as one made by create_all (the tests')."""
+    import re
+
+    from app.web.models import trigger_statements
+
+    _run(_flask("db", "upgrade"), migration_database, tmp_path)
+    engine = create_engine(migration_database)
+    postgres = engine.dialect.name == "postgresql"
+    expected = {m.group(1) for s in trigger_statements(engine.dialect.name)
+                if (m := re.match(r"CREATE (?:CONSTRAINT )?TRIGGER (\w+)", s))}
+    with engine.begin() as conn:
+        names = set(conn.execute(text(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal" if postgres
+            else "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
+        assert names == expected and len(names) == 30
+        conn.execute(text("UPDATE tags SET name = name || '!' WHERE id = (SELECT min(id) FROM tags)"))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM content_version")).scalar() == 1
+    engine.dispose()

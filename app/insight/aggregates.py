@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import and_, delete, event, func, select
+from sqlalchemy import and_, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import get_history
 
@@ -82,26 +82,62 @@ def _upsert(session: Session, model, rows: list[dict], keys: list[str]) -> None:
     session.execute(stmt)
 
 
+class _Month:
+    """One provider-month's figures, added up from its stories, their tags and its changes."""
+
+    __slots__ = ("stories", "crit", "waits", "tags", "changes")
+
+    def __init__(self) -> None:
+        self.stories = 0
+        self.crit = [0] * 6
+        self.waits: dict[int, int] = {}
+        self.tags: dict[int, int] = {}
+        self.changes: dict[str, int] = {}
+
+    def add_story(self, criticality: int | None, published_at: datetime, first_reply_at: datetime | None) -> None:
+        self.stories += 1
+        if criticality is not None and 0 <= criticality <= 5:
+            self.crit[criticality] += 1
+        if first_reply_at is not None:
+            b = wait_bucket((first_reply_at - published_at).total_seconds())
+            self.waits[b] = self.waits.get(b, 0) + 1
+
+    def rows(self, key: dict, now: datetime) -> tuple[dict, list[dict], list[dict]]:
+        month = {**key, "stories": self.stories, "replied": sum(self.waits.values()),
+                 **{f"crit{i}": n for i, n in enumerate(self.crit)},
+                 "changes_planned": self.changes.get(CHANGE_PLANNED, 0),
+                 "changes_made": self.changes.get(CHANGE_MADE, 0), "updated_at": now}
+        return (month, [{**key, "tag_id": t, "stories": n} for t, n in self.tags.items()],
+                [{**key, "bucket": b, "stories": n} for b, n in self.waits.items()])
+
+
+def _lock_providers(session: Session, ids: Iterable[int]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Two transactions recomputing the same provider at once would each miss the other's story: the
+        # second waits here for the first to commit, then (READ COMMITTED) reads its rows. Ids in order, so
+        # no deadlock. SQLite needs nothing: the flush already holds its single writer lock.
+        session.execute(select(Provider.id).where(Provider.id.in_(sorted(set(ids)))).order_by(Provider.id)
+                        .with_for_update())
+
+
 def refresh(session: Session, pairs: Iterable[Pair]) -> int:
     """Recompute these provider-months from the stories, replies and changes. Returns how many."""
     done = 0
     now = utcnow()
     pairs = sorted(set(pairs))
-    if pairs and session.get_bind().dialect.name == "postgresql":
-        # Two transactions recomputing the same provider at once would each miss the other's story: the
-        # second waits here for the first to commit, then (READ COMMITTED) reads its rows. Ids in order, so
-        # no deadlock. SQLite needs nothing: the flush already holds its single writer lock.
-        ids = sorted({provider_id for provider_id, _ in pairs})
-        session.execute(select(Provider.id).where(Provider.id.in_(ids)).order_by(Provider.id).with_for_update())
+    if pairs:
+        _lock_providers(session, [provider_id for provider_id, _ in pairs])
     for provider_id, month in pairs:
         start, end = _bounds(month)
         in_month = and_(Story.provider_id == provider_id, Story.status == PUBLISHED,
                         Story.published_at >= start, Story.published_at < end)
-        rows = session.execute(select(Story.criticality, Story.published_at, Story.first_reply_at)
-                               .where(in_month)).all()
-        tags = session.execute(select(story_tags.c.tag_id, func.count()).join(Story, Story.id == story_tags.c.story_id)
-                               .where(in_month).group_by(story_tags.c.tag_id)).all()
-        changes = dict(session.execute(
+        figures = _Month()
+        for row in session.execute(select(Story.criticality, Story.published_at, Story.first_reply_at).where(in_month)):
+            figures.add_story(*row)
+        figures.tags = dict(session.execute(select(story_tags.c.tag_id, func.count())
+                                            .join(Story, Story.id == story_tags.c.story_id)
+                                            .where(in_month).group_by(story_tags.c.tag_id)).all())
+        figures.changes = dict(session.execute(
             select(Change.kind, func.count()).join(Story, Story.id == Change.story_id)
             .where(Change.provider_id == provider_id, Change.status == VISIBLE, Story.status == PUBLISHED,
                    Change.created_at >= start, Change.created_at < end).group_by(Change.kind)).all())
@@ -109,50 +145,68 @@ def refresh(session: Session, pairs: Iterable[Pair]) -> int:
         for model in (ProviderMonthTag, ProviderMonthWait):
             session.execute(delete(model).where(model.provider_id == provider_id, model.month == month)
                             .execution_options(synchronize_session=False))
-        if not rows and not changes:
+        if not figures.stories and not figures.changes:
             session.execute(delete(ProviderMonth).where(ProviderMonth.provider_id == provider_id,
                                                         ProviderMonth.month == month)
                             .execution_options(synchronize_session=False))
             done += 1
             continue
-        crit = [0] * 6
-        waits: dict[int, int] = {}
-        for criticality, published_at, first_reply_at in rows:
-            if criticality is not None and 0 <= criticality <= 5:
-                crit[criticality] += 1
-            if first_reply_at is not None:
-                b = wait_bucket((first_reply_at - published_at).total_seconds())
-                waits[b] = waits.get(b, 0) + 1
-        _upsert(session, ProviderMonth, [{
-            **key, "stories": len(rows), "replied": sum(waits.values()),
-            **{f"crit{i}": n for i, n in enumerate(crit)},
-            "changes_planned": changes.get(CHANGE_PLANNED, 0), "changes_made": changes.get(CHANGE_MADE, 0),
-            "updated_at": now,
-        }], ["provider_id", "month"])
-        _upsert(session, ProviderMonthTag, [{**key, "tag_id": t, "stories": n} for t, n in tags],
-                ["provider_id", "month", "tag_id"])
-        _upsert(session, ProviderMonthWait, [{**key, "bucket": b, "stories": n} for b, n in waits.items()],
-                ["provider_id", "month", "bucket"])
+        month_row, tag_rows, wait_rows = figures.rows(key, now)
+        _upsert(session, ProviderMonth, [month_row], ["provider_id", "month"])
+        _upsert(session, ProviderMonthTag, tag_rows, ["provider_id", "month", "tag_id"])
+        _upsert(session, ProviderMonthWait, wait_rows, ["provider_id", "month", "bucket"])
         done += 1
     return done
 
 
+REBUILD_PROVIDERS = 500  # providers recomputed (and committed) together by rebuild()
+
+
 def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None) -> int:
-    """Recompute every provider-month from scratch (after bulk loads), dropping any that no longer hold data."""
-    pairs: set[Pair] = set()
-    for provider_id, published_at in session.execute(
-            select(Story.provider_id, Story.published_at).where(Story.status == PUBLISHED)
-            .execution_options(yield_per=5000)):
-        pairs.add((provider_id, month_of(published_at)))
-    for provider_id, created_at in session.execute(
-            select(Change.provider_id, Change.created_at).execution_options(yield_per=5000)):
-        pairs.add((provider_id, month_of(created_at)))
-    stale = set(session.execute(select(ProviderMonth.provider_id, ProviderMonth.month)).tuples())
+    """Recompute every provider-month from scratch (after bulk loads), dropping any that no longer hold data.
+
+    The same figures as refresh(), for a batch of providers at a time from three streamed queries rather
+    than three per provider-month, each batch replacing that batch's rows in one transaction.
+    """
     done = 0
-    for chunk in _chunks(sorted(pairs | stale), 200):
-        done += refresh(session, chunk)
+    provider_ids = list(session.scalars(select(Provider.id).order_by(Provider.id)))
+    for chunk in _chunks(provider_ids, REBUILD_PROVIDERS):
+        _lock_providers(session, chunk)
+        now = utcnow()
+        months: dict[Pair, _Month] = {}
+        published = and_(Story.provider_id.in_(chunk), Story.status == PUBLISHED)
+        for provider_id, criticality, published_at, first_reply_at in session.execute(
+                select(Story.provider_id, Story.criticality, Story.published_at, Story.first_reply_at)
+                .where(published).execution_options(yield_per=5000)):
+            key = (provider_id, month_of(published_at))
+            if (figures := months.get(key)) is None:
+                figures = months[key] = _Month()
+            figures.add_story(criticality, published_at, first_reply_at)
+        for provider_id, published_at, tag_id in session.execute(
+                select(Story.provider_id, Story.published_at, story_tags.c.tag_id)
+                .join(story_tags, story_tags.c.story_id == Story.id).where(published)
+                .execution_options(yield_per=5000)):
+            tags = months[(provider_id, month_of(published_at))].tags
+            tags[tag_id] = tags.get(tag_id, 0) + 1
+        for provider_id, created_at, kind in session.execute(
+                select(Change.provider_id, Change.created_at, Change.kind).join(Story, Story.id == Change.story_id)
+                .where(Change.provider_id.in_(chunk), Change.status == VISIBLE, Story.status == PUBLISHED)
+                .execution_options(yield_per=5000)):
+            figures = months.setdefault((provider_id, month_of(created_at)), _Month())
+            figures.changes[kind] = figures.changes.get(kind, 0) + 1
+        for model in (ProviderMonthTag, ProviderMonthWait, ProviderMonth):
+            session.execute(delete(model).where(model.provider_id.in_(chunk))
+                            .execution_options(synchronize_session=False))
+        rows: tuple[list, list, list] = ([], [], [])
+        for (provider_id, month), figures in sorted(months.items()):
+            for out, made in zip(rows, figures.rows(dict(provider_id=provider_id, month=month), now), strict=True):
+                out.extend(made if isinstance(made, list) else [made])
+        for model, batch in zip((ProviderMonth, ProviderMonthTag, ProviderMonthWait), rows, strict=True):
+            for part in _chunks(batch, 5000):
+                session.execute(insert(model), part)
         session.commit()
-        progress(len(chunk))
+        done += len(months)
+        progress(len(months))
     return done
 
 

@@ -200,11 +200,11 @@ def child_figures(session: Session, provider: Provider, today: date | None = Non
     """Each provider directly below this one, rolled up over its own subtree, for the last 12 months."""
     children = session.scalars(select(Provider).where(Provider.parent_id == provider.id)
                                .order_by(Provider.name, Provider.id)).all()
-    figures = _rolled_up(session, [c.id for c in children], month_range(today, 12)[0])
+    figures = rolled_up(session, [c.id for c in children], month_range(today, 12)[0])
     return [(c, figures.get(c.id, Figures())) for c in children]
 
 
-def _rolled_up(session: Session, root_ids: list[int], since: date) -> dict[int, Figures]:
+def rolled_up(session: Session, root_ids: list[int], since: date) -> dict[int, Figures]:
     """Figures since a month for each root, over the root and everything below it: one CTE, two queries."""
     if not root_ids:
         return {}
@@ -284,7 +284,7 @@ def compare(session: Session, kind: str | None = None, parent: Provider | None =
         raise Invalid("Choose a kind of service, or a provider whose services to compare.", field="kind")
     providers = session.scalars(stmt.order_by(Provider.name, Provider.id)).all()
     since = month_range(today, 12)[0]
-    figures = _rolled_up(session, [p.id for p in providers], since)
+    figures = rolled_up(session, [p.id for p in providers], since)
     rows = [Compared(p, figures.get(p.id, Figures())) for p in providers]
     key = SORTS[sort][1]
     ranked = [r for r in rows if r.comparable and key(r.figures) is not None]

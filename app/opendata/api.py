@@ -267,7 +267,8 @@ def provider(code: str):
     stats = response_stats(db.session, item)
     body = provider_json(item, item.parent.code if item.parent else None)
     body["statistics"] = {
-        "period_days": 365, "stories": stats.stories, "replied": stats.replied,
+        "period_days": stats.days, "period_from": stats.since.isoformat(),
+        "stories": stats.stories, "replied": stats.replied,
         "reply_share": round(stats.reply_share, 4) if stats.reply_share is not None else None,
         "median_hours_to_first_reply": round(stats.median_reply.total_seconds() / 3600, 2)
         if stats.median_reply is not None else None,

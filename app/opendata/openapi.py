@@ -56,7 +56,9 @@ PROVIDER = _obj({
     "website": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "url": {"type": "string"},
 })
 PROVIDER_DETAIL = {**PROVIDER, "properties": {**PROVIDER["properties"], "statistics": _obj({
-    "period_days": {"type": "integer"}, "stories": {"type": "integer"}, "replied": {"type": "integer"},
+    "period_days": {"type": "integer", "description": "Days covered: this calendar month and the 11 before it"},
+    "period_from": {"type": "string", "format": "date", "description": "The first day covered"},
+    "stories": {"type": "integer"}, "replied": {"type": "integer"},
     "reply_share": {"type": ["number", "null"]}, "median_hours_to_first_reply": {"type": ["number", "null"]},
     "changes_planned": {"type": "integer"}, "changes_made": {"type": "integer"},
 })}, "required": [*PROVIDER["required"], "statistics"]}

@@ -1,18 +1,20 @@
-"""Response statistics for a provider, rolled up over everything below it."""
+"""Response statistics for a provider, rolled up over everything below it.
+
+Read from the insight aggregates (app.insight): a few grouped sums over provider-months, whatever the
+number of stories, and the same figures as the provider's insight page.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from statistics import median
+from datetime import date, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
-from app.directory.services import descendant_ids_cte
 from app.extensions import utcnow
-from app.replies.models import CHANGE_MADE, CHANGE_PLANNED, VISIBLE, Change
-from app.stories.models import PUBLISHED, Story
+from app.insight.services import month_range, rolled_up
+
+MONTHS = 12  # this month and the eleven before it, as on the insight page
 
 
 @dataclass
@@ -22,33 +24,28 @@ class ResponseStats:
     median_reply: timedelta | None
     changes_planned: int
     changes_made: int
+    since: date  # the first day counted
 
     @property
     def reply_share(self) -> float | None:
         return self.replied / self.stories if self.stories else None
 
+    @property
+    def days(self) -> int:
+        """How many days the figures cover, today included."""
+        return (utcnow().date() - self.since).days + 1
 
-def response_stats(session: Session, provider: Provider, days: int = 365) -> ResponseStats:
-    """Stories published in the last `days` here and below: how many, how many replied to and how fast,
-    and the changes planned and made in the same period."""
-    since = utcnow() - timedelta(days=days)
-    subtree = select(descendant_ids_cte(provider.id).c.id)
-    published = session.execute(
-        select(Story.published_at, Story.first_reply_at)
-        .where(Story.provider_id.in_(subtree), Story.status == PUBLISHED, Story.published_at >= since)
-    ).all()
-    waits = [(first - pub).total_seconds() for pub, first in published if first is not None]
-    # Only changes on stories still published: a withdrawn story takes its changes out of the figures too.
-    changes = dict(session.execute(
-        select(Change.kind, func.count()).join(Story, Story.id == Change.story_id)
-        .where(Change.provider_id.in_(subtree), Change.status == VISIBLE, Story.status == PUBLISHED,
-               Change.created_at >= since).group_by(Change.kind)
-    ).all())
-    return ResponseStats(
-        stories=len(published), replied=len(waits),
-        median_reply=timedelta(seconds=median(waits)) if waits else None,
-        changes_planned=changes.get(CHANGE_PLANNED, 0), changes_made=changes.get(CHANGE_MADE, 0),
-    )
+
+def response_stats(session: Session, provider: Provider, today: date | None = None) -> ResponseStats:
+    """Stories published in the last 12 months here and below: how many, how many replied to and how fast
+    (the median of the first reply's wait, to the minute, hour or day as it is shown), and the changes
+    planned and made in those months, counted only on stories still published."""
+    since = month_range(today, MONTHS)[0]
+    figures = rolled_up(session, [provider.id], since).get(provider.id)
+    if figures is None:
+        return ResponseStats(0, 0, None, 0, 0, since)
+    return ResponseStats(stories=figures.stories, replied=figures.replied, median_reply=figures.median_reply,
+                         changes_planned=figures.changes_planned, changes_made=figures.changes_made, since=since)
 
 
 def describe_wait(wait: timedelta | None) -> str:

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import threading
 import time
+import uuid
 from array import array
 from bisect import bisect_left
 from collections import Counter
@@ -414,7 +415,8 @@ class WhooshBackend:
         if link.exists() and not link.is_symlink():
             # A real folder (an older layout, or made by hand): move it aside once.
             link.rename(link.with_name(f"{link.name}.old.{os.getpid()}"))
-        tmp_link = link.with_name(f"{link.name}.swap.{os.getpid()}")
+        # Unique per call: two workers (threads of one process, too) may finish a rebuild at the same moment.
+        tmp_link = link.with_name(f"{link.name}.swap.{os.getpid()}.{uuid.uuid4().hex}")
         if tmp_link.is_symlink() or tmp_link.exists():
             tmp_link.unlink()
         os.symlink(fresh.name, tmp_link)

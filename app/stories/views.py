@@ -16,6 +16,7 @@ from app.replies.models import Reply
 from app.stories import queries, services
 from app.stories.forms import ReportForm, StoryFieldsForm, TellForm
 from app.stories.models import EDITABLE_BY_AUTHOR, PUBLISHED, RESPONSE_STATUSES, Story
+from app.web.cache import ON_HIT
 from app.web.helpers import link_problem, show_error
 from app.web.pagination import keyset_page
 
@@ -128,6 +129,15 @@ def index():
                        descending=True)
     return render_template("stories/index.html", page=page, filters=filters, args=filters.as_args(),
                            tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES)
+
+
+def _count_kept_read(story_id: int) -> None:
+    """A visitor served the kept page still counts (only published stories' pages are kept)."""
+    queries.count_read(db.session, story_id)
+    db.session.commit()
+
+
+ON_HIT["stories.show"] = _count_kept_read
 
 
 @bp.route("/stories/<int:story_id>")

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -131,7 +130,9 @@ class Browser(requests.Session):
         return super().get(self.url(path), **kwargs)
 
     def csrf(self) -> str:
-        return re.search(r'<meta name="csrf-token" content="([^"]+)"', self.get("/terms").text).group(1)
+        from tests.conftest import csrf_token_in
+
+        return csrf_token_in(self.get("/terms").text, lambda: self.get("/account/login").text)
 
     def post(self, path: str, data=None, token_field: str = "csrf_token", **kwargs):  # type: ignore[override]
         data = dict(data or {})

@@ -62,3 +62,31 @@ def test_waits_are_described_in_plain_words():
     assert describe_wait(timedelta(hours=1)) == "1 hour"
     assert describe_wait(timedelta(hours=30)) == "30 hours"
     assert describe_wait(timedelta(days=5)) == "5 days"
+
+
+def test_statistics_are_the_insight_figures_for_the_same_twelve_months(client, session, make_provider, make_story,
+                                                                        make_user):
+    """One source for both pages: the provider page's year is the insight page's year, to the story."""
+    from app.insight.services import insight
+
+    trust = make_provider(code="T1", name="Trust", kind="trust")
+    ward = make_provider(code="W1", name="Ward", kind="department", parent=trust)
+    responder = make_user(email="r@nhs.example", provider=ward)
+    now = utcnow()
+    for i, days in enumerate([1, 40, 200, 330, 380]):
+        story = make_story(ward if i % 2 else trust, status="published")
+        story.published_at = now - timedelta(days=days)
+        session.add(Reply(story_id=story.id, author_id=responder.id, kind="staff", body="Thank you",
+                          status="visible", published_at=story.published_at + timedelta(minutes=30 + 60 * i)))
+        session.flush()
+        refresh_response(session, story)
+    session.commit()
+
+    stats = response_stats(session, trust)
+    year = insight(session, trust).this_year
+    assert (stats.stories, stats.replied, stats.median_reply) == (year.stories, year.replied, year.median_reply)
+    assert stats.since == insight(session, trust).months[-12]
+    body = client.get("/api/v1/providers/T1").get_json()["data"]["statistics"]
+    assert body["period_from"] == stats.since.isoformat()
+    assert body["period_days"] == (now.date() - stats.since).days + 1
+    assert body["stories"] == stats.stories

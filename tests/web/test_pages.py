@@ -36,8 +36,11 @@ def test_post_without_csrf_token_is_refused_with_400(client):
     assert "expired" in response.get_data(as_text=True)
 
 
-def test_session_cookie_is_httponly_and_lax(client):
-    client.get("/terms")
+def test_reading_sets_no_cookie_and_a_form_sets_an_httponly_lax_one(client):
+    for page in ("/", "/stories", "/terms", "/providers"):
+        assert "Set-Cookie" not in client.get(page).headers, page
+    assert client.get_cookie("session") is None
+    client.get("/account/login")  # a form: its CSRF token lives in the session
     cookie = client.get_cookie("session")
     assert cookie is not None
     assert cookie.http_only

@@ -1,0 +1,117 @@
+"""Whole public pages for visitors who are not logged in, kept in each web process while nothing they show changed.
+
+A page is kept under the content version (app/web/models.py), which the database moves in the same
+commit as any change a public page could show, so a kept page is never older than the data, however many
+processes or nodes serve the site: each reads the version (one indexed row) at the start of a request.
+Kept pages also expire after PAGE_CACHE_SECONDS, which bounds what the version leaves out on purpose
+(a story's read count, "this month" rolling over).
+
+Only GET and HEAD of the endpoints in CACHED, only for a visitor who is not logged in and has no message
+waiting, and only a 200 that wrote nothing to the session: a page holding a form's CSRF token belongs to
+one visitor and is never kept. The rate limiter runs before the cache.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import Flask, Response, current_app, g, request, session
+from flask_login import current_user
+
+from app.extensions import db
+from app.web.models import content_version
+
+CACHED = {
+    "web.home", "stories.index", "stories.show", "directory.index", "directory.provider", "insight.provider",
+    "insight.compare", "api.stories", "api.story", "api.providers", "api.provider", "api.provider_insight",
+    "feeds.stories", "feeds.provider",
+}
+SKIPPED_HEADERS = {"set-cookie", "content-length", "vary"}
+# What a page does even when it is served from the cache (the story page counts its read).
+ON_HIT: dict[str, Callable[..., None]] = {}
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    headers: list[tuple[str, str]]
+    stored: float
+
+
+class PageCache:
+    """A bounded LRU of rendered pages, by (content version, address)."""
+
+    def __init__(self, max_bytes: int, max_age: float) -> None:
+        self.max_bytes = max_bytes
+        self.max_age = max_age
+        self.entries: OrderedDict[tuple, Entry] = OrderedDict()
+        self.size = 0
+        self.hits = self.misses = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None and time.monotonic() - entry.stored > self.max_age:
+                self._drop(key)
+                entry = None
+            if entry is None:
+                self.misses += 1
+                return None
+            self.entries.move_to_end(key)
+            self.hits += 1
+            return entry
+
+    def put(self, key: tuple, body: bytes, headers: list[tuple[str, str]]) -> None:
+        if len(body) > self.max_bytes // 8:
+            return  # one huge page must not empty the cache
+        with self.lock:
+            if key in self.entries:
+                self._drop(key)
+            self.entries[key] = Entry(body, headers, time.monotonic())
+            self.size += len(body)
+            while self.size > self.max_bytes and self.entries:
+                self._drop(next(iter(self.entries)))
+
+    def _drop(self, key: tuple) -> None:
+        self.size -= len(self.entries.pop(key).body)
+
+
+def init_app(app: Flask) -> None:
+    megabytes = app.config["PAGE_CACHE_MB"]
+    if megabytes <= 0:
+        return
+    app.extensions["page_cache"] = PageCache(megabytes * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
+    # Registered after the rate limiter's own hook, so a kept page is still counted against a limit.
+    app.before_request(_serve)
+    app.after_request(_keep)
+
+
+def _serve():
+    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED:
+        return None
+    if current_user.is_authenticated or "_flashes" in session:
+        return None
+    key = (content_version(db.session), request.host_url, request.full_path)
+    entry = current_app.extensions["page_cache"].get(key)
+    if entry is None:
+        g.page_cache_key = key
+        return None
+    if hook := ON_HIT.get(request.endpoint):
+        hook(**(request.view_args or {}))
+    return Response(entry.body, headers=entry.headers)
+
+
+def _keep(response: Response) -> Response:
+    key = g.pop("page_cache_key", None)
+    if key is None or response.status_code != 200 or response.direct_passthrough or response.is_streamed:
+        return response
+    # A page that made a CSRF token (a form) or wrote to the session is this visitor's alone.
+    if session.modified or "csrf_token" in g or "Set-Cookie" in response.headers or current_user.is_authenticated:
+        return response
+    headers = [(k, v) for k, v in response.headers.items() if k.lower() not in SKIPPED_HEADERS]
+    current_app.extensions["page_cache"].put(key, response.get_data(), headers)
+    return response
