@@ -92,6 +92,15 @@ def _init_extensions(app: Flask) -> None:
         return user
 
     with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            @event.listens_for(db.engine, "connect")
+            def _postgres_settings(dbapi_connection, record):
+                # psycopg prepares a statement it has run five times, and PostgreSQL may then plan it once for
+                # any parameters: a search for a rare word would keep the plan made for a common one (30 ms
+                # became 200 ms at 1,000,000 stories, docs/benchmarks.md). Plan each statement for its values.
+                with dbapi_connection.cursor() as cursor:
+                    cursor.execute("SET plan_cache_mode = force_custom_plan")
+                dbapi_connection.commit()
         if db.engine.dialect.name == "sqlite":
             @event.listens_for(db.engine, "connect")
             def _sqlite_pragmas(dbapi_connection, record):

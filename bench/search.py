@@ -124,6 +124,10 @@ def postgres(url: str, repeat: int) -> None:
                     "WHERE status = 'published' AND search_vector @@ q "
                     "ORDER BY ts_rank(search_vector, q) DESC, id DESC LIMIT 20")
     with app.app_context():
+        # Stop words ("your") are not indexed: rank the words PostgreSQL keeps.
+        words = list(db.session.scalars(text(
+            "SELECT w FROM unnest(CAST(:words AS text[])) WITH ORDINALITY AS u(w, n) "
+            "WHERE to_tsvector('english', w) <> ''::tsvector ORDER BY n"), {"words": words}))
         published = db.session.scalar(select(func.count(Story.id)).where(Story.status == PUBLISHED))
         trust = db.session.scalar(select(Provider.id).where(Provider.kind == "trust").order_by(Provider.id))
         body = db.session.scalar(select(Story.body).where(Story.status == PUBLISHED).order_by(Story.id.desc()))

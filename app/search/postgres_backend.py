@@ -7,7 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 
 from markupsafe import escape
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Integer, Select, any_, bindparam, func, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
@@ -20,6 +21,8 @@ COUNT_CAP = 10_000
 FACET_SAMPLE = 1000
 WINDOW_FROM = 2000  # more expected matches than this: rank among the newest WINDOW_SAMPLE matches only
 WINDOW_SAMPLE = 300
+WINDOW_VISITS = 4000  # at most about this many stories walked, newest first, to fill the window
+SCOPE_FIRST = 3000  # a provider's subtree with at most this many stories: read them, then match the words
 STATS_SECONDS = 300  # how long a process keeps PostgreSQL's lexeme statistics before reading them again
 _vocabulary_cache: dict[str, tuple[float, set[str]]] = {}
 _stats_cache: dict[str, tuple[float, tuple[float, dict[str, float], float] | None]] = {}
@@ -29,6 +32,11 @@ VECTOR = text(
     "setweight(to_tsvector('english', :title), 'A') || setweight(to_tsvector('english', :body), 'B') || "
     "setweight(to_tsvector('english', :replies), 'C') || setweight(to_tsvector('english', :extra), 'D')"
 )
+
+
+def _among(column, ids: list[int]):
+    """column = ANY(:ids): one array parameter, where IN would bind (and compile) one per id."""
+    return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
 
 
 class PostgresBackend:
@@ -74,11 +82,15 @@ class PostgresBackend:
         parts += ["-" + w for w in parsed.excluded]
         return " ".join(parts)
 
-    def _base(self, request: SearchRequest, tsquery) -> Select:
+    def _base(self, request: SearchRequest, tsquery, scope: list[int] | None = None) -> Select:
+        """Published stories matching the query and filters; scope, when given, is the provider's subtree
+        already read (as values, the planner estimates them from the column's statistics)."""
         stmt = select(Story.id).where(Story.status == PUBLISHED)
         if tsquery is not None:
             stmt = stmt.where(Story.search_vector.op("@@")(tsquery))
-        if request.provider_id is not None:
+        if scope is not None:
+            stmt = stmt.where(Story.provider_id.in_(scope))
+        elif request.provider_id is not None:
             stmt = stmt.where(Story.provider_id.in_(select(descendant_ids_cte(request.provider_id).c.id)))
         if request.tag:
             stmt = stmt.where(Story.id.in_(select(story_tags.c.story_id).join(Tag, Tag.id == story_tags.c.tag_id)
@@ -93,18 +105,19 @@ class PostgresBackend:
             stmt = stmt.where(func.date(Story.published_at) <= request.date_to)
         return stmt
 
-    def _expected_matches(self, parsed: ParsedQuery) -> float:
-        """About how many stories hold every word: PostgreSQL's own statistics of the vector column
-        (most common lexemes and their frequencies, kept by ANALYZE), so no search is run to find out."""
+    def _expected_share(self, parsed: ParsedQuery) -> tuple[float, float]:
+        """(stories with a vector, about what share of them hold every word): PostgreSQL's own statistics of
+        the vector column (most common lexemes and their frequencies, kept by ANALYZE), so no search is run
+        to find out."""
         stats = _lexeme_stats(self.session)
         if stats is None or not parsed.words:
-            return 0.0
+            return 0.0, 0.0
         rows, frequencies, rare = stats
         share = 1.0
         for found in self._lexemes(parsed.words):
             for lexeme in found:
                 share *= frequencies.get(lexeme, rare)
-        return rows * share
+        return rows, share
 
     def _lexemes(self, words: list[str]) -> list[list[str]]:
         """Each word as the lexemes PostgreSQL indexes it by (none for a stop word)."""
@@ -115,50 +128,77 @@ class PostgresBackend:
     def search(self, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
         session = self.session
         tsquery = None if parsed.empty else func.websearch_to_tsquery("english", self._websearch(parsed))
-        base = self._base(request, tsquery)
+        scope = None
+        if request.provider_id is not None:
+            scope = list(session.scalars(select(descendant_ids_cte(request.provider_id).c.id)))
+        base = self._base(request, tsquery, scope)
         newest = [Story.published_at.desc(), Story.id.desc()]
         ranked = tsquery is not None and request.sort != "newest"
+        order = [func.ts_rank_cd(Story.search_vector, tsquery).desc(), Story.id.desc()] if ranked else newest
         headline = (func.ts_headline("english", Story.body, tsquery,
                                      f"StartSel={OPEN}, StopSel={CLOSE}, MaxFragments=2, MaxWords=35, MinWords=12")
                     if tsquery is not None else func.substr(Story.body, 1, 240))
         offset = (request.page - 1) * request.per_page
         notes = []
-        if tsquery is not None and self._expected_matches(parsed) > WINDOW_FROM:
+        rows_with_vector, share = self._expected_share(parsed)
+        in_scope = None
+        if tsquery is not None and scope is not None:
+            # The subtree's stories (with the other filters), counted through the provider index.
+            in_scope = session.scalar(select(func.count()).select_from(self._base(request, None, scope).subquery()))
+        expected = (in_scope if in_scope is not None else rows_with_vector) * share
+        if tsquery is not None and expected > WINDOW_FROM:
             # Ranking or counting every story that holds a very common word reads most of the table: take the
-            # newest matches (the publication-time index finds them at once) and rank within those.
-            window = max(WINDOW_SAMPLE, request.page * request.per_page)
+            # newest matches (the publication-time index finds them, walking fewer stories the commoner the
+            # words) and rank within those.
+            window = max(request.page * request.per_page, min(WINDOW_SAMPLE, int(WINDOW_VISITS * share)))
             # Read once: the later queries (page, facets) take the ids rather than repeat the scan.
             recent = session.scalars(base.with_only_columns(Story.id).order_by(*newest).limit(window)).all()
-            in_window = select(Story.id).where(Story.id.in_(recent))
+            in_window = select(Story.id).where(_among(Story.id, recent))
             found = len(recent)
-            order = [func.ts_rank_cd(Story.search_vector, tsquery).desc(), Story.id.desc()] if ranked else newest
             rows = session.execute(in_window.with_only_columns(Story.id, Story.title, headline).order_by(*order)
                                    .limit(request.per_page).offset(offset)).all()
             total, lower_bound = found, found >= window
-            facets = self._facets(in_window)
+            facets = self._facets(recent)
             if lower_bound:
                 notes.append("These words are in a great many stories, so the results come from the most recent "
                              "of them. Add a word or a filter to narrow your search.")
         else:
-            capped = session.scalar(select(func.count()).select_from(base.limit(COUNT_CAP + 1).subquery()))
-            order = [func.ts_rank_cd(Story.search_vector, tsquery).desc(), Story.id.desc()] if ranked else newest
-            rows = session.execute(base.with_only_columns(Story.id, Story.title, headline).order_by(*order)
-                                   .limit(request.per_page).offset(offset)).all()
-            total, lower_bound = min(capped, COUNT_CAP), capped > COUNT_CAP
-            facets = self._facets(base.order_by(*order).limit(FACET_SAMPLE))
+            # Few matches: find them once, in order (with their number, up to the cap), then read the page's
+            # rows and the facets by id rather than matching the words again for each.
+            if tsquery is not None and in_scope is not None and in_scope <= SCOPE_FIRST:
+                # A small subtree: read its stories through the provider index, then match the words among
+                # them, rather than ask the word index for every story in the land that holds them.
+                subtree = (self._base(request, None, scope)
+                           .with_only_columns(Story.id, Story.search_vector, Story.published_at)
+                           .cte("subtree_stories").prefix_with("MATERIALIZED"))
+                matches = select(subtree.c.id).where(subtree.c.search_vector.op("@@")(tsquery)).order_by(
+                    *([func.ts_rank_cd(subtree.c.search_vector, tsquery).desc(), subtree.c.id.desc()] if ranked
+                      else [subtree.c.published_at.desc(), subtree.c.id.desc()]))
+            else:
+                matches = base.order_by(*order)
+            ids = session.scalars(matches.limit(COUNT_CAP + 1)).all()
+            total, lower_bound = min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP
+            page_ids = ids[offset:offset + request.per_page]
+            found_rows = {r[0]: r for r in session.execute(
+                select(Story.id, Story.title, headline).where(_among(Story.id, page_ids)))}
+            rows = [found_rows[i] for i in page_ids if i in found_rows]
+            facets = self._facets(ids[:FACET_SAMPLE])
         hits = [Hit(story_id, title, _marks(snippet)) for story_id, title, snippet in rows]
+        # Every word of a search that found stories is in them: only a fruitless search looks for misspellings.
+        suggestion = self._suggest(parsed, request, scope) if not total else None
         return SearchResults(hits=hits, total=total, total_is_lower_bound=lower_bound, facets=facets,
-                             suggestion=self._suggest(parsed, request), notes=notes)
+                             suggestion=suggestion, notes=notes)
 
-    def _facets(self, sample: Select) -> dict[str, list[tuple[str, int]]]:
-        ids = sample.subquery()
+    def _facets(self, ids: list[int]) -> dict[str, list[tuple[str, int]]]:
+        if not ids:
+            return {"provider": [], "tags": []}
         providers = self.session.execute(
             select(Provider.code, func.count()).join(Story, Story.provider_id == Provider.id)
-            .where(Story.id.in_(select(ids.c.id))).group_by(Provider.code)
+            .where(_among(Story.id, ids)).group_by(Provider.code)
             .order_by(func.count().desc(), Provider.code).limit(15)).all()
         tags = self.session.execute(
             select(Tag.slug, func.count()).join(story_tags, story_tags.c.tag_id == Tag.id)
-            .where(story_tags.c.story_id.in_(select(ids.c.id))).group_by(Tag.slug)
+            .where(_among(story_tags.c.story_id, ids)).group_by(Tag.slug)
             .order_by(func.count().desc(), Tag.slug).limit(15)).all()
         return {"provider": [tuple(r) for r in providers], "tags": [tuple(r) for r in tags]}
 
@@ -174,7 +214,7 @@ class PostgresBackend:
         _vocabulary_cache[key] = (time.monotonic(), vocabulary)
         return vocabulary
 
-    def _found(self, word: str, request: SearchRequest) -> bool:
+    def _found(self, word: str, request: SearchRequest, scope: list[int] | None) -> bool:
         stats = _lexeme_stats(self.session)
         if stats is not None and not request.provider_id and not request.tag:
             [lexemes] = self._lexemes([word])
@@ -183,10 +223,10 @@ class PostgresBackend:
         # No LIMIT: with one, the planner walks the table hoping for an early match instead of asking the
         # GIN index, and a word nobody used costs a scan of every story.
         return bool(self.session.scalar(select(func.count()).select_from(
-            self._base(request, func.plainto_tsquery("english", word)).subquery())))
+            self._base(request, func.plainto_tsquery("english", word), scope).subquery())))
 
-    def _suggest(self, parsed: ParsedQuery, request: SearchRequest) -> str | None:
-        missing = [w for w in parsed.words if not self._found(w, request)]
+    def _suggest(self, parsed: ParsedQuery, request: SearchRequest, scope: list[int] | None) -> str | None:
+        missing = [w for w in parsed.words if not self._found(w, request, scope)]
         if not missing:
             return None
         vocabulary = self._vocabulary()
@@ -219,8 +259,11 @@ def _lexeme_stats(session: Session) -> tuple[float, dict[str, float], float] | N
         elems, freqs = list(row[0]), list(row[1])
         # The array ends with the lowest and highest frequency and the share of empty rows, after one per lexeme.
         listed = dict(zip(elems, freqs[:len(elems)], strict=False))
-        lowest = freqs[len(elems)] if len(freqs) > len(elems) else min(listed.values())
-        stats = (row[3] * (1 - (row[2] or 0)), listed, lowest / 2)
+        # A lexeme the statistics do not list is rarer than every listed one, but by how much they do not say:
+        # taken as none, so its search is exact. That costs at most ranking the few thousand stories under
+        # the lowest listed share, where guessing half that share sent a misspelt word (no story) to the
+        # newest-first walk, which then read every story looking for one (5 s at 1,000,000 stories).
+        stats = (row[3] * (1 - (row[2] or 0)), listed, 0.0)
     _stats_cache[key] = (time.monotonic(), stats)
     return stats
 

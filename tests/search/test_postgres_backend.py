@@ -21,10 +21,13 @@ def app_overrides():
 
 @pytest.fixture
 def stories(session, make_provider, make_user, make_story):
-    ward = make_provider(code="W1", name="Heron Ward", kind="department")
+    trust = make_provider(code="T1", name="Marsh Trust", kind="trust")
+    heron = make_provider(code="W1", name="Heron Ward", kind="department", parent=trust)
+    other = make_provider(code="W2", name="Egret Ward", kind="department")
     moderator = make_user(email="mod@example.org", moderator=True)
     published = []
     for n in range(12):
+        ward = heron if n % 3 else other
         body = f"The staff were kind on visit {n}, and the ward was quiet all night long."
         if n < 3:
             body += " The kingfisher mural was lovely."
@@ -46,8 +49,9 @@ def run(session, words, **kwargs):
 
 def test_statistics_tell_common_words_from_rare_ones(session, stories):
     backend = postgres_backend.PostgresBackend(session)
-    assert backend._expected_matches(parse("staff")) > backend._expected_matches(parse("kingfisher"))
-    assert backend._expected_matches(parse("staff")) == pytest.approx(12, rel=0.2)
+    rows, staff = backend._expected_share(parse("staff"))
+    assert staff > backend._expected_share(parse("kingfisher"))[1]
+    assert rows * staff == pytest.approx(12, rel=0.2)
 
 
 def test_a_very_common_word_is_ranked_among_the_newest_matches(session, stories, monkeypatch):
@@ -60,3 +64,21 @@ def test_a_very_common_word_is_ranked_among_the_newest_matches(session, stories,
     assert sum(n for _, n in results.facets["provider"]) == 4
     rare = run(session, "kingfisher")  # a rare word: every match, exactly counted
     assert rare.total == 3 and not rare.total_is_lower_bound and not rare.notes
+
+
+@pytest.mark.parametrize("scope_first", [0, 3000])
+def test_a_providers_search_finds_the_same_stories_by_either_plan(session, stories, monkeypatch, scope_first):
+    """A small subtree is read first and searched after; a large one asks the word index: same answers."""
+    monkeypatch.setattr(postgres_backend, "SCOPE_FIRST", scope_first)
+    trust_id = stories[1].provider.parent_id
+    below = [s for s in stories if s.provider.parent_id == trust_id]
+    for sort in ("relevance", "newest"):
+        results = run(session, "staff", provider_id=trust_id, sort=sort, per_page=5)
+        assert results.total == len(below) == 8 and not results.total_is_lower_bound
+        assert {h.story_id for h in results.hits} <= {s.id for s in below} and len(results.hits) == 5
+        assert results.facets["provider"] == [("W1", 8)]
+    newest = run(session, "staff", provider_id=trust_id, sort="newest", per_page=5, page=2)
+    assert [h.story_id for h in newest.hits] == [s.id for s in below[::-1][5:]]
+    rare = run(session, "kingfisher", provider_id=trust_id)  # visits 0-2: only 1 and 2 are below the trust
+    assert sorted(h.story_id for h in rare.hits) == sorted(s.id for s in stories[1:3])
+    assert "<mark" in rare.hits[0].snippet
