@@ -54,6 +54,13 @@ def descendant_ids_cte(provider_id: int | list[int], include_self: bool = True):
     return select(cte.c.id).where(cte.c.id.not_in(ids)).cte("subtree_strict")
 
 
+def descendant_ids(session: Session, provider_id: int) -> list[int]:
+    """The provider's id and those of everything below it, read once: a query given these as values is
+    planned from the stories' own statistics (a provider with few stories is read through its index),
+    where a subquery leaves the planner guessing and it may walk every story newest first."""
+    return list(session.scalars(select(descendant_ids_cte(provider_id).c.id)))
+
+
 def ancestors(session: Session, provider: Provider) -> list[Provider]:
     """Every provider above this one, root first, in one query."""
     cte = ancestor_ids_cte(provider.id)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from app.accounts.forms import ConfirmForm
 from app.directory.models import KINDS, Provider
 from app.directory.services import ancestors, get_by_code, normalise_code, search_query
 from app.extensions import db
@@ -35,10 +34,10 @@ def provider(code: str):
     children = db.session.scalars(
         db.select(Provider).where(Provider.parent_id == provider.id).order_by(Provider.name, Provider.id)
     ).all()
-    stories = keyset_page(db.session, public_stories(StoryFilters(provider=provider)),
+    stories = keyset_page(db.session, public_stories(StoryFilters(provider=provider), db.session),
                           [Story.published_at, Story.id], lambda s: (s.published_at.isoformat(), s.id),
                           request.args.get("after"), size=20, descending=True)
     return render_template("directory/provider.html", provider=provider,
                            trail=ancestors(db.session, provider), children=children, stories=stories,
                            stats=response_stats(db.session, provider), describe_wait=describe_wait,
-                           can_manage=can("provider.manage_staff", provider), form=ConfirmForm())
+                           can_manage=can("provider.manage_staff", provider))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.directory.models import KINDS, Provider
-from app.directory.services import descendant_ids_cte
+from app.directory.services import descendant_ids
 from app.errors import Invalid
 from app.extensions import utcnow
 from app.insight.aggregates import add_months, bucket_seconds, month_of
@@ -147,7 +147,7 @@ def month_range(today: date | None = None, count: int = HISTORY_MONTHS) -> list[
 def insight(session: Session, provider: Provider, today: date | None = None) -> Insight:
     """The provider's figures, rolled up over everything below it, month by month for 24 months."""
     months = month_range(today)
-    subtree = select(descendant_ids_cte(provider.id).c.id)
+    subtree = descendant_ids(session, provider.id)  # as values: the planner reads just these providers' months
     in_scope = (ProviderMonth.provider_id.in_(subtree), ProviderMonth.month >= months[0])
     by_month = {m: Figures() for m in months}
     fresh_at = None
@@ -205,23 +205,38 @@ def child_figures(session: Session, provider: Provider, today: date | None = Non
 
 
 def rolled_up(session: Session, root_ids: list[int], since: date) -> dict[int, Figures]:
-    """Figures since a month for each root, over the root and everything below it: one CTE, two queries."""
+    """Figures since a month for each root, over the root and everything below it.
+
+    The subtrees are read first (one recursive query), then each provider's own months by its key, a
+    batch of providers at a time, and added up per root here: joining the months to the recursive query
+    made the database read every provider's months since then (29 ms for one trust at 1,000,000 stories).
+    """
     if not root_ids:
         return {}
     tree = select(Provider.id.label("id"), Provider.id.label("root")).where(Provider.id.in_(root_ids)) \
         .cte("roots", recursive=True)
     tree = tree.union_all(select(Provider.id, tree.c.root).join(tree, Provider.parent_id == tree.c.id))
+    pairs = session.execute(select(tree.c.id, tree.c.root)).all()
+    own: dict[int, Figures] = {}
+    ids = sorted({provider_id for provider_id, _ in pairs})
+    for batch in (ids[i:i + ROLL_UP_BATCH] for i in range(0, len(ids), ROLL_UP_BATCH)):
+        for row in session.execute(select(*_sum_columns(), ProviderMonth.provider_id)
+                                   .where(ProviderMonth.provider_id.in_(batch), ProviderMonth.month >= since)
+                                   .group_by(ProviderMonth.provider_id)):
+            own[row.provider_id] = _figures(row)
+        for provider_id, bucket, n in session.execute(
+                select(ProviderMonthWait.provider_id, ProviderMonthWait.bucket, func.sum(ProviderMonthWait.stories))
+                .where(ProviderMonthWait.provider_id.in_(batch), ProviderMonthWait.month >= since)
+                .group_by(ProviderMonthWait.provider_id, ProviderMonthWait.bucket)):
+            own.setdefault(provider_id, Figures()).waits[bucket] = int(n)
     out: dict[int, Figures] = {}
-    for row in session.execute(select(*_sum_columns(), tree.c.root)
-                               .join(tree, tree.c.id == ProviderMonth.provider_id)
-                               .where(ProviderMonth.month >= since).group_by(tree.c.root)):
-        out[row.root] = _figures(row)
-    for root, bucket, n in session.execute(
-            select(tree.c.root, ProviderMonthWait.bucket, func.sum(ProviderMonthWait.stories))
-            .join(tree, tree.c.id == ProviderMonthWait.provider_id)
-            .where(ProviderMonthWait.month >= since).group_by(tree.c.root, ProviderMonthWait.bucket)):
-        out.setdefault(root, Figures()).waits[bucket] = int(n)
+    for provider_id, root in pairs:
+        if provider_id in own:
+            out.setdefault(root, Figures()).add(own[provider_id])
     return out
+
+
+ROLL_UP_BATCH = 500
 
 
 # ---------------------------------------------------------------- comparison

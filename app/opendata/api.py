@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.directory.models import KINDS, Provider
-from app.directory.services import descendant_ids_cte, normalise_code, search_query
+from app.directory.services import descendant_ids, normalise_code, search_query
 from app.extensions import csrf, db, limiter
 from app.opendata.export import iso
 from app.replies.models import VISIBLE, Change, Reply
@@ -174,7 +174,7 @@ def stories():
         provider = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
         if provider is None:
             raise BadParameter("provider", f"No provider has the code {code!r}.")
-        stmt = stmt.where(Story.provider_id.in_(select(descendant_ids_cte(provider.id).c.id)))
+        stmt = stmt.where(Story.provider_id.in_(descendant_ids(db.session, provider.id)))
     if slug := request.args.get("tag"):
         tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
         if tag is None:

@@ -15,7 +15,7 @@ FEED_SIZE = 50
 
 
 def _feed(provider: Provider | None):
-    stories = db.session.scalars(public_stories(StoryFilters(provider=provider))
+    stories = db.session.scalars(public_stories(StoryFilters(provider=provider), db.session)
                                  .order_by(Story.published_at.desc(), Story.id.desc()).limit(FEED_SIZE)).all()
     updated = max((s.updated_at for s in stories), default=utcnow())
     response = make_response(render_template("opendata/feed.xml", stories=stories, provider=provider,

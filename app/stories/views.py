@@ -124,7 +124,7 @@ def confirm(token: str):
 @bp.route("/stories")
 def index():
     filters = queries.parse_filters(db.session, request.args)
-    page = keyset_page(db.session, queries.public_stories(filters), [Story.published_at, Story.id],
+    page = keyset_page(db.session, queries.public_stories(filters, db.session), [Story.published_at, Story.id],
                        lambda s: (s.published_at.isoformat(), s.id), request.args.get("after"), size=20,
                        descending=True)
     return render_template("stories/index.html", page=page, filters=filters, args=filters.as_args(),
