@@ -73,6 +73,8 @@ class Config:
         # Where the worker keeps the latest dataset zip (served at /data/storyloop-dataset.zip).
         self.DATASET_DIR = os.environ.get("DATASET_DIR", str(INSTANCE_DIR / "dataset"))
         self.DATASET_MIN_INTERVAL_SECONDS = _int("DATASET_MIN_INTERVAL_SECONDS", 3600)
+        # Processes writing a large dataset's stories (from 50,000 published), each a range of ids.
+        self.EXPORT_PROCS = _int("EXPORT_PROCS", 2)
         self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
         self.MAIL_RETRY_BASE_SECONDS = _int("MAIL_RETRY_BASE_SECONDS", 60)
         self.MAIL_LEASE_SECONDS = _int("MAIL_LEASE_SECONDS", 300)

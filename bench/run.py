@@ -56,7 +56,8 @@ with app.app_context():
     counts = export_dataset(db.session, sys.argv[1])
     seconds = time.perf_counter() - started
 print(json.dumps({"counts": counts, "seconds": seconds,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "children_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
 
 
@@ -250,8 +251,10 @@ def main() -> None:
               + (f" ({note})" if note else "") + " |")
     print("\n(rendered: the same site with PAGE_CACHE_MB=0, so every request renders its page)")
     stories = export["counts"].get("stories", 0)
+    children = (f", each of its {os.environ.get('EXPORT_PROCS', 2)} writing processes at most "
+                f"{export['children_peak_mb']:.0f} MB" if export.get("children_peak_mb") else " (one process)")
     print(f"\n* dataset export: {stories:,} stories in {export['seconds']:.1f} s = "
-          f"{stories / export['seconds']:,.0f} stories/s, peak memory {export['peak_mb']:.0f} MB")
+          f"{stories / export['seconds']:,.0f} stories/s, peak memory {export['peak_mb']:.0f} MB{children}")
     print(f"* outbox: {outbox['sent']:,} emails to a local aiosmtpd in {outbox['seconds']:.1f} s = "
           f"{outbox['sent'] / outbox['seconds']:,.0f} emails/s ({outbox['received']} received, "
           f"{outbox['failed']} failed)")

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
+import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
@@ -119,87 +122,191 @@ class _Merge:
         return []
 
 
+STORY_TABLES = (STORIES, STORY_TAGS, RESPONSES, CHANGES)  # written story by story, in id order
+PARALLEL_FROM = 50_000  # published stories from which the stories are written by EXPORT_PROCS processes
+
+
+class _Tables:
+    """CSV writers for some tables of the dataset, with their row counts."""
+
+    def __init__(self, out: Path, tables, header: bool) -> None:
+        self.files = {t.name: (out / t.path).open("w", encoding="utf-8", newline="") for t in tables}
+        self.writers = {name: csv.writer(f, lineterminator="\r\n") for name, f in self.files.items()}
+        self.formatters = {t.name: _formatter(t) for t in tables}
+        self.counts = {t.name: 0 for t in tables}
+        if header:
+            for t in tables:
+                self.writers[t.name].writerow(t.header)
+
+    def write(self, table, values) -> list:
+        """Writes the CSV row; returns the values for the story's JSON."""
+        row, json_row = self.formatters[table.name](values)
+        self.writers[table.name].writerow(row)
+        self.counts[table.name] += 1
+        return json_row
+
+    def close(self) -> None:
+        for f in self.files.values():
+            f.close()
+
+
 def export_dataset(session: Session, directory: str | Path, progress: Callable[[int], None] = lambda n: None,
-                   site_url: str | None = None) -> dict[str, int]:
-    """Write the open dataset to directory. Returns the number of rows per table."""
+                   site_url: str | None = None, procs: int | None = None) -> dict[str, int]:
+    """Write the open dataset to directory. Returns the number of rows per table.
+
+    From PARALLEL_FROM published stories the stories (with their tags, responses and changes) are written
+    by `procs` processes (EXPORT_PROCS), each a range of ids into part files, joined in id order after.
+    """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     site_url = site_url or current_app.config["SITE_URL"]
-    counts: dict[str, int] = {}
-    files = {t.name: (out / t.path).open("w", encoding="utf-8", newline="") for t in TABLES}
+    procs = procs if procs is not None else current_app.config["EXPORT_PROCS"]
+    bounds = _id_ranges(session, procs) if procs > 1 else None
+    tables = _Tables(out, TABLES, header=True)
     try:
-        writers = {name: csv.writer(f, lineterminator="\r\n") for name, f in files.items()}
-        for table in TABLES:
-            writers[table.name].writerow(table.header)
-            counts[table.name] = 0
-
-        formatters = {t.name: _formatter(t) for t in TABLES}
-
-        def write(table, values) -> list:
-            """Writes the CSV row; returns the values for the story's JSON."""
-            row, json_row = formatters[table.name](values)
-            writers[table.name].writerow(row)
-            counts[table.name] += 1
-            return json_row
-
-        codes: dict[int, str] = {}
-        parent = Provider.__table__.alias("parent")
-        for p in _stream(session, select(Provider.id, Provider.code, Provider.name, Provider.kind, parent.c.code,
-                                         Provider.postcode, Provider.website, Provider.active)
-                         .outerjoin(parent, parent.c.id == Provider.parent_id).order_by(Provider.id)):
-            codes[p[0]] = p[1]
-            write(PROVIDERS, p)
-        tag_slugs: dict[int, str] = {}
-        for t in _stream(session, select(Tag.id, Tag.slug, Tag.name, Tag.kind).order_by(Tag.id)):
-            tag_slugs[t.id] = t.slug
-            write(TAGS, t)
-
-        published = _published_story_ids()
-        tags = _Merge(_grouped(_stream(session, select(story_tags.c.story_id, story_tags.c.tag_id)
-                                       .where(story_tags.c.story_id.in_(published))
-                                       .order_by(story_tags.c.story_id, story_tags.c.tag_id)), lambda r: r[0]))
-        replies = _Merge(_grouped(_stream(session, select(
-            Reply.id, Reply.story_id, Reply.kind, Reply.provider_id, Reply.responder_name, Reply.responder_title,
-            Reply.body, Reply.published_at, Reply.edited_at,
-        ).where(Reply.status == VISIBLE, Reply.story_id.in_(published)).order_by(Reply.story_id, Reply.published_at,
-                                                                                 Reply.id)), lambda r: r[1]))
-        changes = _Merge(_grouped(_stream(session, select(
-            Change.id, Change.story_id, Change.provider_id, Change.kind, Change.description, Change.made_on,
-            Change.reporter_name, Change.reporter_title, Change.created_at,
-        ).where(Change.status == VISIBLE, Change.story_id.in_(published)).order_by(Change.story_id, Change.created_at,
-                                                                                    Change.id)), lambda r: r[1]))
-        stories = _stream(session, select(
-            Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
-            Story.on_behalf, Story.public_name, Story.criticality, Story.response_status, Story.published_at,
-            Story.first_reply_at,
-        ).where(Story.status == PUBLISHED).order_by(Story.id))
-        licence = current_app.config["CONTENT_LICENCE"]
-        stories_header, responses_header, changes_header = STORIES.header, RESPONSES.header, CHANGES.header
-        with (out / "stories.ndjson").open("wb") as ndjson:
-            for s in stories:
-                record = [s.id, s.provider_id, codes.get(s.provider_id, ""), s.title, s.body,
-                          s.experienced_on.strftime("%Y-%m"), s.author_role, s.on_behalf, s.public_name,
-                          s.criticality, s.response_status, s.published_at, s.first_reply_at,
-                          f"{site_url}/stories/{s.id}"]
-                # Each row is formatted once, for its CSV line and its place in the story's JSON alike.
-                nested = dict(zip(stories_header, write(STORIES, record), strict=True))
-                story_tag_rows = tags.take(s.id)
-                for row in story_tag_rows:
-                    write(STORY_TAGS, row)
-                nested["tags"] = [tag_slugs[r[1]] for r in story_tag_rows]
-                nested["responses"] = [dict(zip(responses_header, write(RESPONSES, r), strict=True))
-                                       for r in replies.take(s.id)]
-                nested["changes"] = [dict(zip(changes_header, write(CHANGES, c), strict=True))
-                                     for c in changes.take(s.id)]
-                nested["licence"] = licence
-                ndjson.write(orjson.dumps(nested, option=orjson.OPT_APPEND_NEWLINE))
-                progress(1)
-        _write_provider_months(session, lambda values: write(PROVIDER_MONTHS, values), codes)
+        if bounds is not None:
+            counts = _stories_in_parts(out, bounds, site_url, tables, progress)
+        else:
+            codes, tag_slugs = _lookups(session)
+            with (out / "stories.ndjson").open("wb") as ndjson:
+                _write_stories(session, tables, ndjson, codes, tag_slugs, site_url, None, progress)
+            counts = {}
+        # The directory after the stories: every provider a story names is there, even one added meanwhile.
+        codes = _write_directory(session, tables)
+        _write_provider_months(session, lambda values: tables.write(PROVIDER_MONTHS, values), codes)
     finally:
-        for f in files.values():
-            f.close()
+        tables.close()
+    counts = {name: tables.counts[name] + counts.get(name, 0) for name in tables.counts}
     _write_package(out, counts, site_url)
     return counts
+
+
+def _id_ranges(session: Session, procs: int) -> list[tuple[int, int | None]] | None:
+    """Published story ids cut into `procs` ranges of about as many stories, or None if too few to bother."""
+    total = session.scalar(select(func.count()).select_from(_published_story_ids().subquery())) or 0
+    if total < PARALLEL_FROM:
+        return None
+    cuts = [session.scalar(_published_story_ids().order_by(Story.id).offset(total * i // procs).limit(1))
+            for i in range(1, procs)]
+    edges = [0, *cuts, None]  # the last range is open: no bound past what an id can hold
+    return [(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False)]
+
+
+def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url: str, tables: _Tables,
+                      progress: Callable[[int], None]) -> dict[str, int]:
+    """Each id range written by a process of its own into out/.parts/N/, then appended in order."""
+    parts = out / ".parts"
+    shutil.rmtree(parts, ignore_errors=True)
+    config = {k: v for k, v in current_app.config.items() if isinstance(v, str | int | float | bool | type(None))}
+    counts: dict[str, int] = {}
+    try:
+        with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("spawn")) as pool:
+            done = [pool.submit(_export_part, config, str(parts / str(i)), lo, hi, site_url)
+                    for i, (lo, hi) in enumerate(bounds)]
+            for future in done:
+                for name, n in future.result().items():
+                    counts[name] = counts.get(name, 0) + n
+        with (out / "stories.ndjson").open("wb") as ndjson:
+            for i in range(len(bounds)):
+                for table in STORY_TABLES:
+                    target = tables.files[table.name]
+                    target.flush()  # the header first, then the part's bytes as they are (both UTF-8)
+                    with (parts / str(i) / table.path).open("rb") as part:
+                        shutil.copyfileobj(part, target.buffer, 1024 * 1024)
+                with (parts / str(i) / "stories.ndjson").open("rb") as part:
+                    shutil.copyfileobj(part, ndjson, 1024 * 1024)
+        progress(counts.get(STORIES.name, 0))
+    finally:
+        shutil.rmtree(parts, ignore_errors=True)
+    return counts
+
+
+def _export_part(config: dict, directory: str, lo: int, hi: int | None, site_url: str) -> dict[str, int]:
+    """In a process of its own: the stories with lo <= id < hi, without headers."""
+    from app import create_app
+    from app.extensions import db
+
+    app = create_app(config)
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    with app.app_context():
+        tables = _Tables(out, STORY_TABLES, header=False)
+        try:
+            codes, tag_slugs = _lookups(db.session)
+            with (out / "stories.ndjson").open("wb") as ndjson:
+                _write_stories(db.session, tables, ndjson, codes, tag_slugs, site_url, (lo, hi), lambda n: None)
+        finally:
+            tables.close()
+        db.session.remove()
+    return tables.counts
+
+
+def _lookups(session: Session) -> tuple[dict[int, str], dict[int, str]]:
+    codes = dict(session.execute(select(Provider.id, Provider.code)).all())
+    return codes, dict(session.execute(select(Tag.id, Tag.slug)).all())
+
+
+def _write_directory(session: Session, tables: _Tables) -> dict[int, str]:
+    codes: dict[int, str] = {}
+    parent = Provider.__table__.alias("parent")
+    for p in _stream(session, select(Provider.id, Provider.code, Provider.name, Provider.kind, parent.c.code,
+                                     Provider.postcode, Provider.website, Provider.active)
+                     .outerjoin(parent, parent.c.id == Provider.parent_id).order_by(Provider.id)):
+        codes[p[0]] = p[1]
+        tables.write(PROVIDERS, p)
+    for t in _stream(session, select(Tag.id, Tag.slug, Tag.name, Tag.kind).order_by(Tag.id)):
+        tables.write(TAGS, t)
+    return codes
+
+
+def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, str], tag_slugs: dict[int, str],
+                   site_url: str, ids: tuple[int, int | None] | None, progress: Callable[[int], None]) -> None:
+    """Published stories (those with ids in [lo, hi) if given), their tags, responses and changes: the CSV rows
+    and one NDJSON line per story, the four streams read side by side in story id order."""
+    def within(column):
+        if ids is None:
+            return []
+        return [column >= ids[0]] + ([column < ids[1]] if ids[1] is not None else [])
+
+    published = _published_story_ids().where(*within(Story.id))
+    tags = _Merge(_grouped(_stream(session, select(story_tags.c.story_id, story_tags.c.tag_id)
+                                   .where(story_tags.c.story_id.in_(published), *within(story_tags.c.story_id))
+                                   .order_by(story_tags.c.story_id, story_tags.c.tag_id)), lambda r: r[0]))
+    replies = _Merge(_grouped(_stream(session, select(
+        Reply.id, Reply.story_id, Reply.kind, Reply.provider_id, Reply.responder_name, Reply.responder_title,
+        Reply.body, Reply.published_at, Reply.edited_at,
+    ).where(Reply.status == VISIBLE, Reply.story_id.in_(published), *within(Reply.story_id))
+        .order_by(Reply.story_id, Reply.published_at, Reply.id)), lambda r: r[1]))
+    changes = _Merge(_grouped(_stream(session, select(
+        Change.id, Change.story_id, Change.provider_id, Change.kind, Change.description, Change.made_on,
+        Change.reporter_name, Change.reporter_title, Change.created_at,
+    ).where(Change.status == VISIBLE, Change.story_id.in_(published), *within(Change.story_id))
+        .order_by(Change.story_id, Change.created_at, Change.id)), lambda r: r[1]))
+    stories = _stream(session, select(
+        Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
+        Story.on_behalf, Story.public_name, Story.criticality, Story.response_status, Story.published_at,
+        Story.first_reply_at,
+    ).where(Story.status == PUBLISHED, *within(Story.id)).order_by(Story.id))
+    licence = current_app.config["CONTENT_LICENCE"]
+    write = tables.write
+    stories_header, responses_header, changes_header = STORIES.header, RESPONSES.header, CHANGES.header
+    for s in stories:
+        record = [s.id, s.provider_id, codes.get(s.provider_id, ""), s.title, s.body,
+                  s.experienced_on.strftime("%Y-%m"), s.author_role, s.on_behalf, s.public_name,
+                  s.criticality, s.response_status, s.published_at, s.first_reply_at,
+                  f"{site_url}/stories/{s.id}"]
+        # Each row is formatted once, for its CSV line and its place in the story's JSON alike.
+        nested = dict(zip(stories_header, write(STORIES, record), strict=True))
+        story_tag_rows = tags.take(s.id)
+        for row in story_tag_rows:
+            write(STORY_TAGS, row)
+        nested["tags"] = [tag_slugs[r[1]] for r in story_tag_rows]
+        nested["responses"] = [dict(zip(responses_header, write(RESPONSES, r), strict=True))
+                               for r in replies.take(s.id)]
+        nested["changes"] = [dict(zip(changes_header, write(CHANGES, c), strict=True)) for c in changes.take(s.id)]
+        nested["licence"] = licence
+        ndjson.write(orjson.dumps(nested, option=orjson.OPT_APPEND_NEWLINE))
+        progress(1)
 
 
 def _write_provider_months(session: Session, write: Callable[[list], None], codes: dict[int, str]) -> None:

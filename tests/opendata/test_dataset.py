@@ -139,3 +139,25 @@ def test_moderators_see_no_more_in_the_dataset_than_anyone(app, client, make_use
             for forbidden in FORBIDDEN:
                 assert forbidden not in text, (name, forbidden)
     assert os.path.exists(tmp_path / "dataset" / "storyloop-dataset.zip")
+
+
+def test_a_large_export_written_by_several_processes_is_the_same_as_one_process(app, session, record, tmp_path,
+                                                                                monkeypatch, make_story):
+    """Above PARALLEL_FROM stories, id ranges are written by processes of their own and joined in order."""
+    from app.opendata import export as exporting
+
+    for n in range(9):  # stories on both sides of every cut, with the record's tags, replies and changes
+        make_story(record["ward"] if n % 2 else record["trust"], status="published", title=f"More {n}")
+    session.commit()
+    with app.app_context():
+        one = exporting.export_dataset(session, tmp_path / "one", procs=1)
+        monkeypatch.setattr(exporting, "PARALLEL_FROM", 1)
+        assert exporting._id_ranges(session, 3) is not None
+        three = exporting.export_dataset(session, tmp_path / "three", procs=3)
+    assert three == one and one["stories"] == 11
+    for name in ("stories.csv", "story_tags.csv", "responses.csv", "changes.csv", "providers.csv", "tags.csv",
+                 "provider_months.csv", "stories.ndjson"):
+        assert (tmp_path / "three" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
+    assert not (tmp_path / "three" / ".parts").exists()
+    report = Package(str(tmp_path / "three" / "datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])

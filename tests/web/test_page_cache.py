@@ -166,3 +166,17 @@ def test_the_version_moves_once_per_transaction_when_it_commits(app, session, tr
         assert after == before + 1  # deferred to the commit, once
     else:
         assert after == before + 3  # a trigger per row; SQLite has one writer, so no lock to shorten
+
+
+def test_the_pages_people_read_most_are_all_kept(client, kept, tree, make_story):
+    """A form (its CSRF token) slipped into one of these would quietly stop it being kept: guard them all."""
+    story = make_story(tree["ward"], status=PUBLISHED, title="Kind night staff")
+    pages = ["/", "/stories", f"/stories/{story.id}", "/providers", "/providers/T1", "/providers/T1/insight",
+             "/compare?kind=hospital", "/api/v1/stories", f"/api/v1/stories/{story.id}", "/api/v1/providers/T1",
+             "/feeds/stories.atom"]
+    for page in pages:
+        assert client.get(page).status_code == 200, page
+    before = kept.hits
+    for page in pages:
+        client.get(page)
+    assert kept.hits - before == len(pages)

@@ -36,8 +36,10 @@ def test_post_without_csrf_token_is_refused_with_400(client):
     assert "expired" in response.get_data(as_text=True)
 
 
-def test_reading_sets_no_cookie_and_a_form_sets_an_httponly_lax_one(client):
-    for page in ("/", "/stories", "/terms", "/providers"):
+def test_reading_sets_no_cookie_and_a_form_sets_an_httponly_lax_one(client, tree, make_story):
+    story = make_story(tree["ward"], status="published")
+    for page in ("/", "/stories", "/terms", "/providers", "/providers/T1", "/providers/T1/insight",
+                 f"/stories/{story.id}", "/compare?kind=hospital", "/api/v1/stories"):
         assert "Set-Cookie" not in client.get(page).headers, page
     assert client.get_cookie("session") is None
     client.get("/account/login")  # a form: its CSRF token lives in the session
