@@ -204,6 +204,9 @@ def child_figures(session: Session, provider: Provider, today: date | None = Non
     return [(c, figures.get(c.id, Figures())) for c in children]
 
 
+ROLL_UP_BATCH = 500  # providers whose months one query reads
+
+
 def rolled_up(session: Session, root_ids: list[int], since: date) -> dict[int, Figures]:
     """Figures since a month for each root, over the root and everything below it.
 
@@ -234,9 +237,6 @@ def rolled_up(session: Session, root_ids: list[int], since: date) -> dict[int, F
         if provider_id in own:
             out.setdefault(root, Figures()).add(own[provider_id])
     return out
-
-
-ROLL_UP_BATCH = 500
 
 
 # ---------------------------------------------------------------- comparison

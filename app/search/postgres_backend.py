@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
-from app.directory.services import descendant_ids_cte
+from app.directory.services import descendant_ids
 from app.search.documents import StoryDocument, documents
 from app.search.query import Hit, ParsedQuery, SearchRequest, SearchResults
 from app.stories.models import PUBLISHED, Story, Tag, story_tags
@@ -83,15 +83,13 @@ class PostgresBackend:
         return " ".join(parts)
 
     def _base(self, request: SearchRequest, tsquery, scope: list[int] | None = None) -> Select:
-        """Published stories matching the query and filters; scope, when given, is the provider's subtree
-        already read (as values, the planner estimates them from the column's statistics)."""
+        """Published stories matching the query and filters; scope is the provider's subtree when the search
+        has one, read first (as values, the planner estimates them from the column's statistics)."""
         stmt = select(Story.id).where(Story.status == PUBLISHED)
         if tsquery is not None:
             stmt = stmt.where(Story.search_vector.op("@@")(tsquery))
         if scope is not None:
             stmt = stmt.where(Story.provider_id.in_(scope))
-        elif request.provider_id is not None:
-            stmt = stmt.where(Story.provider_id.in_(select(descendant_ids_cte(request.provider_id).c.id)))
         if request.tag:
             stmt = stmt.where(Story.id.in_(select(story_tags.c.story_id).join(Tag, Tag.id == story_tags.c.tag_id)
                                            .where(Tag.slug == request.tag)))
@@ -130,7 +128,7 @@ class PostgresBackend:
         tsquery = None if parsed.empty else func.websearch_to_tsquery("english", self._websearch(parsed))
         scope = None
         if request.provider_id is not None:
-            scope = list(session.scalars(select(descendant_ids_cte(request.provider_id).c.id)))
+            scope = descendant_ids(session, request.provider_id)
         base = self._base(request, tsquery, scope)
         newest = [Story.published_at.desc(), Story.id.desc()]
         ranked = tsquery is not None and request.sort != "newest"

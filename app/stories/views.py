@@ -131,13 +131,13 @@ def index():
                            tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES)
 
 
-def _count_kept_read(story_id: int) -> None:
-    """A visitor served the kept page still counts (only published stories' pages are kept)."""
+def _count_read(story_id: int) -> None:
     queries.count_read(db.session, story_id)
     db.session.commit()
 
 
-ON_HIT["stories.show"] = _count_kept_read
+# A visitor served the kept page still counts (only published stories' pages are kept, and only for visitors).
+ON_HIT["stories.show"] = _count_read
 
 
 @bp.route("/stories/<int:story_id>")
@@ -147,8 +147,7 @@ def show(story_id: int):
     # would last through the rendering.
     response = render_story(story)
     if story.status == PUBLISHED and not (current_user.is_authenticated and current_user.id == story.author_id):
-        queries.count_read(db.session, story.id)
-        db.session.commit()
+        _count_read(story.id)
     return response
 
 

@@ -13,8 +13,8 @@ bp = Blueprint("web", __name__)
 
 @bp.route("/")
 def home():
-    latest = db.session.scalars(public_stories(StoryFilters()).order_by(Story.published_at.desc(), Story.id.desc())
-                                .limit(6)).all()
+    latest = db.session.scalars(public_stories(StoryFilters(), db.session)
+                                .order_by(Story.published_at.desc(), Story.id.desc()).limit(6)).all()
     return render_template("web/home.html", latest=latest)
 
 
