@@ -6,7 +6,7 @@ import json
 import multiprocessing
 import shutil
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, wait
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -199,13 +199,21 @@ def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url:
     shutil.rmtree(parts, ignore_errors=True)
     config = {k: v for k, v in current_app.config.items() if isinstance(v, str | int | float | bool | type(None))}
     counts: dict[str, int] = {}
+    context = multiprocessing.get_context("spawn")
+    written = context.Value("q", 0)  # stories written by all the processes: the progress bar follows it
     try:
-        with ProcessPoolExecutor(len(bounds), mp_context=multiprocessing.get_context("spawn")) as pool:
-            done = [pool.submit(_export_part, config, str(parts / str(i)), lo, hi, site_url)
-                    for i, (lo, hi) in enumerate(bounds)]
-            for future in done:
-                for name, n in future.result().items():
-                    counts[name] = counts.get(name, 0) + n
+        with ProcessPoolExecutor(len(bounds), mp_context=context, initializer=_share_counter,
+                                 initargs=(written,)) as pool:
+            running = {pool.submit(_export_part, config, str(parts / str(i)), lo, hi, site_url)
+                       for i, (lo, hi) in enumerate(bounds)}
+            shown = 0
+            while running:
+                finished, running = wait(running, timeout=0.5)
+                for future in finished:
+                    for name, n in future.result().items():
+                        counts[name] = counts.get(name, 0) + n
+                progress(written.value - shown)
+                shown = written.value
         with (out / "stories.ndjson").open("wb") as ndjson:
             for i in range(len(bounds)):
                 for table in STORY_TABLES:
@@ -215,10 +223,28 @@ def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url:
                         shutil.copyfileobj(part, target.buffer, 1024 * 1024)
                 with (parts / str(i) / "stories.ndjson").open("rb") as part:
                     shutil.copyfileobj(part, ndjson, 1024 * 1024)
-        progress(counts.get(STORIES.name, 0))
     finally:
         shutil.rmtree(parts, ignore_errors=True)
     return counts
+
+
+_written = None  # in a writing process: the shared count of stories written,
+_unshared = 0  # and those it wrote since it last added to it
+
+
+def _share_counter(counter) -> None:
+    global _written
+    _written = counter
+
+
+def _count_written(n: int, flush: bool = False) -> None:
+    """Adds to the shared count a thousand stories at a time (a lock per story would cost more)."""
+    global _unshared
+    _unshared += n
+    if _unshared >= 1000 or flush:
+        with _written.get_lock():
+            _written.value += _unshared
+        _unshared = 0
 
 
 def _export_part(config: dict, directory: str, lo: int, hi: int | None, site_url: str) -> dict[str, int]:
@@ -234,7 +260,8 @@ def _export_part(config: dict, directory: str, lo: int, hi: int | None, site_url
         try:
             codes, tag_slugs = _lookups(db.session)
             with (out / "stories.ndjson").open("wb") as ndjson:
-                _write_stories(db.session, tables, ndjson, codes, tag_slugs, site_url, (lo, hi), lambda n: None)
+                _write_stories(db.session, tables, ndjson, codes, tag_slugs, site_url, (lo, hi), _count_written)
+            _count_written(0, flush=True)
         finally:
             tables.close()
         db.session.remove()

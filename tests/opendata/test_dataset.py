@@ -153,8 +153,10 @@ def test_a_large_export_written_by_several_processes_is_the_same_as_one_process(
         one = exporting.export_dataset(session, tmp_path / "one", procs=1)
         monkeypatch.setattr(exporting, "PARALLEL_FROM", 1)
         assert exporting._id_ranges(session, 3) is not None
-        three = exporting.export_dataset(session, tmp_path / "three", procs=3)
+        shown: list[int] = []
+        three = exporting.export_dataset(session, tmp_path / "three", procs=3, progress=shown.append)
     assert three == one and one["stories"] == 11
+    assert sum(shown) == 11  # the progress bar follows the writing processes to the last story
     for name in ("stories.csv", "story_tags.csv", "responses.csv", "changes.csv", "providers.csv", "tags.csv",
                  "provider_months.csv", "stories.ndjson"):
         assert (tmp_path / "three" / name).read_bytes() == (tmp_path / "one" / name).read_bytes(), name
