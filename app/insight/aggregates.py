@@ -197,11 +197,14 @@ def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None) 
         for model in (ProviderMonthTag, ProviderMonthWait, ProviderMonth):
             session.execute(delete(model).where(model.provider_id.in_(chunk))
                             .execution_options(synchronize_session=False))
-        rows: tuple[list, list, list] = ([], [], [])
+        month_rows, tag_rows, wait_rows = [], [], []
         for (provider_id, month), figures in sorted(months.items()):
-            for out, made in zip(rows, figures.rows(dict(provider_id=provider_id, month=month), now), strict=True):
-                out.extend(made if isinstance(made, list) else [made])
-        for model, batch in zip((ProviderMonth, ProviderMonthTag, ProviderMonthWait), rows, strict=True):
+            month_row, tags, waits = figures.rows(dict(provider_id=provider_id, month=month), now)
+            month_rows.append(month_row)
+            tag_rows.extend(tags)
+            wait_rows.extend(waits)
+        for model, batch in ((ProviderMonth, month_rows), (ProviderMonthTag, tag_rows),
+                             (ProviderMonthWait, wait_rows)):
             for part in _chunks(batch, 5000):
                 session.execute(insert(model), part)
         session.commit()
