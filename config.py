@@ -73,6 +73,10 @@ class Config:
         # Where the worker keeps the latest dataset zip (served at /data/storyloop-dataset.zip).
         self.DATASET_DIR = os.environ.get("DATASET_DIR", str(INSTANCE_DIR / "dataset"))
         self.DATASET_MIN_INTERVAL_SECONDS = _int("DATASET_MIN_INTERVAL_SECONDS", 3600)
+        # A scheduled job that raised is tried again after this delay, doubled after each failure in a row,
+        # up to JOB_RETRY_MAX_SECONDS (app/jobs.py).
+        self.JOB_RETRY_BASE_SECONDS = _int("JOB_RETRY_BASE_SECONDS", 60)
+        self.JOB_RETRY_MAX_SECONDS = _int("JOB_RETRY_MAX_SECONDS", 3600)
         # Processes writing a large dataset's stories (from 50,000 published), each a range of ids.
         self.EXPORT_PROCS = _int("EXPORT_PROCS", 2)
         self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)

@@ -27,3 +27,10 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+def one_line(exc: BaseException, limit: int = 2000) -> str:
+    """An exception as operators read it on the admin pages: one printable line, bounded (a NUL or a newline
+    from the data that caused it must not stop the error itself from being stored)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)[:limit]

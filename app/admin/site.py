@@ -1,4 +1,5 @@
-"""The site's state for operators: the outbox, the moderation backlog, the dataset, search, the workers."""
+"""The site's state for operators: the outbox, the moderation backlog, the dataset, search, the workers and
+their scheduled jobs."""
 from __future__ import annotations
 
 import os
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from app import jobs
 from app.accounts.models import User
 from app.admin.models import WorkerHeartbeat
 from app.extensions import utcnow
@@ -70,6 +72,7 @@ class SiteState:
     oldest_search_queued: datetime | None
     heartbeats: list[WorkerHeartbeat]
     outbox: dict[str, int]
+    jobs: list[jobs.JobState]
 
 
 def site_state(session: Session) -> SiteState:
@@ -91,4 +94,5 @@ def site_state(session: Session) -> SiteState:
         oldest_search_queued=session.scalar(select(func.min(SearchQueue.queued_at))),
         heartbeats=list(session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc()).limit(20))),
         outbox=outbox_counts(session),
+        jobs=jobs.states(session),
     )
