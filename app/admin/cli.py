@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from app.extensions import db
 
@@ -48,6 +49,32 @@ def _writable(folder: Path) -> bool:
         return False
 
 
+def _worker_folders(config) -> list[tuple[str, Path, str]]:
+    """(setting, folder, what fails without it) for each folder the site or its worker writes (the search index
+    has its own check below, since only the whoosh backend writes one)."""
+    folders = [("STORYLOOP_INSTANCE_DIR", Path(config["INSTANCE_DIR"]), "the generated secret key and local state "
+                "cannot be written"),
+               ("DATASET_DIR", Path(config["DATASET_DIR"]), "the worker cannot build the downloadable dataset")]
+    if not config.get("SMTP_HOST"):
+        folders.append(("MAIL_FILE_DIR", Path(config["MAIL_FILE_DIR"]), "without SMTP_HOST email is written "
+                        "there, and no email can go out"))
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        # SQLite writes its journal (and WAL files) beside the database.
+        folders.append(("DATABASE_URL", Path(url[len("sqlite:///"):]).parent, "SQLite cannot write its journal "
+                        "beside the database"))
+    return folders
+
+
+def _unwritable_folders(config) -> list[str]:
+    problems = []
+    for setting, folder, consequence in _worker_folders(config):
+        if not _writable(folder):
+            problems.append(f"The folder {folder} ({setting}) is not writable by this user: {consequence}. "
+                            f"Fix its owner or {setting}.")
+    return problems
+
+
 def _ratelimit_storage_problem(uri: str) -> str | None:
     from limits.storage import storage_from_string
 
@@ -83,13 +110,15 @@ def find_problems(app: Flask) -> tuple[list[str], list[str]]:
             db.session.execute(text("SELECT 1"))
             db.session.remove()
     except Exception as exc:  # any driver error means the site cannot start
-        problems.append(f"The database ({db.engine.url.render_as_string(hide_password=True)}) does not answer: "
+        url = make_url(config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+        problems.append(f"The database ({url}) does not answer: "
                         f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     if config.get("SMTP_HOST"):
         if problem := _smtp_problem(config):
             problems.append(problem)
     else:
         notes.append(f"SMTP_HOST is not set: email is written to files in {config['MAIL_FILE_DIR']}, not sent.")
+    problems.extend(_unwritable_folders(config))
     if config["SEARCH_BACKEND"] == "postgres" and _is_sqlite(config):
         problems.append("SEARCH_BACKEND=postgres needs a PostgreSQL database; use whoosh with SQLite.")
     elif config["SEARCH_BACKEND"] not in ("whoosh", "postgres"):
