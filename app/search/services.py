@@ -15,7 +15,7 @@ from app.search.models import SearchQueue
 from app.search.postgres_backend import PostgresBackend
 from app.search.query import SearchRequest, SearchResults, parse
 from app.search.whoosh_backend import IndexUnavailable, WhooshBackend
-from app.stories.models import PUBLISHED, Story
+from app.stories.models import PUBLISHED, Story, content_changed
 
 log = logging.getLogger(__name__)
 DRAIN_BATCH = 500
@@ -52,7 +52,8 @@ def _queue_changed_stories(session: Session, flush_context, instances) -> None:
     """
     story_ids: set[int] = set()
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Story) and obj.id is not None and session.is_modified(obj, include_collections=True):
+        # Only what search shows: a read count or a moderator's claim never queues the story.
+        if isinstance(obj, Story) and obj.id is not None and content_changed(obj):
             story_ids.add(obj.id)
         elif isinstance(obj, (Reply, Change)) and obj.story_id is not None:
             story_ids.add(obj.story_id)

@@ -16,9 +16,11 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    event,
+    inspect,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.accounts.models import User
 from app.directory.models import Provider
@@ -128,7 +130,9 @@ class Story(db.Model):
     published_at: Mapped[datetime | None]
     # When a provider first replied (kept for the response statistics).
     first_reply_at: Mapped[datetime | None]
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When the story's content last changed: see "What moves updated_at" below. Never an onupdate: reading
+    # counts and claims are plain UPDATEs, and must not make a viewed story look updated.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
     read_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -176,3 +180,44 @@ class Story(db.Model):
 
     def __repr__(self) -> str:
         return f"<Story {self.id} {self.status}>"
+
+
+# ---------------------------------------------------------------- what moves updated_at
+#
+# updated_at is what readers are told changed: the Atom feeds' <updated>, the API's updated_at and its
+# updated_since sync, the dataset's freshness. So it moves when the content changes and for nothing else:
+#
+# * a change to any of the story's columns or tags through the ORM moves it, at the flush, unless the column
+#   is bookkeeping no reader can see (NOT_CONTENT below: the read count, moderators' claims, flags, notes…).
+#   Publication, a moderator's edit, withdrawal, hiding and restoring, a move to another service all move it
+#   without anyone having to remember to;
+# * a change that shows on the story page without touching the story's row (a reply or a change added,
+#   edited, hidden or made visible) calls touch(story) in the same transaction;
+# * a plain UPDATE statement (`update(Story)…`) moves nothing: use it for bookkeeping (count_read, claim) and
+#   never for content, or call touch() for the stories it changes.
+#
+# A new column is content unless it is added to NOT_CONTENT.
+
+NOT_CONTENT = frozenset({
+    "updated_at", "read_count", "claimed_by_id", "claimed_until", "claimed_by", "version", "flags",
+    "moderator_note", "queued_at", "search_vector", "submission_key",
+})
+
+
+def touch(story: Story, at: datetime | None = None) -> None:
+    """Record that the story's public content changed (its conversation, say) at `at`, or now."""
+    story.updated_at = at or utcnow()
+
+
+def content_changed(story: Story) -> bool:
+    """Whether this story has unflushed changes a reader could see (anything but NOT_CONTENT)."""
+    state = inspect(story)
+    return any(attr.history.has_changes() for attr in state.attrs if attr.key not in NOT_CONTENT)
+
+
+@event.listens_for(Session, "before_flush")
+def _touch_changed_stories(session: Session, flush_context, instances) -> None:
+    for obj in session.dirty:
+        if isinstance(obj, Story) and not inspect(obj).attrs.updated_at.history.has_changes() \
+                and content_changed(obj):
+            touch(obj)
