@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from markupsafe import escape
 from sqlalchemy import Integer, Select, any_, bindparam, func, select, text, update
@@ -123,7 +123,9 @@ class PostgresBackend:
             text("SELECT tsvector_to_array(to_tsvector('english', w)) FROM unnest(CAST(:words AS text[])) AS w"),
             {"words": list(words)}).scalars()]
 
-    def search(self, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
+    def search(self, parsed: ParsedQuery, request: SearchRequest, withheld: Collection[int] = ()) -> SearchResults:
+        """Search the vectors. They change in the same transaction as the stories, and only published stories
+        are read, so nothing needs withholding here."""
         session = self.session
         tsquery = None if parsed.empty else func.websearch_to_tsquery("english", self._websearch(parsed))
         scope = None

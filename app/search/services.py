@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable
 
 from flask import current_app, has_app_context
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import case, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.extensions import db, utcnow
@@ -13,8 +13,8 @@ from app.replies.models import Change, Reply
 from app.search.documents import documents
 from app.search.models import SearchQueue
 from app.search.postgres_backend import PostgresBackend
-from app.search.query import SearchRequest, SearchResults, parse
-from app.search.whoosh_backend import IndexUnavailable, WhooshBackend
+from app.search.query import Hit, ParsedQuery, SearchRequest, SearchResults, parse
+from app.search.whoosh_backend import IndexUnavailable, WhooshBackend, fresh_snippet
 from app.stories.models import PUBLISHED, Story, content_changed
 
 log = logging.getLogger(__name__)
@@ -32,14 +32,56 @@ def backend():
 
 
 def search(request: SearchRequest) -> SearchResults:
-    """Run a search; bad input never raises, and a missing index is reported, not an error."""
+    """Run a search; bad input never raises, and a missing index is reported, not an error.
+
+    Only stories published now are shown, whether or not the worker has brought the index up to date: the
+    stories it has yet to remove are withheld from the search itself, and the page's hits are checked
+    against the database before they are shown.
+    """
     parsed = parse(request.text)
+    session = db.session
     try:
-        results = backend().search(parsed, request)
+        engine = backend()
+        results = engine.search(parsed, request, withheld=[] if uses_postgres() else withheld_ids(session))
     except IndexUnavailable:
         return SearchResults(hits=[], total=0, notes=parsed.notes, unavailable=True)
+    _public_now(session, results, parsed)
     results.notes = parsed.notes + results.notes
     return results
+
+
+WITHHELD_MAX = 5000  # past this many, the index is far behind: the page check below still holds
+
+
+def withheld_ids(session: Session) -> list[int]:
+    """Stories the index may still hold that are not public now: published once, changed since (the queue)."""
+    return list(session.scalars(
+        select(SearchQueue.story_id).join(Story, Story.id == SearchQueue.story_id)
+        .where(Story.status != PUBLISHED, Story.published_at.isnot(None))
+        .order_by(SearchQueue.story_id).limit(WITHHELD_MAX)))
+
+
+def _public_now(session: Session, results: SearchResults, parsed: ParsedQuery) -> None:
+    """Keep only the hits published at this moment (one query over the page's ids). A hit changed since it was
+    indexed (a moderator's correction, say) is shown with its title and words as they are now."""
+    ids = [hit.story_id for hit in results.hits]
+    if not ids:
+        return
+    changed = SearchQueue.story_id.isnot(None)
+    rows = {row.id: row for row in session.execute(
+        select(Story.id, Story.title, changed.label("changed"), case((changed, Story.body)).label("body"))
+        .outerjoin(SearchQueue, SearchQueue.story_id == Story.id)
+        .where(Story.id.in_(ids), Story.status == PUBLISHED))}
+    hits = []
+    for hit in results.hits:
+        row = rows.get(hit.story_id)
+        if row is None:
+            continue
+        if row.changed and not uses_postgres():
+            hit = Hit(hit.story_id, row.title, fresh_snippet(row.body, parsed))
+        hits.append(hit)
+    results.total = max(len(hits), results.total - (len(results.hits) - len(hits)))
+    results.hits = hits
 
 
 # ---------------------------------------------------------------- keeping the index up to date

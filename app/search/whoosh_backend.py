@@ -11,7 +11,7 @@ import uuid
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -204,23 +204,29 @@ class WhooshBackend:
                 sizes.append(searcher.doc_frequency(part.fieldname, part.text))
         return sizes
 
-    def search(self, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
+    def search(self, parsed: ParsedQuery, request: SearchRequest, withheld: Collection[int] = ()) -> SearchResults:
+        """Search the index; `withheld` stories (no longer public, not yet removed from it) are left out of the
+        hits, the count and the facets alike."""
         searcher = self._searcher()
         try:
-            return self._search(searcher, parsed, request)
+            return self._search(searcher, parsed, request, withheld)
         except IndexUnavailable:
             raise
         except (OSError, ValueError, EOFError) as exc:  # a segment vanished or broke under an open searcher
             self._local.__dict__.get("searchers", {}).pop(str(self.path), None)
             raise IndexUnavailable(str(exc)) from exc
 
-    def _search(self, searcher, parsed: ParsedQuery, request: SearchRequest) -> SearchResults:
+    def _search(self, searcher, parsed: ParsedQuery, request: SearchRequest,
+                withheld: Collection[int] = ()) -> SearchResults:
         filters = self._filters(request)
+        # Stories the index still holds that are no longer public: masked out of hits, counts and facets alike.
+        options: dict = {"mask": Or([Term("id", str(i)) for i in sorted(withheld)])} if withheld else {}
         text_query = self._text_query(searcher.schema, parsed)
         # Filters join the query as zero-score parts, so the search steps through the smaller posting lists.
         query = And([text_query, *(ConstantScoreQuery(f, 0.0) for f in filters)]) if filters else text_query
         newest = request.sort == "newest" or parsed.empty
-        sort = {"sortedby": "published", "reverse": True} if newest else {}
+        if newest:
+            options.update(sortedby="published", reverse=True)
         page = max(1, request.page)
         wanted = page * request.per_page
         limit = max(FACET_SAMPLE, wanted)
@@ -242,14 +248,14 @@ class WhooshBackend:
                 if newest_stories is None:
                     break
                 results = searcher.search(And([query, ConstantScoreQuery(newest_stories, 0.0)]),
-                                          limit=limit, terms=True, **sort)
+                                          limit=limit, terms=True, **options)
                 if results.scored_length() >= min(wanted, limit) or keep * 4 >= stories * 2:
                     windowed = True
                     break
                 keep *= 4
         if not windowed:
             # Every match is scored anyway (no part is common), so count them in the same pass.
-            results = searcher.search(query, limit=limit, terms=True, optimize=False, **sort)
+            results = searcher.search(query, limit=limit, terms=True, optimize=False, **options)
 
         matched = results.scored_length()
         top = [docnum for _, docnum in results.top_n]
@@ -451,6 +457,12 @@ def snippet(text: str, stems: set[str], sentences: int = 2) -> str:
     if not picked:
         return str(escape(text[:240])) + ("…" if len(text) > 240 else "")
     return " … ".join(picked)
+
+
+def fresh_snippet(text: str, parsed: ParsedQuery) -> str:
+    """A snippet of text the index has not seen yet (a story changed since it was indexed)."""
+    words = parsed.words + [w for phrase in parsed.phrases for w in phrase]
+    return snippet(text, {_stem(w.lower()) for w in words})
 
 
 def _mark(sentence: str, stems: set[str]) -> str | None:
