@@ -163,6 +163,7 @@ def _register_outbox_jobs(app: Flask) -> None:
     from app.admin.site import beat
     from app.insight.aggregates import refresh  # noqa: F401  (registers the aggregates' flush hooks)
     from app.insight.flags import close_lapsed
+    from app.opendata.bundle import JOB as DATASET_JOB
     from app.opendata.bundle import rebuild_if_due
     from app.replies.alerts import run_due_digests
     from app.search.services import drain_queue  # also registers the reindex queue's flush hook
@@ -171,7 +172,7 @@ def _register_outbox_jobs(app: Flask) -> None:
     jobs.register(app, "digests", run_due_digests)
     jobs.register(app, "search-queue", drain_queue)
     jobs.register(app, "red-flags", close_lapsed, every=300)
-    jobs.register(app, "dataset", rebuild_if_due, every="DATASET_MIN_INTERVAL_SECONDS")
+    jobs.register(app, DATASET_JOB, rebuild_if_due, every="DATASET_MIN_INTERVAL_SECONDS")
 
 
 def _register_template_helpers(app: Flask) -> None:
