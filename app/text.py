@@ -115,12 +115,12 @@ def xml_safe(text: str) -> str:
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection"). An apostrophe
 # is added in front; a cell that already starts with an apostrophe gets one too, so that removing one leading
 # apostrophe from every text cell that has one always gives the original text back.
-SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
+SPREADSHEET_TRIGGERS = "=+-@\t\r'"  # each a first character
 
 
 def spreadsheet_safe(value):
     """A CSV text cell a spreadsheet will show rather than run; anything that is not text is left as it is."""
-    if isinstance(value, str) and value.startswith(SPREADSHEET_TRIGGERS):
+    if isinstance(value, str) and value and value[0] in SPREADSHEET_TRIGGERS:
         return "'" + value
     return value
 
