@@ -12,6 +12,7 @@ from app.accounts.tokens import make_token, read_token
 from app.errors import Conflict, Invalid
 from app.extensions import utcnow
 from app.mail.services import queue_email
+from app.text import single_line
 
 ROLES = ("moderator", "admin")
 
@@ -68,7 +69,7 @@ def sign_up(session: Session, email: str, password: str, display_name: str = "")
                     kind="account.already_registered", login_link=external_url("accounts.login"),
                     reset_link=external_url("accounts.forgot_password"))
         return None
-    user = User(email=email, password_hash=hash_password(password), display_name=display_name.strip()[:120])
+    user = User(email=email, password_hash=hash_password(password), display_name=single_line(display_name)[:120])
     session.add(user)
     session.flush()
     send_confirmation(session, user)

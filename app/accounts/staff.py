@@ -13,6 +13,7 @@ from app.directory.services import ancestor_ids_cte
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
 from app.mail.services import queue_email
+from app.text import single_line
 
 
 def has_membership(session: Session, user: User, provider: Provider, roles: tuple[str, ...] | None = None) -> bool:
@@ -44,7 +45,7 @@ def invite(session: Session, provider: Provider, email: str, job_title: str = ""
            invited_by: User | None = None) -> Invitation:
     """Record an invitation and email its link; the person joins when they follow it."""
     email = normalise_email(email)
-    job_title = " ".join((job_title or "").split())
+    job_title = single_line(job_title)
     if len(job_title) > TITLE_MAX:
         raise Invalid(f"Keep the job title under {TITLE_MAX} characters.", field="job_title")
     if role not in MEMBER_ROLES:
@@ -104,7 +105,7 @@ def accept(session: Session, invitation: Invitation, user: User) -> Membership:
 def accept_as_new_user(session: Session, invitation: Invitation, display_name: str, password: str) -> User:
     if find_user(session, invitation.email) is not None:
         raise Conflict("An account with this address exists already. Log in to accept the invitation.")
-    display_name = " ".join((display_name or "").split())
+    display_name = single_line(display_name)
     if not display_name:
         raise Invalid("Enter your name as it should appear beside your replies.", field="display_name")
     if len(display_name) > 120:

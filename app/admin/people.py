@@ -8,6 +8,7 @@ from app.accounts.models import Membership, User
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import utcnow
 from app.moderation.audit import record
+from app.text import clean_text
 
 SITE_ROLES = {"moderator": "is_moderator", "admin": "is_admin"}
 
@@ -50,8 +51,8 @@ def set_role(session: Session, admin: User, user: User, role: str, granted: bool
         raise Conflict("This is the last active admin: grant admin to someone else first.")
     before = _roles(user)
     setattr(user, attribute, granted)
-    record(session, f"admin.user.{'grant' if granted else 'revoke'}_{role}", actor=admin, reason=reason or None,
-           before=before, after=_roles(user), subject=("user", user.id))
+    record(session, f"admin.user.{'grant' if granted else 'revoke'}_{role}", actor=admin,
+           reason=clean_text(reason) or None, before=before, after=_roles(user), subject=("user", user.id))
     session.commit()
     return user
 
@@ -71,6 +72,6 @@ def set_disabled(session: Session, admin: User, user: User, disabled: bool, reas
     else:
         user.disabled_at = None
     record(session, "admin.user.disable" if disabled else "admin.user.enable", actor=admin,
-           reason=reason or None, before=before, after=_roles(user), subject=("user", user.id))
+           reason=clean_text(reason) or None, before=before, after=_roles(user), subject=("user", user.id))
     session.commit()
     return user

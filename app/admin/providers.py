@@ -17,6 +17,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.moderation.audit import record
 from app.replies.models import Change, Reply
 from app.stories.models import Story
+from app.text import clean_text, single_line
 
 MEMBER_RANK = {"responder": 0, "manager": 1}
 
@@ -55,7 +56,7 @@ def _reindex_subtree(session: Session, provider: Provider) -> None:
 
 def edit(session: Session, admin: User, provider: Provider, data: ProviderEdit) -> Provider:
     errors: dict[str, str] = {}
-    name = " ".join((data.name or "").split())
+    name = single_line(data.name)
     if not name:
         errors["name"] = "Enter the provider's name."
     elif len(name) > NAME_MAX:
@@ -77,7 +78,7 @@ def edit(session: Session, admin: User, provider: Provider, data: ProviderEdit) 
             email = validate_email(data.email.strip(), check_deliverability=False).normalized
         except EmailNotValidError as exc:
             errors["email"] = f"Enter a valid email address ({exc}) or leave it empty."
-    website = (data.website or "").strip() or None
+    website = single_line(data.website) or None
     if website:
         if not re.match(r"^https?://", website, re.IGNORECASE):
             website = "https://" + website
@@ -117,7 +118,7 @@ def move(session: Session, admin: User, provider: Provider, parent_code: str, re
     before = _snapshot(provider)
     provider.parent = parent
     _reindex_subtree(session, provider)
-    record(session, "admin.provider.move", actor=admin, reason=reason or None, before=before,
+    record(session, "admin.provider.move", actor=admin, reason=clean_text(reason) or None, before=before,
            after=_snapshot(provider), subject=("provider", provider.id))
     session.commit()
     return provider
@@ -130,7 +131,8 @@ def set_active(session: Session, admin: User, provider: Provider, active: bool, 
     before = _snapshot(provider)
     provider.active = active
     record(session, "admin.provider.reactivate" if active else "admin.provider.deactivate", actor=admin,
-           reason=reason or None, before=before, after=_snapshot(provider), subject=("provider", provider.id))
+           reason=clean_text(reason) or None, before=before, after=_snapshot(provider),
+           subject=("provider", provider.id))
     session.commit()
     return provider
 
@@ -172,7 +174,7 @@ def merge(session: Session, admin: User, duplicate: Provider, target_code: str, 
     session.execute(update(ProviderRedirect).where(ProviderRedirect.provider_id == duplicate.id)
                     .values(provider_id=target.id).execution_options(synchronize_session=False))
     session.flush()
-    record(session, "admin.provider.merge", actor=admin, reason=reason or None, before=before,
+    record(session, "admin.provider.merge", actor=admin, reason=clean_text(reason) or None, before=before,
            after={"into": target.code, "into_id": target.id, **moved}, subject=("provider", target.id))
     # The duplicate's own row goes; its code lives on as a redirect.
     code = duplicate.code

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.directory.models import CODE_MAX, EMAIL_MAX, KINDS, NAME_MAX, WEBSITE_MAX, Provider
 from app.directory.services import normalise_code, normalise_postcode
+from app.text import single_line
 
 COLUMNS = ("code", "name", "kind", "parent_code", "postcode", "email", "website")
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
@@ -65,10 +65,9 @@ class _Row:
 
 
 def _clean(value: str | None) -> str:
-    value = value or ""
-    # A control character (a line break inside a quoted field, say) separates words like a space.
-    value = "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in value)
-    return " ".join(value.split())
+    # A line break inside a quoted field separates words like a space; other controls, bidirectional overrides
+    # and the like go (app.text.normalise), so a name shows as it reads.
+    return single_line(value)
 
 
 def _parse_row(line: int, raw: dict[str, str | None]) -> _Row | Rejection:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
 from app.errors import NotFound
+from app.text import single_line
 
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
@@ -80,7 +81,7 @@ def descendants(session: Session, provider: Provider) -> list[Provider]:
 def search_query(q: str = "", kind: str | None = None) -> Select:
     """Providers matching a name fragment, a code or a postcode prefix; with neither q nor kind, the top level."""
     stmt = select(Provider)
-    q = (q or "").strip()
+    q = single_line(q)
     if q:
         conditions = [
             func.lower(Provider.name).contains(q.lower(), autoescape=True),

@@ -14,13 +14,16 @@ from app.insight.charts import insight_charts
 from app.insight.flags import open_flags, thresholds
 from app.replies.stats import describe_wait
 from app.stories.models import CRITICALITY
+from app.text import spreadsheet_safe_row
 
 bp = Blueprint("insight", __name__)
 
 
 def _csv(rows: list[list], filename: str) -> Response:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    # Provider names are text someone typed: a spreadsheet must show "=..." or "-..." rather than run it. Figures
+    # are numbers here, never text, so a negative one is left as it is.
+    csv.writer(out, lineterminator="\r\n").writerows(spreadsheet_safe_row(row) for row in rows)
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

@@ -8,6 +8,7 @@ from flask import current_app, render_template
 from sqlalchemy.orm import Session
 
 from app.mail.models import OutboxMessage
+from app.text import single_line
 
 
 def new_message_id() -> str:
@@ -29,6 +30,7 @@ def queue_email(
 
     Nothing is sent here: the row commits (or rolls back) with the caller's transaction.
     """
+    subject = single_line(subject)  # often built from a story's title: one line, whatever was typed
     context.setdefault("site_url", current_app.config["SITE_URL"])
     context.setdefault("site_name", current_app.config["SITE_NAME"])
     context["subject"] = subject

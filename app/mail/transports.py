@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 import ssl
 import tempfile
@@ -11,18 +12,38 @@ from pathlib import Path
 
 from app.extensions import utcnow
 from app.mail.models import OutboxMessage
+from app.text import single_line
+
+# RFC 5322 field names: printable ASCII but the colon.
+_HEADER_NAME = re.compile(r"[!-9;-~]+")
+# The start of an RFC 2047 encoded word, "=?charset?q?" or "=?charset?b?". The email package decodes encoded words
+# in a value it is given and writes what they hold as it is: a title holding "=?utf-8?q?=0D=0ABcc:_x@example.org?="
+# became a Bcc header (Python 3.11), and smtplib sends to Bcc.
+_ENCODED_WORD = re.compile(r"=\?(?=[^?\s]*\?[bBqQ]\?)")
+
+
+def header_value(value: str | None) -> str:
+    """A header value as typed, made safe to hand to the email package: one line (app.text.single_line), and any
+    encoded word kept as the text it was typed as (a zero-width space after its "=" stops it being decoded, and
+    makes the header go out encoded, so readers still see "=?")."""
+    return _ENCODED_WORD.sub("=\u200b?", single_line(value))
 
 
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    """The message as it goes out. Every header value goes through header_value: a subject built from a story
+    title holding CR, LF, U+2028 (the email package splits headers wherever str.splitlines does) or an encoded
+    word must neither fail to build nor start a header of its own."""
     email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.to_addr
-    email["Subject"] = message.subject
-    email["Message-ID"] = message.message_id
+    email["From"] = header_value(sender)
+    email["To"] = header_value(message.to_addr)
+    email["Subject"] = header_value(message.subject)
+    email["Message-ID"] = header_value(message.message_id)
     email["Date"] = format_datetime(message.created_at or utcnow())
     email["Auto-Submitted"] = "auto-generated"
     for name, value in (message.headers or {}).items():
-        email[name] = value
+        if not _HEADER_NAME.fullmatch(name or ""):
+            raise ValueError(f"not a header name: {name!r}")
+        email[name] = header_value(value)
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")

@@ -31,6 +31,7 @@ from app.opendata.schema import (
 )
 from app.replies.models import VISIBLE, Change, Reply
 from app.stories.models import PUBLISHED, Story, Tag, story_tags
+from app.text import SPREADSHEET_TRIGGERS
 
 BATCH = 5000
 
@@ -58,10 +59,12 @@ def _datetime_text(value: datetime) -> str:
 def _formatter(table) -> Callable[[Any], tuple[list, list]]:
     """A function giving a row's CSV values and its JSON values, converting only the columns whose type
     needs it: datetimes and dates as ISO text in both, booleans as true/false in the CSV (the JSON keeps
-    true, false and null; the CSV writer writes None as empty)."""
+    true, false and null; the CSV writer writes None as empty), and free-text cells that a spreadsheet would
+    run as a formula given a leading apostrophe in the CSV only (the JSON keeps the text as published)."""
     times = [i for i, c in enumerate(table.columns) if c.type == "datetime"]
     dates = [i for i, c in enumerate(table.columns) if c.type == "date"]
     flags = [i for i, c in enumerate(table.columns) if c.type == "boolean"]
+    texts = [i for i, c in enumerate(table.columns) if c.type == "string" and not c.enum]
 
     def formatted(values) -> tuple[list, list]:
         row = list(values)
@@ -71,13 +74,19 @@ def _formatter(table) -> Callable[[Any], tuple[list, list]]:
         for i in dates:
             if (v := row[i]) is not None:
                 row[i] = v.isoformat()
-        if not flags:
-            return row, row
-        json_row = row.copy()
-        for i in flags:
-            if (v := row[i]) is not None:
-                row[i] = "true" if v else "false"
-        return row, json_row
+        csv_row = row
+        if flags:
+            csv_row = row.copy()
+            for i in flags:
+                if (v := row[i]) is not None:
+                    csv_row[i] = "true" if v else "false"
+        for i in texts:
+            # One look at the first character per text cell: the export writes 20,000 stories a second.
+            if (v := row[i]) and v[0] in SPREADSHEET_TRIGGERS:
+                if csv_row is row:
+                    csv_row = row.copy()
+                csv_row[i] = "'" + v
+        return csv_row, row
 
     return formatted
 
@@ -367,7 +376,9 @@ def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
         "name": "storyloop",
         "title": f"{config['SITE_NAME']}: published stories of care, replies and changes",
         "description": "Every published story, provider reply, author answer and change planned or made, "
-                       "with the provider directory. See README.md.",
+                       "with the provider directory. In the CSV files a text cell that begins with =, +, -, @, a "
+                       "tab, a carriage return or an apostrophe has an apostrophe added in front, so that "
+                       "spreadsheets do not run it as a formula. See README.md.",
         "homepage": f"{site_url}/data",
         "created": created,
         "licenses": [licence],

@@ -9,6 +9,7 @@ from app.directory.services import normalise_code
 from app.extensions import db, utcnow
 from app.stories.models import Story
 from app.stories.queries import StoryFilters, public_stories
+from app.text import xml_safe
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 FEED_SIZE = 50
@@ -18,8 +19,10 @@ def _feed(provider: Provider | None):
     stories = db.session.scalars(public_stories(StoryFilters(provider=provider), db.session)
                                  .order_by(Story.published_at.desc(), Story.id.desc()).limit(FEED_SIZE)).all()
     updated = max((s.updated_at for s in stories), default=utcnow())
-    response = make_response(render_template("opendata/feed.xml", stories=stories, provider=provider,
-                                             updated=updated, site_url=current_app.config["SITE_URL"]))
+    # Rows stored before the normaliser may hold characters XML 1.0 forbids (controls, U+FFFE, U+FFFF): one of
+    # them would make the whole feed unreadable to every feed reader, so the document is cleaned as it goes out.
+    response = make_response(xml_safe(render_template("opendata/feed.xml", stories=stories, provider=provider,
+                                                      updated=updated, site_url=current_app.config["SITE_URL"])))
     response.mimetype = "application/atom+xml"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.add_etag()

@@ -6,6 +6,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.text import normalise
+
 MAX_QUERY = 300
 MAX_TERMS = 20
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
@@ -30,7 +32,7 @@ def _words(text: str) -> list[str]:
 def parse(raw: str) -> ParsedQuery:
     """Never fails: whatever comes in, the result is a query we can run (possibly empty) and notes."""
     parsed = ParsedQuery()
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in (raw or ""))
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in normalise(raw, multiline=False))
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY]
         parsed.notes.append(f"Your search was long, so only its first {MAX_QUERY} characters were used.")
