@@ -59,7 +59,12 @@ def _path(endpoint: str, **values: object) -> str:
 
 
 def author_link(user: User, endpoint: str = "stories.mine", **values: object) -> str:
-    """An absolute link for an email to an author that signs them in (after one press) and opens the page."""
+    """An absolute link for an email to an author that signs them in (after one press) and opens the page.
+
+    An author who signs in with a password gets the page's own address: it asks them to log in first.
+    """
+    if not may_sign_in_by_link(user):
+        return external_url(endpoint, **values)
     token = make_token(PURPOSE, {**user_claims(user), "n": _path(endpoint, **values)})
     return external_url("accounts.link_sign_in", token=token)
 
