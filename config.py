@@ -110,6 +110,9 @@ class Config:
         self.TOKEN_MAX_AGE_INVITE = _int("TOKEN_MAX_AGE_INVITE", 14 * 24 * 3600)
         # The author's "answer back" link in reply emails.
         self.TOKEN_MAX_AGE_ANSWER = _int("TOKEN_MAX_AGE_ANSWER", 90 * 24 * 3600)
+        # How long a link emailed to an author (published, sent back, a reply, "email me a sign-in link"...)
+        # signs them in to their own stories.
+        self.SIGN_IN_LINK_DAYS = _int("SIGN_IN_LINK_DAYS", 7)
         # Daily digests go out at this hour (UTC); weekly ones on Mondays at the same hour.
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 7)
         # A red flag: RED_FLAG_STORIES or more published stories of criticality RED_FLAG_CRITICALITY or more

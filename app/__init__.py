@@ -94,6 +94,9 @@ def _init_extensions(app: Flask) -> None:
         # A changed password or a disabled account ends every session at once.
         if user is None or user.session_version != int(version) or not user.is_active:
             return None
+        # An address never proven opens nothing, whatever session it may hold.
+        if user.email_confirmed_at is None:
+            return None
         return user
 
     with app.app_context():

@@ -37,6 +37,21 @@ class ForgotPasswordForm(FlaskForm):
     email = EmailField("Email address", **EMAIL)
 
 
+class SignInLinkForm(FlaskForm):
+    """ "Email me a sign-in link", beside the password form (its own field name: the two share a page)."""
+
+    link_email = EmailField("The email you gave with your story", **EMAIL)
+
+
+class ProveAddressForm(FlaskForm):
+    """The button on a confirmation page; the password only when the account has one and is not yet confirmed."""
+
+    password = PasswordField("The password you chose (if you signed up)", validators=[Optional()],
+                             description="Type it to keep it. Did not sign up, or forgotten it? Leave it empty: "
+                                         "your address is confirmed and any password set for it is removed.",
+                             render_kw={"autocomplete": "current-password"})
+
+
 class ResetPasswordForm(FlaskForm):
     password = PasswordField("New password", validators=[DataRequired("Choose a password.")],
                              description="At least 10 characters.", render_kw={"autocomplete": "new-password"})
@@ -44,6 +59,10 @@ class ResetPasswordForm(FlaskForm):
                             validators=[DataRequired("Type the password again."),
                                         EqualTo("password", "The two passwords do not match.")],
                             render_kw={"autocomplete": "new-password"})
+
+
+class ChoosePasswordForm(ResetPasswordForm):
+    """For an author who has signed in by emailed links only: there is no current password to give."""
 
 
 class ChangePasswordForm(ResetPasswordForm):

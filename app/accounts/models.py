@@ -1,6 +1,7 @@
 """Users, their memberships of providers, and invitations to join a provider's staff."""
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -12,6 +13,13 @@ from app.extensions import db, utcnow
 
 MEMBER_ROLES = {"responder": "Responder", "manager": "Manager"}
 TITLE_MAX = 120
+
+
+def new_token_key() -> str:
+    """A random key carried by every emailed link about a row, so a link can never act on a row that later
+    reuses the id (SQLite reuses the highest rowid after a delete). Rows made before the key existed have
+    None; a link to one of them carries "" and still never matches a new row, which always has a key."""
+    return secrets.token_urlsafe(12)
 
 
 class User(UserMixin, db.Model):
@@ -28,6 +36,9 @@ class User(UserMixin, db.Model):
     disabled_at: Mapped[datetime | None]
     # Bumped whenever sessions and emailed links must stop working (password change, reset, disable).
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    token_key: Mapped[str | None] = mapped_column(String(32), default=new_token_key)
+    # When a requested sign-in link was last used: a requested link issued before then is spent.
+    link_used_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
 
@@ -66,6 +77,7 @@ class Membership(db.Model):
     # Alerts about published stories here and below: immediate, daily, weekly or none.
     alert_frequency: Mapped[str] = mapped_column(String(10), default="immediate", server_default="immediate")
     alert_min_criticality: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    token_key: Mapped[str | None] = mapped_column(String(32), default=new_token_key)
 
     user: Mapped[User] = relationship(back_populates="memberships", foreign_keys=[user_id])
     provider: Mapped[Provider] = relationship()
@@ -89,6 +101,7 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     accepted_at: Mapped[datetime | None]
     accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    token_key: Mapped[str | None] = mapped_column(String(32), default=new_token_key)
 
     provider: Mapped[Provider] = relationship()
     invited_by: Mapped[User | None] = relationship(foreign_keys=[invited_by_id])

@@ -6,9 +6,9 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User
-from app.accounts.passwords import hash_password, needs_rehash, password_problem, verify_password
-from app.accounts.tokens import make_token, read_token
+from app.accounts.models import User, new_token_key
+from app.accounts.passwords import hash_password, needs_rehash, password_problem, spend_hash_time, verify_password
+from app.accounts.tokens import make_token, read_token, user_claims, user_from_claims
 from app.errors import Conflict, Invalid
 from app.extensions import utcnow
 from app.mail.services import queue_email
@@ -47,8 +47,16 @@ def external_url(endpoint: str, **values: object) -> str:
     return current_app.config["SITE_URL"] + path
 
 
+class AddressNotConfirmed(Invalid):
+    """The password was right but the address was never proven: nothing opens until it is."""
+
+    def __init__(self, user: User) -> None:
+        super().__init__("Confirm your email address first: follow the link we emailed you.")
+        self.user = user
+
+
 def send_confirmation(session: Session, user: User) -> None:
-    token = make_token("confirm", {"uid": user.id, "email": user.email})
+    token = make_token("confirm", {**user_claims(user), "e": user.email})
     queue_email(session, user.email, "confirm_email", "Confirm your email address",
                 kind="account.confirm", link=external_url("accounts.confirm", token=token), user=user)
 
@@ -57,7 +65,8 @@ def sign_up(session: Session, email: str, password: str, display_name: str = "")
     """Create an unconfirmed account and email a confirmation link.
 
     When the address already has an account its owner is told by email instead, so the page
-    never reveals whether an address is registered. Returns the new user, or None.
+    never reveals whether an address is registered; the password is hashed either way, so neither
+    does the time the answer takes. Returns the new user, or None.
     """
     email = normalise_email(email)
     problem = password_problem(password, email)
@@ -65,9 +74,11 @@ def sign_up(session: Session, email: str, password: str, display_name: str = "")
         raise Invalid(problem, field="password")
     existing = find_user(session, email)
     if existing is not None:
-        queue_email(session, existing.email, "already_registered", "You already have a Storyloop account",
-                    kind="account.already_registered", login_link=external_url("accounts.login"),
-                    reset_link=external_url("accounts.forgot_password"))
+        spend_hash_time(password)
+        if existing.is_active:
+            queue_email(session, existing.email, "already_registered", "You already have a Storyloop account",
+                        kind="account.already_registered", login_link=external_url("accounts.login"),
+                        reset_link=external_url("accounts.forgot_password"))
         return None
     user = User(email=email, password_hash=hash_password(password), display_name=single_line(display_name)[:120])
     session.add(user)
@@ -76,22 +87,68 @@ def sign_up(session: Session, email: str, password: str, display_name: str = "")
     return user
 
 
-def confirm_email(session: Session, token: str) -> User:
+def user_for_confirmation(session: Session, token: str) -> User:
+    """The account an emailed sign-up confirmation names, while the link still stands for it."""
     payload = read_token("confirm", token, current_app.config["TOKEN_MAX_AGE_CONFIRM"])
-    user = session.get(User, payload.get("uid"))
-    if user is None or user.email != payload.get("email"):
-        raise Invalid("This link is not valid.")
-    if user.email_confirmed_at is None:
+    user = user_from_claims(session, payload)
+    if user.email != payload.get("e"):
+        raise Invalid("This link is no longer valid. Ask for a new one.")
+    return user
+
+
+def take_over(user: User) -> None:
+    """The address is proven by someone who did not prove the password: the account becomes theirs.
+
+    Whoever signed up with the address first (perhaps someone else, "squatting" it) loses the password,
+    name and every session and link; the stories told under the address stay with the address.
+    """
+    user.password_hash = None
+    user.display_name = ""
+    user.session_version = (user.session_version or 0) + 1
+    user.token_key = new_token_key()
+    user.email_confirmed_at = utcnow()
+
+
+def prove_address(user: User, password: str | None = None) -> None:
+    """An emailed link to the address was followed (and its button pressed).
+
+    For an account not yet confirmed: with its password, confirm it as it is; without one, take it over.
+    A wrong password changes nothing (Invalid), so it can be tried again or left out.
+    """
+    if user.email_confirmed_at is not None:
+        return
+    if password:
+        if user.password_hash is None or not verify_password(user.password_hash, password):
+            raise Invalid("That is not the password chosen for this account. Leave it empty to go on "
+                          "without it.", field="password")
         user.email_confirmed_at = utcnow()
+        return
+    if user.password_hash is not None:
+        take_over(user)
+    else:
+        user.email_confirmed_at = utcnow()
+
+
+def confirm_email(session: Session, token: str, password: str | None = None) -> User:
+    """The sign-up confirmation's button: proves the address (see prove_address). Works once."""
+    user = user_for_confirmation(session, token)
+    if user.email_confirmed_at is not None:
+        raise Invalid("This address is already confirmed. Log in, or ask for a sign-in link.")
+    prove_address(user, password)
     return user
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
-    """The user when the address and password match an enabled account; None otherwise."""
+    """The user when the address and password match an enabled, confirmed account; None otherwise.
+
+    Raises AddressNotConfirmed when the password is right but the address was never proven.
+    """
     user = find_user(session, email or "")
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
         return None
+    if user.email_confirmed_at is None:
+        raise AddressNotConfirmed(user)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -99,7 +156,11 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def request_password_reset(session: Session, email: str) -> None:
-    """Email a single-use reset link when the address has an enabled account; silent otherwise."""
+    """Email a single-use reset link when the address has an enabled account; silent otherwise.
+
+    The hash runs on every path so that the answer takes as long for an unknown address.
+    """
+    spend_hash_time(email or "")
     try:
         email = normalise_email(email)
     except Invalid:
@@ -107,7 +168,7 @@ def request_password_reset(session: Session, email: str) -> None:
     user = find_user(session, email)
     if user is None or not user.is_active:
         return
-    token = make_token("reset", {"uid": user.id, "v": user.session_version})
+    token = make_token("reset", user_claims(user))
     queue_email(session, user.email, "reset_password", "Reset your Storyloop password",
                 kind="account.reset", link=external_url("accounts.reset_password", token=token),
                 minutes=current_app.config["TOKEN_MAX_AGE_RESET"] // 60)
@@ -115,18 +176,19 @@ def request_password_reset(session: Session, email: str) -> None:
 
 def user_for_reset(session: Session, token: str) -> User:
     payload = read_token("reset", token, current_app.config["TOKEN_MAX_AGE_RESET"])
-    user = session.get(User, payload.get("uid"))
     # The version moves on with every reset or password change, so a link works once.
-    if user is None or not user.is_active or payload.get("v") != user.session_version:
-        raise Invalid("This link has already been used or is no longer valid. Ask for a new one.")
-    return user
+    try:
+        return user_from_claims(session, payload)
+    except Invalid as exc:
+        raise Invalid("This link has already been used or is no longer valid. Ask for a new one.") from exc
 
 
 def reset_password(session: Session, token: str, password: str) -> User:
     user = user_for_reset(session, token)
     set_password(user, password)
-    # Following the emailed link proves the address.
     if user.email_confirmed_at is None:
+        # Following the emailed link proves the address; whoever signed up with it does not keep the name.
+        user.display_name = ""
         user.email_confirmed_at = utcnow()
     return user
 
@@ -140,8 +202,9 @@ def set_password(user: User, password: str) -> None:
     user.session_version = (user.session_version or 0) + 1
 
 
-def change_password(user: User, current: str, new: str) -> None:
-    if not verify_password(user.password_hash, current):
+def change_password(user: User, current: str | None, new: str) -> None:
+    """Change the password; an author who has none (they sign in by emailed links) just chooses one."""
+    if user.password_hash is not None and not verify_password(user.password_hash, current or ""):
         raise Invalid("Your current password is not right.", field="current_password")
     set_password(user, new)
 

@@ -61,26 +61,46 @@ def invite(session: Session, provider: Provider, email: str, job_title: str = ""
                             invited_by_id=invited_by.id if invited_by else None)
     session.add(invitation)
     session.flush()
-    token = make_token("invite", {"iid": invitation.id, "email": email})
     queue_email(session, email, "staff_invitation", f"Respond to stories about {provider.name} on Storyloop",
                 kind="staff.invitation", provider=provider, invitation=invitation,
                 has_account=user is not None, inviter=invited_by,
-                link=external_url("accounts.accept_invitation", token=token))
+                link=invitation_link(invitation))
     return invitation
+
+
+def invitation_link(invitation: Invitation) -> str:
+    """The emailed link: the invitation's id with its random key, so it never opens a later invitation
+    that reuses the id."""
+    token = make_token("invite", {"iid": invitation.id, "k": invitation.token_key or "", "email": invitation.email})
+    return external_url("accounts.accept_invitation", token=token)
 
 
 def invitation_from_token(session: Session, token: str) -> Invitation:
     payload = read_token("invite", token, current_app.config["TOKEN_MAX_AGE_INVITE"])
-    invitation = session.get(Invitation, payload.get("iid"))
-    if invitation is None or invitation.email != payload.get("email"):
+    iid = payload.get("iid")
+    invitation = session.get(Invitation, iid) if isinstance(iid, int) else None
+    if (invitation is None or invitation.email != payload.get("email")
+            or (invitation.token_key or "") != payload.get("k")):
         raise Invalid("This invitation is not valid.")
     if invitation.accepted_at is not None:
         raise Invalid("This invitation has already been accepted. Log in to respond.")
+    if not invitation.provider.active:
+        raise Invalid("This invitation is no longer valid: the provider is no longer active.")
+    inviter = invitation.invited_by
+    # An invitation stands for the manager who sent it: it dies with their place on the staff (or their
+    # account). Invitations from the command line or the site's alerts have no inviter.
+    if invitation.invited_by_id is not None and (inviter is None or not inviter.is_active or not (
+            inviter.is_admin or has_membership(session, inviter, invitation.provider, ("manager",)))):
+        raise Invalid("This invitation is no longer valid: the person who sent it no longer manages this "
+                      "provider's staff. Ask a manager for a new one.")
     return invitation
 
 
 def accept(session: Session, invitation: Invitation, user: User) -> Membership:
-    """Make the user staff of the invited provider. The user must own the invited address."""
+    """Make the user staff of the invited provider. The user must own the invited address, and staff sign in
+    with a password (an author signed in by an emailed link chooses one first: accept_choosing_password)."""
+    if user.password_hash is None:
+        raise Invalid("Choose a password first: staff sign in with a password.", field="password")
     if user.email != invitation.email:
         raise NotAllowed(
             f"This invitation was sent to another address. Log out and follow the link again "
@@ -116,6 +136,21 @@ def accept_as_new_user(session: Session, invitation: Invitation, display_name: s
     session.flush()
     accept(session, invitation, user)
     return user
+
+
+def accept_choosing_password(session: Session, invitation: Invitation, user: User, display_name: str,
+                             password: str) -> Membership:
+    """An author who signs in by emailed links (no password) joins the staff: they choose a password first."""
+    if user.email != invitation.email:
+        return accept(session, invitation, user)  # refused there, with the reason
+    display_name = " ".join((display_name or "").split())
+    if not display_name:
+        raise Invalid("Enter your name as it should appear beside your replies.", field="display_name")
+    if len(display_name) > 120:
+        raise Invalid("Keep your name under 120 characters.", field="display_name")
+    set_password(user, password)
+    user.display_name = display_name
+    return accept(session, invitation, user)
 
 
 def remove_membership(session: Session, membership: Membership) -> None:

@@ -17,6 +17,13 @@ REPORT_REASONS = {
     "other": "Something else",
 }
 
+# Requests from a published story's own author (app/stories/corrections.py). They are Report rows, so the
+# queue lists them among the reports with the author's words; they are never offered to the public.
+AUTHOR_REQUESTS = {
+    "author_correction": "The author asks for a correction",
+    "author_details": "The author asks for identifying details to be removed",
+}
+
 REJECT_REASONS = {
     "not_a_service": "It is not about a health or care service",
     "identifies": "It would identify someone and cannot be edited to prevent that",
@@ -97,4 +104,4 @@ class Report(db.Model):
 
     @property
     def reason_label(self) -> str:
-        return REPORT_REASONS.get(self.reason, self.reason)
+        return REPORT_REASONS.get(self.reason) or AUTHOR_REQUESTS.get(self.reason, self.reason)

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import Text
 
+from app.accounts.links import author_link
 from app.accounts.models import User
 from app.accounts.services import external_url
 from app.directory.models import Provider
@@ -160,7 +161,7 @@ def send_back(session: Session, moderator: User, story: Story, expected_version:
     record(session, "story.returned", story=story, actor=moderator, reason=note, before=before,
            after={"status": RETURNED})
     _tell_author(session, story, "story_returned", "Please change your story before we publish it",
-                 note=note, link=external_url("stories.edit", story_id=story.id))
+                 note=note, link=author_link(story.author, "stories.edit", story_id=story.id))
     return story
 
 
@@ -193,8 +194,9 @@ def _tell_author(session: Session, story: Story, template: str, subject: str, **
     author = story.author
     if author.email_confirmed_at is None:
         return  # never mail an address nobody has proven
+    # Links to the author's own pages sign a passwordless author in from any browser (app/accounts/links.py).
     queue_email(session, author.email, template, subject, kind=f"story.{template}", story=story,
-                provider=story.provider, my_stories=external_url("stories.mine"), **context)
+                provider=story.provider, my_stories=author_link(author, "stories.mine"), **context)
 
 
 def commit_or_conflict(session: Session) -> None:

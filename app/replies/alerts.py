@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Invitation, Membership, User
 from app.accounts.services import external_url
+from app.accounts.staff import invitation_link
 from app.accounts.tokens import make_token, read_token
 from app.directory.models import Provider
 from app.directory.services import ancestor_ids_cte
 from app.errors import Invalid
-from app.extensions import utcnow
+from app.extensions import db, utcnow
 from app.mail.services import queue_email
 from app.replies.models import ALERT_FREQUENCIES, DigestItem
 from app.stories.models import PUBLISHED, Story
@@ -76,7 +77,8 @@ def story_published(session: Session, story: Story) -> int:
 
 
 def _send_alert(session: Session, membership: Membership, stories: list[Story], digest: str | None = None) -> None:
-    url, headers = _unsubscribe_headers(make_token("unsubscribe", {"m": membership.id}))
+    url, headers = _unsubscribe_headers(make_token("unsubscribe", {"m": membership.id,
+                                                                   "k": membership.token_key or ""}))
     if digest:
         subject = f"{len(stories)} new stor{'y' if len(stories) == 1 else 'ies'} about {membership.provider.name}"
     else:
@@ -101,9 +103,8 @@ def _alert_contact(session: Session, story: Story, chain: list[Provider]) -> int
         invitation = Invitation(provider_id=provider.id, email=provider.email.lower(), job_title="", role="manager")
         session.add(invitation)
         session.flush()
-    invite_link = external_url("accounts.accept_invitation",
-                               token=make_token("invite", {"iid": invitation.id, "email": invitation.email}))
-    url, headers = _unsubscribe_headers(make_token("unsubscribe", {"p": provider.id}))
+    invite_link = invitation_link(invitation)
+    url, headers = _unsubscribe_headers(make_token("unsubscribe", {"p": provider.id, "c": provider.code}))
     queue_email(session, provider.email, "story_alert", f"New story about {story.provider.name}: {story.title}",
                 kind="alert.contact", headers=headers, stories=[story], digest=None, provider=provider,
                 links={story.id: external_url("stories.show", story_id=story.id)}, unsubscribe_link=url,
@@ -135,26 +136,43 @@ def run_due_digests(session: Session) -> int:
     return sent
 
 
-def read_unsubscribe(token: str) -> dict:
-    return read_token("unsubscribe", token, UNSUBSCRIBE_MAX_AGE)
+def read_unsubscribe(token: str, session: Session | None = None) -> dict:
+    """The link's payload while it still stands for a membership or contact address; Invalid otherwise."""
+    payload = read_token("unsubscribe", token, UNSUBSCRIBE_MAX_AGE)
+    _unsubscribe_target(session or db.session, payload)
+    return payload
+
+
+def _unsubscribe_target(session: Session, payload: dict) -> Membership | Provider:
+    if "m" in payload:
+        membership = session.get(Membership, payload["m"]) if isinstance(payload["m"], int) else None
+        # The membership's random key: a membership removed, and a later one given the same id, never match.
+        if membership is None or (membership.token_key or "") != payload.get("k"):
+            raise Invalid("This link is no longer valid: the membership has ended.")
+        if not membership.user.is_active:
+            raise Invalid("This link is no longer valid: the account has been closed.")
+        return membership
+    if "p" in payload:
+        provider = session.get(Provider, payload["p"]) if isinstance(payload["p"], int) else None
+        # Links made before the code was carried have none; a provider's code never changes.
+        if provider is None or payload.get("c", provider.code) != provider.code:
+            raise Invalid("This link is not valid.")
+        return provider
+    raise Invalid("This link is not valid.")
 
 
 def unsubscribe(session: Session, token: str) -> str:
-    """Turn alerts off for the membership or contact address in the token; returns what was unsubscribed."""
-    payload = read_unsubscribe(token)
-    if "m" in payload:
-        membership = session.get(Membership, payload["m"])
-        if membership is None:
-            raise Invalid("This link is no longer valid: the membership has ended.")
-        membership.alert_frequency = "none"
-        return f"alerts about {membership.provider.name}"
-    if "p" in payload:
-        provider = session.get(Provider, payload["p"])
-        if provider is None:
-            raise Invalid("This link is not valid.")
-        provider.contact_alerts = False
-        return f"alerts to the contact address of {provider.name}"
-    raise Invalid("This link is not valid.")
+    """Turn alerts off for the membership or contact address in the token; returns what was unsubscribed.
+
+    Deliberately not bound to the session version: a password change must not stop an old alert's one-click
+    unsubscribe (RFC 8058) from working. It acts on the membership's own settings only.
+    """
+    target = _unsubscribe_target(session, read_token("unsubscribe", token, UNSUBSCRIBE_MAX_AGE))
+    if isinstance(target, Membership):
+        target.alert_frequency = "none"
+        return f"alerts about {target.provider.name}"
+    target.contact_alerts = False
+    return f"alerts to the contact address of {target.name}"
 
 
 def update_settings(session: Session, user: User, membership: Membership, frequency: str, min_criticality: int) -> None:

@@ -7,9 +7,10 @@ from flask import current_app
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from app.accounts.links import author_link
 from app.accounts.models import Membership, User
 from app.accounts.services import external_url
-from app.accounts.tokens import make_token, read_token
+from app.accounts.tokens import make_token, read_token, user_claims, user_from_claims
 from app.directory.services import ancestor_ids_cte
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
@@ -92,10 +93,16 @@ def _tell_author(session: Session, story: Story, subject: str, what: str, text: 
     author = story.author
     if author.email_confirmed_at is None:
         return  # confirmed addresses only
-    token = make_token("answer", {"sid": story.id, "uid": author.id})
     queue_email(session, author.email, "author_update", subject, kind="story.update", story=story, what=what,
-                text=text, provider=story.provider, link=external_url("stories.show", story_id=story.id),
-                answer_link=external_url("replies.answer_by_link", story_id=story.id, token=token))
+                text=text, provider=story.provider, link=author_link(author, "stories.show", story_id=story.id),
+                answer_link=answer_link(story))
+
+
+def answer_link(story: Story) -> str:
+    """The "answer back" link: the story and its author's id, random key and session version, so it dies with
+    the account (deleted, disabled, sessions ended) and never answers for another account that reuses the id."""
+    token = make_token("answer", {"sid": story.id, **user_claims(story.author)})
+    return external_url("replies.answer_by_link", story_id=story.id, token=token)
 
 
 def add_reply(session: Session, user: User, story: Story, body: str) -> Reply:
@@ -158,9 +165,14 @@ def add_change(session: Session, user: User, story: Story, kind: str, descriptio
 
 def author_from_link(session: Session, story: Story, token: str) -> User:
     payload = read_token("answer", token, current_app.config["TOKEN_MAX_AGE_ANSWER"])
-    if payload.get("sid") != story.id or payload.get("uid") != story.author_id:
+    if payload.get("sid") != story.id:
         raise Invalid("This link is not valid.")
-    return story.author
+    author = user_from_claims(session, payload)
+    if story.author_id != author.id:
+        raise Invalid("This link is not valid.")
+    if story.status != PUBLISHED:
+        raise Invalid("This story is no longer published, so this link no longer works.")
+    return author
 
 
 def add_answer(session: Session, user: User, story: Story, body: str) -> Reply:

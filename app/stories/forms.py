@@ -80,3 +80,24 @@ class TellForm(StoryFieldsForm):
 class ReportForm(FlaskForm):
     reason = RadioField("What is wrong with it?", choices=[], validate_choice=False)
     note = TextAreaField("Tell us more (optional)", render_kw={"rows": 4, "maxlength": 2000})
+
+
+class CorrectionRequestForm(FlaskForm):
+    """The author of a published story asks the moderators for a change."""
+
+    kind = RadioField("What would you like us to do?", validate_choice=False,
+                      choices=[("author_correction", "Correct something in my story"),
+                               ("author_details", "Remove details that could identify me or someone else")])
+    words = TextAreaField("Tell the moderators what to change",
+                          description="Quote the words, and say what they should say instead or that they should go.",
+                          render_kw={"rows": 6, "maxlength": 2000})
+
+
+class CorrectStoryForm(FlaskForm):
+    """A moderator's edit of a published story, kept as a revision with its reason."""
+
+    title = StringField("Title", render_kw={"maxlength": TITLE_MAX})
+    body = TextAreaField("Story", render_kw={"maxlength": BODY_MAX, "rows": 14})
+    reason = TextAreaField("Why you changed it", description="Kept with the revision and emailed to the author.",
+                           render_kw={"rows": 3, "maxlength": 2000})
+    version = IntegerField(validators=[Optional()])

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -10,8 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.services import external_url, find_user, normalise_email
-from app.accounts.tokens import make_token, read_token
+from app.accounts.services import external_url, find_user, normalise_email, prove_address
+from app.accounts.tokens import make_token, read_token, user_claims, user_from_claims
 from app.directory.models import Provider
 from app.directory.services import normalise_code
 from app.errors import Conflict, Invalid, NotAllowed
@@ -127,11 +127,29 @@ def _other_texts(session: Session, author_id: int, provider_id: int, exclude: in
     return list(session.scalars(stmt.order_by(Story.id.desc()).limit(20)))
 
 
+# A telling sent again (Back after the thanks page, a form fetched again) within this time is the same telling.
+SAME_TELLING = timedelta(hours=24)
+
+
+def _same_telling(session: Session, author: User, clean: CleanStory) -> Story | None:
+    """The story this author already told with exactly this text about this service, lately."""
+    return session.scalar(select(Story).where(
+        Story.author_id == author.id, Story.provider_id == clean.provider.id, Story.title == clean.title,
+        Story.body == clean.body, Story.status != WITHDRAWN, Story.submitted_at >= utcnow() - SAME_TELLING,
+    ).order_by(Story.id).limit(1))
+
+
 def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool]:
     """Record a story. Returns (story, created); a repeated submission returns the story it made before.
 
     A confirmed, logged-in author's story goes straight to the moderation queue. Anyone else's waits,
     kept, until the emailed link is followed: only the owner of an address may tell stories under it.
+    The story is attached to the address's account, which opens only to whoever proves the address:
+    an account someone else created with the address and never confirmed is taken over by that proof.
+
+    One telling makes one story and one confirmation email: the form's key finds a double click or a
+    resubmitted form, and the same text from the same address about the same service within a day (Back
+    after the thanks page, with a fresh form) is the same telling.
     """
     if draft.submission_key:
         existing = session.scalar(select(Story).where(Story.submission_key == draft.submission_key))
@@ -159,6 +177,8 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
             author = User(email=email)
             session.add(author)
             session.flush()
+    if (again := _same_telling(session, author, clean)) is not None:
+        return again, False
     confirmed = user is not None and user.is_authenticated and author.email_confirmed
     now = utcnow()
     story = Story(
@@ -185,26 +205,44 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
 
 
 def send_story_confirmation(session: Session, story: Story, author: User) -> None:
-    token = make_token("story", {"sid": story.id, "uid": author.id, "email": author.email})
+    token = make_token("story", {"s": story.id, **user_claims(author), "e": author.email})
     queue_email(session, author.email, "story_confirm", "Confirm your story for Storyloop",
                 kind="story.confirm", story=story, provider=story.provider,
                 link=external_url("stories.confirm", token=token))
 
 
-def confirm(session: Session, token: str) -> Story:
-    """The emailed link: proves the address and moves the story into the moderation queue."""
+def story_from_confirmation(session: Session, token: str) -> Story:
+    """The story an emailed confirmation link names, while the link still stands for it.
+
+    It dies with the account (deleted, disabled, its sessions ended) and with the story (withdrawn).
+    """
     payload = read_token("story", token, current_app.config["TOKEN_MAX_AGE_CONFIRM"])
-    story = session.get(Story, payload.get("sid"))
-    if story is None or story.author_id != payload.get("uid") or story.author.email != payload.get("email"):
+    author = user_from_claims(session, payload)
+    sid = payload.get("s")
+    story = session.get(Story, sid) if isinstance(sid, int) else None
+    if story is None or story.author_id != author.id or author.email != payload.get("e"):
         raise Invalid("This link is not valid.")
-    author = story.author
-    if author.email_confirmed_at is None:
-        author.email_confirmed_at = utcnow()
-    if story.status == AWAITING_CONFIRMATION:
-        story.status = PENDING
-        story.queued_at = utcnow()
-        record(session, "story.confirmed", story=story, actor=author, after={"status": PENDING})
+    if story.status == WITHDRAWN:
+        raise Invalid("This story was withdrawn, so this link no longer works.")
     return story
+
+
+def confirm(session: Session, token: str, password: str | None = None) -> tuple[Story, bool]:
+    """The confirmation page's button: proves the address and moves the story into the moderation queue.
+
+    Returns (story, whether it was confirmed now); a second press changes nothing. Proving the address of an
+    account nobody confirmed takes it over (accounts.services.prove_address), so the story is never seen by
+    whoever created that account.
+    """
+    story = story_from_confirmation(session, token)
+    if story.status != AWAITING_CONFIRMATION:
+        return story, False
+    author = story.author
+    prove_address(author, password)
+    story.status = PENDING
+    story.queued_at = utcnow()
+    record(session, "story.confirmed", story=story, actor=author, after={"status": PENDING})
+    return story, True
 
 
 def author_story(session: Session, user: User, story_id: int) -> Story:

@@ -11,10 +11,10 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import db, limiter
 from app.moderation import services as moderation
 from app.moderation.models import REPORT_REASONS
-from app.permissions import can
+from app.permissions import can, require
 from app.replies.models import Reply
-from app.stories import queries, services
-from app.stories.forms import ReportForm, StoryFieldsForm, TellForm
+from app.stories import corrections, queries, services
+from app.stories.forms import CorrectionRequestForm, CorrectStoryForm, ReportForm, StoryFieldsForm, TellForm
 from app.stories.models import EDITABLE_BY_AUTHOR, PUBLISHED, RESPONSE_STATUSES, Story
 from app.web.cache import ON_HIT
 from app.web.helpers import link_problem, show_error
@@ -24,7 +24,9 @@ bp = Blueprint("stories", __name__)
 
 
 def _posting_limit():
-    return limiter.limit(lambda: current_app.config["RATELIMIT_POSTING"], methods=["POST"])
+    # "Find the service" only looks the service up: it never counts toward the limit on posting.
+    return limiter.limit(lambda: current_app.config["RATELIMIT_POSTING"], methods=["POST"],
+                         exempt_when=lambda: request.form.get("action") == "find")
 
 
 def _draft(form: StoryFieldsForm) -> services.Draft:
@@ -88,6 +90,10 @@ def tell():
                 show_error(form, exc)
             else:
                 db.session.commit()
+                if not created and story.submission_key != form.submission_key.data:
+                    # The same telling sent again from a fresh form: nothing new was made or emailed. Its
+                    # thanks page is shown here, without the first form's key (which would open it later).
+                    return render_template("stories/told.html", story=story)
                 return redirect(url_for("stories.told", story_id=story.id, key=form.submission_key.data))
     elif request.method == "POST":
         form.ensure_key()
@@ -104,21 +110,44 @@ def told(story_id: int):
     return render_template("stories/told.html", story=story)
 
 
-@bp.route("/stories/confirm/<token>")
+@bp.route("/stories/confirm/<token>", methods=["GET", "POST"])
+@_posting_limit()  # the form may check a password
 def confirm(token: str):
+    """The emailed confirmation. The GET shows the story and a button; only the POST confirms and signs in."""
+    from app.accounts.forms import ProveAddressForm
+    from app.accounts.links import masked, may_sign_in_by_link
+
     try:
-        story = services.confirm(db.session, token)
+        story = services.story_from_confirmation(db.session, token)
     except Invalid as exc:
         return link_problem(exc.message)
-    db.session.commit()
     author = story.author
-    if not current_user.is_authenticated and author.password_hash is None:
-        # An author without a password gets in through the emailed link, to follow the story.
-        login_user(author)
-    flash("Thank you: your story is confirmed and waiting for a moderator.", "success")
-    if current_user.is_authenticated and current_user.id == author.id:
-        return redirect(url_for("stories.mine"))
-    return redirect(url_for("stories.show", story_id=story.id))
+    ask_password = author.email_confirmed_at is None and author.password_hash is not None
+    form = ProveAddressForm()
+    if story.status == services.AWAITING_CONFIRMATION and form.validate_on_submit():
+        try:
+            story, _ = services.confirm(db.session, token, form.password.data or None)
+        except Invalid as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Thank you: your story is confirmed and waiting for a moderator.", "success")
+            if current_user.is_authenticated and current_user.id == author.id:
+                return redirect(url_for("stories.mine"))
+            if current_user.is_authenticated:
+                flash("You are logged in as someone else, so we have not signed you in to this story's account.",
+                      "info")
+                return redirect(url_for("web.home"))
+            if (ask_password and form.password.data) or may_sign_in_by_link(author):
+                # Whoever pressed the button proved the address (and, when one was kept, the password). An
+                # account that already had a password before never opens by an emailed link.
+                login_user(author)
+                return redirect(url_for("stories.mine"))
+            return redirect(url_for("accounts.login", next=url_for("stories.mine")))
+    return render_template("stories/confirm.html", story=story, form=form, address=masked(author.email),
+                           ask_password=ask_password,
+                           is_author=current_user.is_authenticated and current_user.id == author.id)
 
 
 @bp.route("/stories")
@@ -256,3 +285,55 @@ def withdraw(story_id: int):
         flash("Your story is withdrawn. It is no longer on the site.", "success")
         return redirect(url_for("stories.mine"))
     return render_template("stories/withdraw.html", story=story, form=form)
+
+
+@bp.route("/my/stories/<int:story_id>/correction", methods=["GET", "POST"])
+@login_required
+@_posting_limit()
+def request_correction(story_id: int):
+    """After publication: the author asks for a correction or for identifying details to be removed."""
+    try:
+        story = services.author_story(db.session, current_user, story_id)
+    except NotAllowed:
+        abort(404)
+    if story.status not in corrections.CORRECTABLE:
+        flash("Only a published story can be corrected this way. You can edit or withdraw it.", "info")
+        return redirect(url_for("stories.mine"))
+    form = CorrectionRequestForm()
+    if form.validate_on_submit():
+        try:
+            corrections.request_correction(db.session, current_user, story, form.kind.data or "",
+                                           form.words.data or "")
+        except (Invalid, Conflict) as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Thank you. A moderator will read your request and change the story.", "success")
+            return redirect(url_for("stories.mine"))
+    return render_template("stories/correction.html", story=story, form=form,
+                           waiting=corrections.open_requests(db.session, story))
+
+
+@bp.route("/moderation/stories/<int:story_id>/correct", methods=["GET", "POST"])
+def correct(story_id: int):
+    """A moderator edits a published story (an author's request, usually): a revision with its reason."""
+    require("moderation.view")
+    story = db.session.get(Story, story_id)
+    if story is None or story.status not in corrections.CORRECTABLE:
+        abort(404)
+    form = CorrectStoryForm(data={"title": story.title, "body": story.body, "version": story.version}
+                            if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            corrections.correct(db.session, current_user, story, form.version.data or 0, form.title.data or "",
+                                form.body.data or "", form.reason.data or "")
+            moderation.commit_or_conflict(db.session)
+        except (Invalid, Conflict) as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            flash("The story is corrected; the author has been told.", "success")
+            return redirect(url_for("moderation.history", story_id=story.id))
+    return render_template("stories/correct.html", story=story, form=form,
+                           requests=corrections.open_requests(db.session, story))

@@ -93,7 +93,7 @@ def hierarchy(make_provider):
 
 # ---------------------------------------------------------------- sign-up and confirmation
 
-def test_signup_email_confirm_then_login(client, app, smtp_server, deliver):
+def test_signup_email_confirm_then_login(client, app, smtp_server, deliver, session):
     response = signup(client, "Alice@Example.org", display_name="Alice")
     assert response.status_code == 200
     assert "Check your email" in page(response)
@@ -102,7 +102,11 @@ def test_signup_email_confirm_then_login(client, app, smtp_server, deliver):
     message = smtp_server.last_to("alice@example.org")
     confirm = link_in(message, "/account/confirm/")
 
+    # The link opens a page; only its button (a POST, with the password chosen) confirms the address.
     response = client.get(confirm)
+    assert response.status_code == 200
+    assert users_with_email(session, "alice@example.org")[0].email_confirmed_at is None
+    response = client.post(confirm, data={"password": NEW_PASSWORD})
     assert response.status_code == 302
 
     other = app.test_client()

@@ -38,6 +38,11 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("accounts.change_password", "GET", ""): ({}, signed_in()),
     ("accounts.change_password", "POST", ""): ({}, signed_in()),
     ("accounts.confirm", "GET", ""): ({"token": BAD_TOKEN}, everyone()),
+    ("accounts.confirm", "POST", ""): ({"token": BAD_TOKEN}, everyone()),
+    # Emailed sign-in links and "email me a sign-in link": the token (or the address typed) is the authority.
+    ("accounts.link_sign_in", "GET", ""): ({"token": BAD_TOKEN}, everyone()),
+    ("accounts.link_sign_in", "POST", ""): ({"token": BAD_TOKEN}, everyone()),
+    ("accounts.request_link", "POST", ""): ({}, everyone()),
     ("accounts.delete_account", "GET", ""): ({}, signed_in()),
     ("accounts.delete_account", "POST", ""): ({}, signed_in()),
     ("accounts.download_data", "GET", ""): ({}, signed_in()),
@@ -111,6 +116,13 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("search.index", "GET", ""): ({}, everyone()),
     ("static", "GET", ""): ({"filename": "css/site.css"}, everyone()),
     ("stories.confirm", "GET", ""): ({"token": BAD_TOKEN}, everyone()),
+    ("stories.confirm", "POST", ""): ({"token": BAD_TOKEN}, everyone()),
+    # A moderator's correction of a published story (an author's request, usually).
+    ("stories.correct", "GET", ""): ({"story_id": "published.id"}, only(*MODERATORS)),
+    ("stories.correct", "POST", ""): ({"story_id": "published.id"}, only(*MODERATORS)),
+    # The author of a published story asks for a correction: nobody else is told the story is theirs.
+    ("stories.request_correction", "GET", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),
+    ("stories.request_correction", "POST", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),
     # An author's own pages: another visitor is not told the story exists.
     ("stories.edit", "GET", ""): ({"story_id": "pending.id"}, only("author", others=MISSING)),
     ("stories.edit", "POST", ""): ({"story_id": "pending.id"}, only("author", others=MISSING)),

@@ -51,6 +51,8 @@ PAGE_TYPES: list[tuple[str, str, str]] = [
     ("admin person", "admin", "/admin/people/1"),
     ("admin outbox", "admin", "/admin/outbox"),
     ("admin audit", "admin", "/admin/audit"),
+    ("ask for a correction", "author", "/my/stories/{published}/correction"),
+    ("correct a published story", "moderator", "/moderation/stories/{published}/correct"),
 ]
 SERIOUS = {"serious", "critical"}
 

@@ -30,6 +30,8 @@ FORMS: list[tuple[str, str, tuple[str, ...]]] = [
                                                             "version")),
     ("/moderation/stories/{pending}/reject", "moderator", ("reason_code", "note", "version")),
     ("/providers/H1/staff", "admin", ("email", "job_title", "role")),
+    ("/account/login/link", "anonymous", ("link_email",)),
+    ("/my/stories/{published}/correction", "author", ("kind", "words")),
 ]
 QUERIES: list[tuple[str, tuple[str, ...]]] = [
     ("/stories", ("provider", "tag", "status", "after", "sort", "q", "from", "to")),

@@ -42,7 +42,12 @@ def test_new_author_story_waits_for_confirmation_then_enters_the_queue(client, s
     assert sorted(t.slug for t in story.tags) == ["good-kindness", "improve-food"]
     deliver()
     link = link_in(smtp_server.last_to("author@example.org"), "/stories/confirm/")
+    # A GET only shows the button: it confirms nothing and signs nobody in.
     response = client.get(link)
+    assert response.status_code == 200
+    session.expire_all()
+    assert session.scalar(select(Story)).status == AWAITING_CONFIRMATION
+    response = client.post(link, data={})
     assert response.status_code == 302
     session.expire_all()
     story = session.scalar(select(Story))
