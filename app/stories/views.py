@@ -170,6 +170,8 @@ def render_story(story: Story, status: int = 200, **forms):
                                                    else None),
         "hide_form": HideReplyForm() if can("moderation.view") else None,
         "answer_waiting": is_author and replies.has_pending_answer(db.session, story),
+        # The staff member's own replies and changes not (yet) public: "waiting for a moderator".
+        "waiting_items": replies.waiting_for_writer(db.session, story, current_user) if staff else [],
         "edit_minutes": replies.REPLY_EDIT_MINUTES,
     }
     return render_template("stories/show.html", **context), status
@@ -190,8 +192,9 @@ def report(story_id: int):
     form.reason.choices = list(REPORT_REASONS.items())
     if form.validate_on_submit():
         try:
+            # The address only tells reporters apart for REPORTS_TO_HIDE; it is kept as a keyed hash, never as is.
             moderation.report(db.session, story, form.reason.data or "", form.note.data or "", current_user,
-                              reply=reply)
+                              reply=reply, address=request.remote_addr)
         except Invalid as exc:
             show_error(form, exc)
         else:
