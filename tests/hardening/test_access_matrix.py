@@ -93,6 +93,10 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("moderation.history", "GET", ""): ({"story_id": "published.id"}, only(*MODERATORS)),
     ("moderation.queue", "GET", ""): ({}, only(*MODERATORS)),
     ("moderation.story", "GET", ""): ({"story_id": "pending.id"}, only(*MODERATORS)),
+    ("moderation.safeguarding", "POST", ""): ({"story_id": "pending.id"}, only(*MODERATORS)),
+    ("moderation.item", "GET", ""): ({"kind": "replies", "item_id": "reply.id"}, only(*MODERATORS)),
+    ("moderation.moderate_item", "POST", ""): (
+        {"kind": "replies", "item_id": "reply.id", "action": "hide"}, only(*MODERATORS)),
     ("opendata.download", "GET", ""): ({}, everyone()),
     ("opendata.index", "GET", ""): ({}, everyone()),
     # Someone else's alert settings are not there at all for them.
@@ -104,7 +108,6 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("replies.dashboard", "GET", ""): ({}, signed_in()),
     ("replies.edit_reply", "GET", ""): ({"reply_id": "reply.id"}, only("staff")),
     ("replies.edit_reply", "POST", ""): ({"reply_id": "reply.id"}, only("staff")),
-    ("replies.moderate_reply", "POST", ""): ({"reply_id": "reply.id", "action": "hide"}, only(*MODERATORS)),
     ("replies.reply", "POST", ""): ({"story_id": "published.id"}, only("staff")),
     ("replies.unsubscribe", "GET", ""): ({"token": BAD_TOKEN}, everyone()),
     ("replies.unsubscribe", "POST", ""): ({"token": BAD_TOKEN}, everyone()),
