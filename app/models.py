@@ -5,7 +5,7 @@ from app.directory.models import Provider  # noqa: F401
 from app.insight.models import ProviderMonth, ProviderMonthTag, ProviderMonthWait, RedFlag  # noqa: F401
 from app.jobs import JobRun  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
-from app.moderation.models import AuditEvent, Report, StoryRevision  # noqa: F401
+from app.moderation.models import AuditEvent, ReplyRevision, Report, StoryRevision  # noqa: F401
 from app.replies.models import Change, DigestItem, Reply  # noqa: F401
 from app.search.models import SearchQueue  # noqa: F401
 from app.stories.models import Story, Tag  # noqa: F401

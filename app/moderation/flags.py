@@ -1,11 +1,17 @@
-"""Automatic flags that help moderators: personal data, abuse, duplicates and very short text."""
+"""Automatic flags that help moderators: personal data, abuse, risk of harm, duplicates and very short text."""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import cache
+from pathlib import Path
+
+SAFEGUARDING = "safeguarding"
+SAFEGUARDING_LIST = Path(__file__).parent / "data" / "safeguarding.txt"
 
 FLAG_KINDS = {
+    SAFEGUARDING: "Possible risk of harm (safeguarding)",
     "email": "Email address",
     "phone": "Phone number",
     "nhs_number": "NHS number",
@@ -33,6 +39,44 @@ ABUSIVE_WORDS = (
 _ABUSE = re.compile(r"\b(?:" + "|".join(ABUSIVE_WORDS) + r")\b", re.IGNORECASE)
 
 
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """One list line as a regular expression: whole words, any spacing between them, `*` for any ending."""
+    words = []
+    for word in phrase.split():
+        stem = word.endswith("*")
+        word = re.escape(word.rstrip("*"))
+        # A hyphen in the list ("self-harm") also matches a space or nothing ("self harm", "selfharm").
+        word = word.replace(r"\-", r"[\s-]?")
+        words.append(word + (r"\w*" if stem else ""))
+    return r"\b" + r"\s+".join(words) + r"\b"
+
+
+@cache
+def safeguarding_patterns(path: Path = SAFEGUARDING_LIST) -> tuple[re.Pattern, re.Pattern | None]:
+    """The maintained list (see the file's header) as one pattern of phrases and one of exceptions."""
+    phrases, exceptions = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip().lower()
+        if not line or line.startswith("#"):
+            continue
+        (exceptions if line.startswith("!") else phrases).append(_phrase_pattern(line.lstrip("!").strip()))
+    # Longest first, so that "took an overdose" is one span rather than "overdose" inside it.
+    phrases.sort(key=len, reverse=True)
+    exceptions.sort(key=len, reverse=True)
+    return (re.compile("|".join(phrases), re.IGNORECASE),
+            re.compile("|".join(exceptions), re.IGNORECASE) if exceptions else None)
+
+
+def safeguarding_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text may speak of a risk of harm: matches of the list outside its exceptions."""
+    phrases, exceptions = safeguarding_patterns()
+    excluded = [m.span() for m in exceptions.finditer(text)] if exceptions else []
+    return [m.span() for m in phrases.finditer(text)
+            if not any(start <= m.start() < end for start, end in excluded)]
+
+
 @dataclass(frozen=True)
 class Flag:
     kind: str
@@ -57,7 +101,7 @@ def nhs_number_is_valid(digits: str) -> bool:
 
 def find_flags(text: str) -> list[Flag]:
     """Spans of the text that may be personal data or abuse, in order, not overlapping."""
-    found: list[Flag] = []
+    found: list[Flag] = [Flag(SAFEGUARDING, start, end) for start, end in safeguarding_spans(text)]
     for m in _EMAIL.finditer(text):
         found.append(Flag("email", m.start(), m.end()))
     for m in _NHS.finditer(text):
@@ -91,9 +135,22 @@ def is_near_duplicate(a: str, b: str) -> bool:
         SequenceMatcher(None, a, b, autojunk=False).ratio() > 0.9
 
 
+def text_flag_kinds(*texts: str) -> list[str]:
+    """The kinds of flag found in any of the texts (a reply, a change, an answer), in FLAG_KINDS order.
+
+    A safeguarding match counts even where another flag's span overlaps it and wins the highlight.
+    """
+    kinds: set[str] = set()
+    for text in texts:
+        kinds |= {f.kind for f in find_flags(text)}
+        if safeguarding_spans(text):
+            kinds.add(SAFEGUARDING)
+    return [k for k in FLAG_KINDS if k in kinds]
+
+
 def flag_kinds(title: str, body: str, others: list[str]) -> list[str]:
     """The kinds of flag a story carries: its spans' kinds, plus short and duplicate."""
-    kinds = {f.kind for f in find_flags(title)} | {f.kind for f in find_flags(body)}
+    kinds = set(text_flag_kinds(title, body))
     if len(body) < SHORT_TEXT:
         kinds.add("short")
     if any(is_near_duplicate(body, other) for other in others):

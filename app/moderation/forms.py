@@ -48,3 +48,32 @@ class QueueFilterForm(FlaskForm):
     flag = SelectField("Flag", validate_choice=False)
     waiting = SelectField("Waiting", choices=[("", "Any time"), ("24", "Over a day"), ("72", "Over 3 days"),
                                               ("168", "Over a week")], validate_choice=False)
+
+
+class MoveForm(VersionedForm):
+    provider = StringField("Code of the service the story is about", render_kw={"class": "input input-short"},
+                           description="As shown on the service's page, e.g. RDM01. Its staff are alerted if the "
+                                       "story is published.")
+    reason = TextAreaField("Why move it?", render_kw={"rows": 2}, description="Kept in the story's history.")
+
+
+class CorrectForm(VersionedForm):
+    title = StringField("Title", render_kw={"maxlength": TITLE_MAX})
+    body = TextAreaField("Story", render_kw={"rows": 16, "maxlength": BODY_MAX})
+    reason = StringField("Why did you change the text?",
+                         description="Kept with the revision and emailed to the author, e.g. “removed a neighbour’s "
+                                     "name after a report”. The story stays published.")
+
+
+class SafeguardingForm(FlaskForm):
+    note = TextAreaField("What is the concern, and what have you done?", render_kw={"rows": 3},
+                         description="Kept in the story's history, and emailed to the safeguarding lead when one "
+                                     "is set up.")
+
+
+class ItemForm(FlaskForm):
+    """A moderator's action on one reply, answer or change. The queue's quick buttons send no version."""
+
+    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    reason = TextAreaField("Reason", render_kw={"rows": 2}, description="Kept in the story's history.")
+    body = TextAreaField("Text", render_kw={"rows": 8})

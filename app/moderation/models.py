@@ -80,6 +80,28 @@ class StoryRevision(db.Model):
     editor: Mapped[User | None] = relationship()
 
 
+class ReplyRevision(db.Model):
+    """One moderator edit of a reply, an author's answer or a change, with the reason."""
+
+    __tablename__ = "reply_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"), index=True)
+    reply_id: Mapped[int | None] = mapped_column(ForeignKey("replies.id", ondelete="CASCADE"))
+    change_id: Mapped[int | None] = mapped_column(ForeignKey("changes.id", ondelete="CASCADE"))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body_before: Mapped[str] = mapped_column(Text)
+    body_after: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    editor: Mapped[User | None] = relationship()
+
+    @property
+    def what(self) -> str:
+        return f"change {self.change_id}" if self.change_id else f"reply {self.reply_id}"
+
+
 class Report(db.Model):
     """Someone told us a published story (or reply) needs a moderator's look."""
 
@@ -92,6 +114,9 @@ class Report(db.Model):
     reason: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Tells reporters apart without keeping who they are: "user:<id>" when signed in, otherwise "addr:" and a
+    # keyed hash (HMAC-SHA256 with SECRET_KEY) of the client address. The address itself is never stored.
+    reporter_key: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None]
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -100,7 +125,8 @@ class Report(db.Model):
     story: Mapped[Story] = relationship()  # noqa: F821  (app.stories.models)
     reply: Mapped[Reply | None] = relationship()  # noqa: F821  (app.replies.models)
 
-    __table_args__ = (Index("ix_reports_open", "resolved_at", "created_at"),)
+    __table_args__ = (Index("ix_reports_open", "resolved_at", "created_at"),
+                      Index("ix_reports_story_open", "story_id", "resolved_at"))
 
     @property
     def reason_label(self) -> str:

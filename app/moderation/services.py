@@ -1,9 +1,14 @@
-"""Moderation actions: claim, publish, reject, send back, hide, restore; reports from the public."""
+"""Moderation actions: claim, publish, reject, send back, hide, restore, move, correct; reports from the public."""
 from __future__ import annotations
 
+import hashlib
+import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import cast, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -18,10 +23,12 @@ from app.errors import Conflict, Invalid
 from app.extensions import utcnow
 from app.mail.services import queue_email
 from app.moderation.audit import record
-from app.moderation.flags import FLAG_KINDS, flag_kinds
+from app.moderation.flags import FLAG_KINDS, SAFEGUARDING, flag_kinds
 from app.moderation.models import REJECT_REASONS, REPORT_REASONS, Report, StoryRevision
-from app.replies.alerts import story_published
+from app.replies.alerts import story_moved, story_published
+from app.replies.models import HIDDEN as REPLY_HIDDEN
 from app.replies.models import VISIBLE, Reply
+from app.replies.services import refresh_response
 from app.stories.models import (
     AWAITING_CONFIRMATION,
     BODY_MAX,
@@ -145,7 +152,7 @@ def reject(session: Session, moderator: User, story: Story, expected_version: in
     record(session, "story.rejected", story=story, actor=moderator, reason=f"{REJECT_REASONS[reason_code]}. {note}",
            before=before, after={"status": REJECTED, "reason_code": reason_code})
     _tell_author(session, story, "story_rejected", "We could not publish your story",
-                 reason=REJECT_REASONS[reason_code], note=note)
+                 reason=REJECT_REASONS[reason_code], note=note, signposting=signposting(story.provider))
     return story
 
 
@@ -165,15 +172,28 @@ def send_back(session: Session, moderator: User, story: Story, expected_version:
     return story
 
 
+def _open_story_reports(session: Session, story: Story) -> list[Report]:
+    return list(session.scalars(select(Report).where(Report.story_id == story.id, Report.reply_id.is_(None),
+                                                     Report.resolved_at.is_(None))))
+
+
+def hidden_by_reports(session: Session, story: Story) -> bool:
+    """Hidden automatically after REPORTS_TO_HIDE visitors reported it, and no moderator has looked yet."""
+    return story.status == HIDDEN and bool(_open_story_reports(session, story))
+
+
 def hide(session: Session, moderator: User, story: Story, expected_version: int, reason: str) -> Story:
+    """Hide a published story, or keep hidden one that reports hid; its reports close either way."""
     _check_version(story, expected_version)
-    if story.status != PUBLISHED:
+    reports = _open_story_reports(session, story)
+    if not (story.status == PUBLISHED or (story.status == HIDDEN and reports)):
         raise Conflict("Only a published story can be hidden.")
     reason = _reason(reason)
+    before = {"status": story.status}
     story.status = HIDDEN
-    for item in session.scalars(select(Report).where(Report.story_id == story.id, Report.resolved_at.is_(None))):
+    for item in reports:
         resolve_report(session, moderator, item, "hidden")
-    record(session, "story.hidden", story=story, actor=moderator, reason=reason, before={"status": PUBLISHED},
+    record(session, "story.hidden", story=story, actor=moderator, reason=reason, before=before,
            after={"status": HIDDEN})
     _tell_author(session, story, "story_hidden", "Your story has been hidden", reason=reason)
     return story
@@ -185,6 +205,8 @@ def restore(session: Session, moderator: User, story: Story, expected_version: i
         raise Conflict("Only a hidden story can be restored.")
     reason = _reason(reason)
     story.status = PUBLISHED
+    for item in _open_story_reports(session, story):
+        resolve_report(session, moderator, item, "restored")
     record(session, "story.restored", story=story, actor=moderator, reason=reason, before={"status": HIDDEN},
            after={"status": PUBLISHED})
     return story
@@ -199,21 +221,133 @@ def _tell_author(session: Session, story: Story, template: str, subject: str, **
                 provider=story.provider, my_stories=author_link(author, "stories.mine"), **context)
 
 
-def commit_or_conflict(session: Session) -> None:
-    """Commit; a concurrent change to the same story (version moved under us) becomes a Conflict."""
+STALE = ("Someone else changed this story or its conversation at the same moment. Nothing was overwritten: "
+         "look at the latest version and act again.")
+
+
+@contextmanager
+def stale_is_conflict(session: Session) -> Iterator[None]:
+    """Any StaleDataError inside (an action's own flush, an autoflush, a nested transaction, the commit) is a
+    Conflict: the row's version moved under us because someone else acted on it at the same moment."""
     try:
-        session.commit()
+        yield
     except StaleDataError as exc:
         session.rollback()
-        raise Conflict("Another moderator changed this story at the same moment. Nothing was overwritten: "
-                       "look at the latest version and act again.") from exc
+        raise Conflict(STALE) from exc
+
+
+def commit_or_conflict(session: Session) -> None:
+    """Commit; a concurrent change to the same story (version moved under us) becomes a Conflict."""
+    with stale_is_conflict(session):
+        session.commit()
+
+
+# ---------------------------------------------------------------- fixing what moderators find
+
+def move(session: Session, moderator: User, story: Story, expected_version: int, provider: Provider | None,
+         reason: str) -> Story:
+    """Move a story to another service, before or after publication. A published story's new service is
+    alerted as at publication (people already alerted through a provider above both are not told twice)."""
+    _check_version(story, expected_version)
+    if provider is None:
+        raise Invalid("No service has that code.", field="provider")
+    if not provider.active:
+        raise Invalid(f"{provider.name} no longer takes stories.", field="provider")
+    if provider.id == story.provider_id:
+        raise Invalid("The story is already about that service.", field="provider")
+    if story.status not in (AWAITING_CONFIRMATION, PENDING, RETURNED, PUBLISHED, HIDDEN):
+        raise Conflict(f"This story is {story.status_label.lower()}; it cannot be moved.")
+    reason = _reason(reason)
+    old = story.provider
+    story.provider_id = provider.id
+    story.provider = provider
+    record(session, "story.moved", story=story, actor=moderator, reason=reason,
+           before={"provider": old.code, "provider_name": old.name},
+           after={"provider": provider.code, "provider_name": provider.name})
+    if story.status == PUBLISHED:
+        story_moved(session, story, old.id)
+    return story
+
+
+def correct(session: Session, moderator: User, story: Story, expected_version: int, title: str, body: str,
+            reason: str) -> Story:
+    """Edit a published story in place (after a report says it identifies someone, say) without unpublishing
+    it: a revision with the reason; the story's open reports are resolved; the author is told what changed."""
+    _check_version(story, expected_version)
+    if story.status != PUBLISHED:
+        raise Conflict("Only a published story is corrected here; edit others as you publish them.")
+    title, body = clean_text(title, multiline=False), clean_text(body)
+    errors: dict[str, str] = {}
+    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        errors["title"] = f"The title must be {TITLE_MIN} to {TITLE_MAX} characters."
+    if not BODY_MIN <= len(body) <= BODY_MAX:
+        errors["body"] = f"The story must be {BODY_MIN} to {BODY_MAX:,} characters."
+    if title == story.title and body == story.body:
+        errors["body"] = "The text is unchanged: edit the title or the story to correct it."
+    reason = clean_text(reason)
+    if not reason:
+        errors["reason"] = "Say why you changed the text (e.g. removed a name): it is kept with the revision."
+    elif len(reason) > NOTE_MAX:
+        errors["reason"] = f"Keep it under {NOTE_MAX} characters."
+    if errors:
+        raise Invalid(errors=errors)
+    session.add(StoryRevision(story_id=story.id, editor_id=moderator.id, title_before=story.title,
+                              title_after=title, body_before=story.body, body_after=body, reason=reason))
+    before = {"status": story.status, "title": story.title, "body": story.body}
+    story.title, story.body = title, body
+    story.flags = flag_kinds(title, body, [])
+    for item in _open_story_reports(session, story):
+        resolve_report(session, moderator, item, "corrected")
+    record(session, "story.corrected", story=story, actor=moderator, reason=reason, before=before,
+           after={"status": story.status, "title": title, "body": body})
+    _tell_author(session, story, "story_corrected", "We have edited your published story", reason=reason,
+                 link=external_url("stories.show", story_id=story.id))
+    return story
+
+
+def raise_safeguarding(session: Session, moderator: User, story: Story, note: str) -> None:
+    """Record that a moderator raised a safeguarding concern, and email SAFEGUARDING_EMAIL when it is set."""
+    note = _reason(note, field="note")
+    record(session, "safeguarding.raised", story=story, actor=moderator, reason=note,
+           after={"emailed": bool(current_app.config.get("SAFEGUARDING_EMAIL"))})
+    if to := current_app.config.get("SAFEGUARDING_EMAIL"):
+        queue_email(session, to, "safeguarding_concern", f"Safeguarding concern raised: story {story.id}",
+                    kind="safeguarding.raised", story=story, note=note, moderator=moderator,
+                    link=external_url("moderation.story", story_id=story.id),
+                    conversation=list(session.scalars(select(Reply).where(Reply.story_id == story.id)
+                                                      .order_by(Reply.created_at))))
+
+
+def signposting(provider: Provider | None) -> dict[str, str]:
+    """Where to go for urgent help and for a formal complaint, from the settings."""
+    config = current_app.config
+    name = provider.name if provider is not None else "the service"
+    return {"urgent": config["SIGNPOSTING_URGENT"],
+            "complaints": config["SIGNPOSTING_COMPLAINTS"].replace("{provider}", name)}
 
 
 # ---------------------------------------------------------------- reports
 
+def reporter_key(reporter: User | None, address: str | None) -> str | None:
+    """What tells reporters apart: a signed-in person's id, else a keyed hash of the client address.
+
+    The hash is HMAC-SHA256 under SECRET_KEY, so the stored value cannot be turned back into an address by
+    trying every IPv4 address without the key. The address itself is never stored.
+    """
+    if reporter is not None and reporter.is_authenticated:
+        return f"user:{reporter.id}"
+    if not address:
+        return None
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), address.encode(), hashlib.sha256).hexdigest()
+    return f"addr:{digest[:40]}"
+
+
 def report(session: Session, story: Story, reason: str, note: str, reporter: User | None,
-           reply: Reply | None = None) -> Report:
-    """Someone flags a published story, or one visible reply in its conversation, for a moderator."""
+           reply: Reply | None = None, address: str | None = None) -> Report:
+    """Someone flags a published story, or one visible reply in its conversation, for a moderator.
+
+    When REPORTS_TO_HIDE different reporters have open reports on it, it is hidden until a moderator looks.
+    """
     if story.status != PUBLISHED:
         raise Invalid("Only published stories can be reported.")
     if reply is not None and (reply.story_id != story.id or reply.status != VISIBLE):
@@ -222,12 +356,36 @@ def report(session: Session, story: Story, reason: str, note: str, reporter: Use
         raise Invalid("Choose what is wrong.", field="reason")
     note = _reason(note, field="note", required=False)
     item = Report(story_id=story.id, reply_id=reply.id if reply is not None else None, reason=reason, note=note,
-                  reporter_id=reporter.id if reporter is not None and reporter.is_authenticated else None)
+                  reporter_id=reporter.id if reporter is not None and reporter.is_authenticated else None,
+                  reporter_key=reporter_key(reporter, address))
     session.add(item)
     session.flush()
     record(session, "reply.reported" if reply is not None else "story.reported", story=story, actor=reporter,
            reason=f"{REPORT_REASONS[reason]}. {note}".strip())
+    _hide_if_reported_enough(session, story, reply)
     return item
+
+
+def _hide_if_reported_enough(session: Session, story: Story, reply: Reply | None) -> None:
+    threshold = current_app.config["REPORTS_TO_HIDE"]
+    if threshold <= 0:
+        return
+    about = Report.reply_id == reply.id if reply is not None else Report.reply_id.is_(None)
+    reporters = session.scalar(select(func.count(func.distinct(Report.reporter_key))).where(
+        Report.story_id == story.id, about, Report.resolved_at.is_(None), Report.reporter_key.isnot(None))) or 0
+    if reporters < threshold:
+        return
+    reason = f"Reported by {reporters} different visitors: hidden until a moderator looks."
+    if reply is not None:
+        reply.status = REPLY_HIDDEN
+        reply.hidden_reason = reason
+        record(session, "reply.hidden_by_reports", story=story, reason=reason,
+               before={"status": VISIBLE}, after={"status": REPLY_HIDDEN, "reply": reply.id})
+        refresh_response(session, story)
+    else:
+        story.status = HIDDEN
+        record(session, "story.hidden_by_reports", story=story, reason=reason,
+               before={"status": PUBLISHED}, after={"status": HIDDEN})
 
 
 def resolve_report(session: Session, moderator: User, item: Report, resolution: str) -> None:
@@ -248,8 +406,12 @@ class QueueFilters:
     waiting_hours: int | None = None
 
 
-def queue_query(filters: QueueFilters):
+def queue_query(filters: QueueFilters, safeguarding: bool | None = None):
+    """Pending stories under the filters; safeguarding=True only those that may speak of harm, False the rest."""
     stmt = select(Story).where(Story.status == PENDING)
+    flagged = func.coalesce(cast(Story.flags, Text), "").like(f'%"{SAFEGUARDING}"%')
+    if safeguarding is not None:
+        stmt = stmt.where(flagged if safeguarding else ~flagged)
     if filters.provider is not None:
         subtree = descendant_ids_cte(filters.provider.id)
         stmt = stmt.where(Story.provider_id.in_(select(subtree.c.id)))

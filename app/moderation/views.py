@@ -1,26 +1,37 @@
 """The moderation queue and a moderator's view of one story, with every action."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.forms import ConfirmForm
 from app.directory.models import Provider
 from app.directory.services import ancestors, normalise_code
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db, utcnow
-from app.moderation import services
-from app.moderation.flags import FLAG_KINDS, highlight
-from app.moderation.forms import PublishForm, QueueFilterForm, ReasonForm, RejectForm, SendBackForm
-from app.moderation.models import AuditEvent, Report, StoryRevision
+from app.moderation import conversation, services
+from app.moderation.flags import FLAG_KINDS, SAFEGUARDING, highlight
+from app.moderation.forms import (
+    CorrectForm,
+    ItemForm,
+    MoveForm,
+    PublishForm,
+    QueueFilterForm,
+    ReasonForm,
+    RejectForm,
+    SafeguardingForm,
+    SendBackForm,
+)
+from app.moderation.models import AuditEvent, ReplyRevision, Report, StoryRevision
 from app.permissions import require
-from app.replies.forms import HideReplyForm
-from app.replies.services import pending_answers
+from app.replies.models import Change, Reply
 from app.stories.models import Story, Tag
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
+from app.web.security import render_error
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -28,6 +39,19 @@ bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 @bp.before_request
 def moderators_only():
     require("moderation.view")
+
+
+@bp.app_errorhandler(StaleDataError)
+def stale(exc: StaleDataError):
+    """The last net under every action: a version that moved under a flush anywhere is the "it changed" page."""
+    db.session.rollback()
+    return render_error(409, services.STALE)
+
+
+@bp.app_context_processor
+def signposting_for_templates():
+    # templates/moderation/_signposting.html, included on the tell and thanks pages.
+    return {"signposting": services.signposting}
 
 
 @bp.route("/")
@@ -43,14 +67,18 @@ def queue():
     offered = {value for value, _ in form.waiting.choices if value}
     waiting = int(form.waiting.data) if form.waiting.data in offered else None
     filters = services.QueueFilters(provider=provider, flag=form.flag.data or None, waiting_hours=waiting)
-    stmt = services.queue_query(filters).options(selectinload(Story.provider), selectinload(Story.claimed_by))
+    options = (selectinload(Story.provider), selectinload(Story.claimed_by))
+    # Stories that may speak of a risk of harm come first, all of them, above the pages of the rest.
+    urgent = db.session.scalars(services.queue_query(filters, safeguarding=True).options(*options)
+                                .order_by(Story.queued_at, Story.id).limit(100)).all()
+    stmt = services.queue_query(filters, safeguarding=False).options(*options)
     page = keyset_page(db.session, stmt, [Story.queued_at, Story.id], lambda s: (s.queued_at.isoformat(), s.id),
                        request.args.get("after"), size=25)
     args = {k: v for k, v in request.args.items() if k != "after" and v}
-    return render_template("moderation/queue.html", page=page, form=form, args=args,
+    return render_template("moderation/queue.html", page=page, urgent=urgent, form=form, args=args,
                            counts=services.queue_counts(db.session), flag_kinds=FLAG_KINDS,
                            reports=services.open_reports(db.session), now=utcnow(), report_form=ConfirmForm(),
-                           answers=pending_answers(db.session), answer_form=HideReplyForm())
+                           items=conversation.waiting(db.session), item_form=ItemForm(), highlight=highlight)
 
 
 def _story(story_id: int) -> Story:
@@ -74,14 +102,24 @@ def _forms(story: Story) -> dict:
         "hide": ReasonForm(prefix="hide", data={"version": story.version}),
         "restore": ReasonForm(prefix="restore", data={"version": story.version}),
         "claim": ConfirmForm(prefix="claim"),
+        "move": MoveForm(prefix="move", data={"version": story.version}),
+        "correct": CorrectForm(prefix="correct", data={"version": story.version, "title": story.title,
+                                                       "body": story.body}),
+        "safeguarding": SafeguardingForm(prefix="safeguarding"),
     }
 
 
 def _render(story: Story, forms: dict, status: int = 200):
+    replies = db.session.scalars(select(Reply).where(Reply.story_id == story.id).order_by(Reply.created_at)).all()
+    changes = db.session.scalars(select(Change).where(Change.story_id == story.id)
+                                 .order_by(Change.created_at)).all()
+    items = sorted([*replies, *changes], key=lambda i: (i.created_at, i.id))
     return render_template(
         "moderation/story.html", story=story, forms=forms, trail=ancestors(db.session, story.provider),
         title_segments=highlight(story.title), body_segments=highlight(story.body),
-        claimant=services.active_claim(story),
+        claimant=services.active_claim(story), items=items, hidden_by_reports=services.hidden_by_reports(
+            db.session, story), safeguarding=SAFEGUARDING in (story.flags or []) or any(
+            SAFEGUARDING in (i.flags or []) for i in items),
         reports=db.session.scalars(select(Report).where(Report.story_id == story.id)
                                    .order_by(Report.created_at.desc())).all(),
     ), status
@@ -122,10 +160,17 @@ ACTIONS = {
         db.session, current_user, s, f.version.data, f.reason.data or "")),
     "restore": ("Restored to the public site.", lambda s, f: services.restore(
         db.session, current_user, s, f.version.data, f.reason.data or "")),
+    "move": ("Moved. The new service's staff are alerted if the story is published.", lambda s, f: services.move(
+        db.session, current_user, s, f.version.data,
+        db.session.scalar(select(Provider).where(Provider.code == normalise_code(f.provider.data or ""))),
+        f.reason.data or "")),
+    "correct": ("Corrected; the story stays published and the author has been told.", lambda s, f: services.correct(
+        db.session, current_user, s, f.version.data, f.title.data or "", f.body.data or "", f.reason.data or "")),
 }
 
 
-@bp.route("/stories/<int:story_id>/<any(publish, reject, send_back, hide, restore):action>", methods=["POST"])
+@bp.route("/stories/<int:story_id>/<any(publish, reject, send_back, hide, restore, move, correct):action>",
+          methods=["POST"])
 def act(story_id: int, action: str):
     story = _story(story_id)
     forms = _forms(story)
@@ -135,8 +180,9 @@ def act(story_id: int, action: str):
         return _render(story, forms, 400)
     done, run = ACTIONS[action]
     try:
-        run(story, form)
-        services.commit_or_conflict(db.session)
+        with services.stale_is_conflict(db.session):  # a clash may surface in the action's own flush too
+            run(story, form)
+            db.session.commit()
     except Invalid as exc:
         db.session.rollback()
         show_error(form, exc)
@@ -161,7 +207,97 @@ def history(story_id: int):
     revisions = db.session.scalars(select(StoryRevision).where(StoryRevision.story_id == story.id)
                                    .options(selectinload(StoryRevision.editor))
                                    .order_by(StoryRevision.created_at)).all()
-    return render_template("moderation/history.html", story=story, events=events, revisions=revisions)
+    reply_revisions = db.session.scalars(select(ReplyRevision).where(ReplyRevision.story_id == story.id)
+                                         .options(selectinload(ReplyRevision.editor))
+                                         .order_by(ReplyRevision.created_at, ReplyRevision.id)).all()
+    return render_template("moderation/history.html", story=story, events=events, revisions=revisions,
+                           reply_revisions=reply_revisions)
+
+
+@bp.route("/stories/<int:story_id>/safeguarding", methods=["POST"])
+def safeguarding(story_id: int):
+    """Record "safeguarding concern raised" (and email the safeguarding lead when one is set up)."""
+    story = _story(story_id)
+    forms = _forms(story)
+    form = forms["safeguarding"]
+    form.process(request.form)
+    if not form.validate_on_submit():
+        return _render(story, forms, 400)
+    try:
+        services.raise_safeguarding(db.session, current_user, story, form.note.data or "")
+        services.commit_or_conflict(db.session)
+    except Invalid as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render(_story(story_id), forms, 400)
+    flash("Safeguarding concern recorded." + (" The safeguarding lead has been emailed."
+                                              if current_app.config.get("SAFEGUARDING_EMAIL") else ""), "success")
+    return redirect(url_for("moderation.story", story_id=story.id))
+
+
+# ---------------------------------------------------------------- replies, answers and changes
+
+KINDS = {"replies": Reply, "changes": Change}
+ITEM_ACTIONS = {
+    "publish": ("Published.", lambda i, f: conversation.publish(db.session, current_user, i, f.version.data)),
+    "reject": ("Turned down.", lambda i, f: conversation.reject(db.session, current_user, i, f.reason.data or "",
+                                                                 f.version.data)),
+    "hide": ("Hidden from the public.", lambda i, f: conversation.hide(db.session, current_user, i,
+                                                                        f.reason.data or "", f.version.data)),
+    "restore": ("Restored to the conversation.", lambda i, f: conversation.restore(
+        db.session, current_user, i, f.reason.data or "", f.version.data)),
+    "revise": ("Edited; the revision is on the story's history page.", lambda i, f: conversation.revise(
+        db.session, current_user, i, f.body.data or "", f.reason.data or "", f.version.data)),
+}
+
+
+def _item(kind: str, item_id: int) -> Reply | Change:
+    item = db.session.get(KINDS[kind], item_id)
+    if item is None:
+        raise NotFound("There is nothing with that number.")
+    return item
+
+
+def _render_item(kind: str, item: Reply | Change, form: ItemForm | None = None, status: int = 200):
+    form = form or ItemForm(data={"version": item.version, "body": item.body})
+    return render_template("moderation/item.html", kind=kind, item=item, story=item.story, form=form,
+                           noun=conversation.noun(item), segments=highlight(item.body),
+                           reports=db.session.scalars(select(Report).where(Report.reply_id == item.id)
+                                                      .order_by(Report.created_at.desc())).all()
+                           if kind == "replies" else []), status
+
+
+@bp.route("/<any(replies, changes):kind>/<int:item_id>")
+def item(kind: str, item_id: int):
+    return _render_item(kind, _item(kind, item_id))
+
+
+@bp.route("/<any(replies, changes):kind>/<int:item_id>/<any(publish, reject, hide, restore, revise):action>",
+          methods=["POST"])
+def moderate_item(kind: str, item_id: int, action: str):
+    item = _item(kind, item_id)
+    form = ItemForm()
+    if not form.validate_on_submit():
+        return _render_item(kind, item, form, 400)
+    done, run = ITEM_ACTIONS[action]
+    try:
+        with services.stale_is_conflict(db.session):
+            run(item, form)
+            db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render_item(kind, _item(kind, item_id), form, 400)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_item(kind, _item(kind, item_id), status=409)
+    flash(done, "success")
+    if request.form.get("next") == "queue":
+        return redirect(url_for("moderation.queue", _anchor="conversation"))
+    if action == "hide" and request.form.get("next") == "story":
+        return redirect(url_for("stories.show", story_id=item.story_id))
+    return redirect(url_for("moderation.item", kind=kind, item_id=item.id))
 
 
 @bp.route("/reports/<int:report_id>/dismiss", methods=["POST"])
@@ -173,6 +309,6 @@ def dismiss_report(report_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.resolve_report(db.session, current_user, item, "dismissed")
-        db.session.commit()
+        services.commit_or_conflict(db.session)
         flash("Report dismissed.", "info")
     return redirect(url_for("moderation.queue"))

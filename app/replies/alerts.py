@@ -28,8 +28,8 @@ def _unsubscribe_headers(token: str) -> tuple[str, dict[str, str]]:
     return url, {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def _chain(session: Session, story: Story) -> list[Provider]:
-    cte = ancestor_ids_cte(story.provider_id)
+def _chain(session: Session, story: Story, provider_id: int | None = None) -> list[Provider]:
+    cte = ancestor_ids_cte(provider_id or story.provider_id)
     return list(session.scalars(select(Provider).join(cte, Provider.id == cte.c.id).order_by(cte.c.depth)))
 
 
@@ -42,21 +42,28 @@ def next_digest_time(frequency: str, after: datetime, hour: int) -> datetime:
     return at
 
 
-def story_published(session: Session, story: Story) -> int:
-    """Alert everyone with a membership at the story's provider or above it, each by their own settings.
-
-    With nobody registered anywhere up the chain, the nearest contact address is alerted and invited.
-    Returns how many people (or addresses) were alerted or queued for a digest.
-    """
-    chain = _chain(session, story)
-    depth = {p.id: i for i, p in enumerate(chain)}
-    memberships = session.scalars(
+def _memberships(session: Session, depth: dict[int, int]) -> list[Membership]:
+    return list(session.scalars(
         select(Membership).join(User, Membership.user_id == User.id)
         .where(Membership.provider_id.in_(depth), User.disabled_at.is_(None), User.email_confirmed_at.isnot(None))
         .options(selectinload(Membership.user), selectinload(Membership.provider))
-    ).all()
+    ))
+
+
+def story_published(session: Session, story: Story, already_told: tuple[set[int], set[int]] = (set(), set())) -> int:
+    """Alert everyone with a membership at the story's provider or above it, each by their own settings.
+
+    With nobody registered anywhere up the chain, the nearest contact address is alerted and invited.
+    already_told holds the user ids and the contact providers' ids alerted before (a moved story), skipped here.
+    Returns how many people (or addresses) were alerted or queued for a digest.
+    """
+    told_users, told_contacts = already_told
+    chain = _chain(session, story)
+    depth = {p.id: i for i, p in enumerate(chain)}
+    memberships = _memberships(session, depth)
     if not memberships:
-        return _alert_contact(session, story, chain)
+        return _alert_contact(session, story, chain, skip=told_contacts)
+    memberships = [m for m in memberships if m.user_id not in told_users]
     # Someone on the staff of both a ward and its trust is alerted once, by the membership nearest the story.
     nearest: dict[int, Membership] = {}
     for m in sorted(memberships, key=lambda m: depth[m.provider_id]):
@@ -91,9 +98,30 @@ def _send_alert(session: Session, membership: Membership, stories: list[Story], 
                 invitation_link=None)
 
 
-def _alert_contact(session: Session, story: Story, chain: list[Provider]) -> int:
-    provider = next((p for p in chain if p.email and p.contact_alerts and p.active), None)
-    if provider is None:
+def _contact(chain: list[Provider]) -> Provider | None:
+    return next((p for p in chain if p.email and p.contact_alerts and p.active), None)
+
+
+def story_moved(session: Session, story: Story, old_provider_id: int) -> int:
+    """A published story now belongs to another service: its staff (or contact address) are alerted as at
+    publication, except people the first alert already reached through a provider above both; digests still
+    waiting to tell the old service's staff about it are dropped."""
+    old_chain = _chain(session, story, old_provider_id)
+    old_depth = {p.id: i for i, p in enumerate(old_chain)}
+    old_members = _memberships(session, old_depth)
+    told_users = {m.user_id for m in old_members}
+    told_contacts = set() if old_members else {p.id for p in [_contact(old_chain)] if p is not None}
+    new_ids = {p.id for p in _chain(session, story)}
+    for item in session.scalars(select(DigestItem).where(DigestItem.story_id == story.id,
+                                                         DigestItem.sent_at.is_(None))):
+        if item.membership.provider_id not in new_ids:
+            session.delete(item)
+    return story_published(session, story, already_told=(told_users, told_contacts))
+
+
+def _alert_contact(session: Session, story: Story, chain: list[Provider], skip: set[int] = frozenset()) -> int:
+    provider = _contact(chain)
+    if provider is None or provider.id in skip:
         return 0
     invitation = session.scalar(select(Invitation).where(
         Invitation.provider_id == provider.id, Invitation.email == provider.email.lower(),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Membership, User
@@ -12,8 +12,11 @@ from app.extensions import db, utcnow
 
 # Reply kinds: a provider's public reply, or the story author's answer back.
 STAFF_REPLY, AUTHOR_ANSWER = "staff", "author"
-# Reply states. Staff replies publish at once; author answers wait for a moderator like stories do.
+# States of a reply or a change. Author answers always wait for a moderator, like stories; staff replies and
+# changes wait while flagged or while their writer is new (RESPONDER_MODERATED_REPLIES), else publish at once.
 VISIBLE, AWAITING_MODERATION, HIDDEN, REJECTED = "visible", "pending", "hidden", "rejected"
+REPLY_STATUSES = {VISIBLE: "Public", AWAITING_MODERATION: "Waiting for a moderator",
+                  HIDDEN: "Hidden by a moderator", REJECTED: "Not published"}
 REPLY_EDIT_MINUTES = 30
 
 CHANGE_PLANNED, CHANGE_MADE = "planned", "made"
@@ -45,6 +48,8 @@ class Reply(db.Model):
     published_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Automatic flag kinds found in the text (app.moderation.flags), highlighted for the moderator.
+    flags: Mapped[list] = mapped_column(JSON, default=list)
 
     author: Mapped[User | None] = relationship()
     provider: Mapped[Provider | None] = relationship()
@@ -55,6 +60,10 @@ class Reply(db.Model):
         Index("ix_replies_story", "story_id", "created_at"),
         Index("ix_replies_status", "status", "created_at"),
     )
+
+    @property
+    def status_label(self) -> str:
+        return REPLY_STATUSES.get(self.status, self.status)
 
 
 class Change(db.Model):
@@ -74,14 +83,30 @@ class Change(db.Model):
     made_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(10), default=VISIBLE, server_default=VISIBLE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    flags: Mapped[list] = mapped_column(JSON, default=list)
+    # Optimistic locking, as for stories and replies: two moderators acting at once never overwrite each other.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     provider: Mapped[Provider] = relationship()
     reported_by: Mapped[User | None] = relationship()
+    story: Mapped[Story] = relationship()  # noqa: F821  (app.stories.models)
 
+    __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_changes_story", "story_id", "created_at"),
         Index("ix_changes_provider", "provider_id", "kind", "created_at"),
+        Index("ix_changes_status", "status", "created_at"),
     )
+
+    @property
+    def status_label(self) -> str:
+        return REPLY_STATUSES.get(self.status, self.status)
+
+    @property
+    def body(self) -> str:
+        """The text, under the name replies use, so moderators' pages treat both alike."""
+        return self.description
 
     @property
     def kind_label(self) -> str:

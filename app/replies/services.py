@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.links import author_link
@@ -16,8 +16,7 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
 from app.mail.services import queue_email
 from app.moderation.audit import record
-from app.moderation.models import Report
-from app.moderation.services import resolve_report
+from app.moderation.flags import text_flag_kinds
 from app.replies.models import (
     AUTHOR_ANSWER,
     AWAITING_MODERATION,
@@ -105,16 +104,60 @@ def answer_link(story: Story) -> str:
     return external_url("replies.answer_by_link", story_id=story.id, token=token)
 
 
+def published_contributions(session: Session, user: User, leave_out: Reply | Change | None = None) -> int:
+    """How many of this person's staff replies and changes are public now (hidden ones do not count)."""
+    replies = select(func.count(Reply.id)).where(Reply.author_id == user.id, Reply.kind == STAFF_REPLY,
+                                                 Reply.status == VISIBLE)
+    changes = select(func.count(Change.id)).where(Change.reported_by_id == user.id, Change.status == VISIBLE)
+    if isinstance(leave_out, Reply) and leave_out.id is not None:
+        replies = replies.where(Reply.id != leave_out.id)
+    if isinstance(leave_out, Change) and leave_out.id is not None:
+        changes = changes.where(Change.id != leave_out.id)
+    return (session.scalar(replies) or 0) + (session.scalar(changes) or 0)
+
+
+def must_wait(session: Session, user: User, flags: list[str], item: Reply | Change | None = None) -> bool:
+    """A flagged text, or one of a responder's first RESPONDER_MODERATED_REPLIES, waits for a moderator."""
+    if flags:
+        return True
+    return published_contributions(session, user, item) < current_app.config["RESPONDER_MODERATED_REPLIES"]
+
+
+def went_public(session: Session, item: Reply | Change) -> None:
+    """What follows when a reply, change or answer becomes public: the story's status, and who is told.
+
+    Called when it is published at once and when a moderator publishes it later, so the author hears of a reply
+    only once anyone can read it, and the responders hear of an answer only then.
+    """
+    story = item.story
+    refresh_response(session, story)
+    if isinstance(item, Change):
+        _tell_author(session, story, f"{item.provider.name}: {CHANGE_KINDS[item.kind].lower()} after your story",
+                     CHANGE_KINDS[item.kind].lower(), item.description)
+    elif item.kind == STAFF_REPLY:
+        name = item.provider.name if item.provider is not None else story.provider.name
+        _tell_author(session, story, f"{name} replied to your story", "replied", item.body)
+    else:
+        _alert_responders(session, story, item)
+
+
 def add_reply(session: Session, user: User, story: Story, body: str) -> Reply:
+    """A staff reply: public at once from a trusted responder when nothing is flagged, else it waits."""
     membership = _require_staff(session, user, story)
+    text = _text(body)
+    flags = text_flag_kinds(text)
+    waits = must_wait(session, user, flags)
     now = utcnow()
     reply = Reply(story_id=story.id, author_id=user.id, kind=STAFF_REPLY, provider_id=membership.provider_id,
                   responder_name=user.display_name or "Staff member", responder_title=membership.job_title,
-                  body=_text(body), status=VISIBLE, published_at=now, created_at=now)
+                  body=text, flags=flags, status=AWAITING_MODERATION if waits else VISIBLE,
+                  published_at=None if waits else now, created_at=now)
     session.add(reply)
-    refresh_response(session, story)
-    record(session, "reply.added", story=story, actor=user, after={"reply": reply.id, "body": reply.body})
-    _tell_author(session, story, f"{membership.provider.name} replied to your story", "replied", reply.body)
+    session.flush()
+    record(session, "reply.added", story=story, actor=user,
+           after={"reply": reply.id, "body": reply.body, "status": reply.status, "flags": flags})
+    if not waits:
+        went_public(session, reply)
     return reply
 
 
@@ -123,15 +166,30 @@ def check_edit_window(reply: Reply) -> None:
         raise Conflict(f"A reply can be edited for {REPLY_EDIT_MINUTES} minutes. Add another reply instead.")
 
 
-def edit_reply(session: Session, user: User, reply: Reply, body: str) -> Reply:
-    if reply.kind != STAFF_REPLY or reply.author_id != user.id:
+def check_can_edit(session: Session, user: User, reply: Reply) -> None:
+    """Only the writer, while still on the staff, of a reply no moderator hid or turned down, for 30 minutes."""
+    if reply.kind != STAFF_REPLY or not user.is_authenticated or reply.author_id != user.id:
         raise NotAllowed("Only the person who wrote a reply can edit it.")
+    if reply.status in (HIDDEN, REJECTED):
+        raise NotAllowed("A moderator took this reply down, so it can no longer be edited.")
+    if acting_membership(session, user, reply.story) is None:
+        raise NotAllowed("You are no longer on the staff of this service, so you cannot edit its replies.")
     check_edit_window(reply)
-    before = reply.body
+
+
+def edit_reply(session: Session, user: User, reply: Reply, body: str) -> Reply:
+    """The writer's own correction. Checked again: a flagged edit, or one by a new responder, waits."""
+    check_can_edit(session, user, reply)
+    before = {"body": reply.body, "status": reply.status}
     reply.body = _text(body)
-    reply.edited_at = reply.story.updated_at = utcnow()
-    record(session, "reply.edited", story=reply.story, actor=user, before={"body": before},
-           after={"body": reply.body})
+    reply.flags = text_flag_kinds(reply.body)
+    reply.edited_at = utcnow()
+    if reply.status == VISIBLE and must_wait(session, user, reply.flags, reply):
+        reply.status, reply.published_at = AWAITING_MODERATION, None
+    record(session, "reply.edited", story=reply.story, actor=user, before=before,
+           after={"body": reply.body, "status": reply.status, "flags": reply.flags})
+    if before["status"] == VISIBLE:
+        refresh_response(session, reply.story)  # its text, or its leaving the conversation, changes the story
     return reply
 
 
@@ -150,15 +208,34 @@ def add_change(session: Session, user: User, story: Story, kind: str, descriptio
             raise Invalid("Give the date the change was made.", field="made_on")
         if made_on > utcnow().date():
             raise Invalid("The date a change was made cannot be in the future.", field="made_on")
+        if made_on < story.experienced_on:
+            raise Invalid(f"This change was made before the story happened (in "
+                          f"{story.experienced_on.strftime('%B %Y')}), so it cannot be a change because of it. "
+                          "Check the date, or tell the author about it in a reply.", field="made_on")
+    flags = text_flag_kinds(text)
+    waits = must_wait(session, user, flags)
     change = Change(story_id=story.id, provider_id=story.provider_id, reported_by_id=user.id,
                     reporter_name=user.display_name or "Staff member", reporter_title=membership.job_title,
-                    kind=kind, description=text, made_on=made_on if kind == CHANGE_MADE else None)
+                    kind=kind, description=text, made_on=made_on if kind == CHANGE_MADE else None, flags=flags,
+                    status=AWAITING_MODERATION if waits else VISIBLE)
     session.add(change)
-    refresh_response(session, story)
-    record(session, f"change.{kind}", story=story, actor=user, after={"description": text})
-    _tell_author(session, story, f"{membership.provider.name}: {CHANGE_KINDS[kind].lower()} after your story",
-                 CHANGE_KINDS[kind].lower(), text)
+    session.flush()
+    record(session, f"change.{kind}", story=story, actor=user,
+           after={"change": change.id, "description": text, "status": change.status, "flags": flags})
+    if not waits:
+        went_public(session, change)
     return change
+
+
+def waiting_for_writer(session: Session, story: Story, user: User) -> list[Reply | Change]:
+    """The viewer's own replies and changes on this story that the public cannot see yet (or ever)."""
+    if not user.is_authenticated:
+        return []
+    replies = session.scalars(select(Reply).where(Reply.story_id == story.id, Reply.author_id == user.id,
+                                                  Reply.kind == STAFF_REPLY, Reply.status != VISIBLE))
+    changes = session.scalars(select(Change).where(Change.story_id == story.id, Change.reported_by_id == user.id,
+                                                   Change.status != VISIBLE))
+    return sorted([*replies, *changes], key=lambda item: (item.created_at, item.id))
 
 
 # ---------------------------------------------------------------- the author's answers
@@ -181,58 +258,24 @@ def add_answer(session: Session, user: User, story: Story, body: str) -> Reply:
         raise NotAllowed("Only the author of the story can answer here.")
     if story.status != PUBLISHED:
         raise Conflict("This story is not published.")
-    reply = Reply(story_id=story.id, author_id=user.id, kind=AUTHOR_ANSWER, body=_text(body),
-                  status=AWAITING_MODERATION)
+    text = _text(body)
+    reply = Reply(story_id=story.id, author_id=user.id, kind=AUTHOR_ANSWER, body=text,
+                  flags=text_flag_kinds(text), status=AWAITING_MODERATION)
     session.add(reply)
     session.flush()
-    record(session, "answer.added", story=story, actor=user, after={"reply": reply.id, "body": reply.body})
+    record(session, "answer.added", story=story, actor=user,
+           after={"reply": reply.id, "body": reply.body, "flags": reply.flags})
     return reply
 
 
-def publish_answer(session: Session, moderator: User, reply: Reply) -> Reply:
-    if reply.kind != AUTHOR_ANSWER or reply.status != AWAITING_MODERATION:
-        raise Conflict("This answer is not waiting for moderation.")
-    reply.status = VISIBLE
-    reply.published_at = utcnow()
-    story = reply.story
-    story.updated_at = reply.published_at
-    record(session, "answer.published", story=story, actor=moderator, after={"reply": reply.id})
-    # The responders hear that the author answered.
+def _alert_responders(session: Session, story: Story, answer: Reply) -> None:
+    """The staff who replied in public hear that the author answered (once the answer is public)."""
     responder_ids = set(session.scalars(select(Reply.author_id).where(
         Reply.story_id == story.id, Reply.kind == STAFF_REPLY, Reply.status == VISIBLE)))
     for responder in session.scalars(select(User).where(User.id.in_(responder_ids), User.disabled_at.is_(None))):
         queue_email(session, responder.email, "answer_alert", f"The author answered: {story.title}",
-                    kind="answer.alert", story=story, text=reply.body,
+                    kind="answer.alert", story=story, text=answer.body,
                     link=external_url("stories.show", story_id=story.id))
-    return reply
-
-
-def reject_answer(session: Session, moderator: User, reply: Reply, reason: str) -> Reply:
-    if reply.kind != AUTHOR_ANSWER or reply.status != AWAITING_MODERATION:
-        raise Conflict("This answer is not waiting for moderation.")
-    reason = clean_text(reason)
-    if not reason:
-        raise Invalid("Give a reason: it is kept in the story's history.", field="reason")
-    reply.status = REJECTED
-    reply.hidden_reason = reason
-    record(session, "answer.rejected", story=reply.story, actor=moderator, reason=reason)
-    return reply
-
-
-def hide_reply(session: Session, moderator: User, reply: Reply, reason: str) -> Reply:
-    reason = clean_text(reason)
-    if not reason:
-        raise Invalid("Give a reason: it is kept in the story's history.", field="reason")
-    if reply.status != VISIBLE:
-        raise Conflict("Only a visible reply can be hidden.")
-    reply.status = HIDDEN
-    reply.hidden_reason = reason
-    for item in session.scalars(select(Report).where(Report.reply_id == reply.id, Report.resolved_at.is_(None))):
-        resolve_report(session, moderator, item, "hidden")
-    record(session, "reply.hidden", story=reply.story, actor=moderator, reason=reason,
-           before={"body": reply.body, "status": VISIBLE}, after={"status": HIDDEN})
-    refresh_response(session, reply.story)
-    return reply
 
 
 def conversation(session: Session, story: Story) -> list[Reply | Change]:

@@ -11,8 +11,8 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import csrf, db
 from app.permissions import require
 from app.replies import alerts, services
-from app.replies.forms import AlertSettingsForm, AnswerForm, ChangeForm, HideReplyForm, ReplyForm
-from app.replies.models import STAFF_REPLY, Reply
+from app.replies.forms import AlertSettingsForm, AnswerForm, ChangeForm, ReplyForm
+from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, STAFF_REPLY, VISIBLE, Change, Reply
 from app.replies.queries import awaiting_reply, recent_colleague_replies
 from app.stories.models import Story
 from app.stories.views import render_story
@@ -38,6 +38,9 @@ def _respond(story: Story, form, action) -> object:
             show_error(form, exc)
         else:
             db.session.commit()
+            if item.status == AWAITING_MODERATION and item.kind != AUTHOR_ANSWER:
+                flash(f"Thank you. Your {'change' if isinstance(item, Change) else 'reply'} is waiting for a "
+                      "moderator: it appears on the story, and the author is told, once they have read it.", "info")
             return redirect(url_for("stories.show", story_id=story.id, _anchor=f"{item.__tablename__}-{item.id}"))
     return render_story(story, status=400, **{form.__class__.__name__: form})
 
@@ -65,9 +68,9 @@ def edit_reply(reply_id: int):
     item = db.session.get(Reply, reply_id)
     if item is None or item.kind != STAFF_REPLY:
         abort(404)
-    if item.author_id != current_user.id:
-        raise NotAllowed("Only the person who wrote a reply can edit it.")
-    services.check_edit_window(item)  # Conflict (409) once the 30 minutes are over
+    # 403 for someone else's reply, a reply a moderator took down, or a writer no longer on the staff;
+    # 409 once the 30 minutes are over.
+    services.check_can_edit(db.session, current_user, item)
     form = ReplyForm(data={"body": item.body} if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
@@ -77,7 +80,8 @@ def edit_reply(reply_id: int):
             show_error(form, exc)
         else:
             db.session.commit()
-            flash("Your reply is updated.", "success")
+            flash("Your reply is updated." if item.status == VISIBLE else
+                  "Your reply is updated. It is waiting for a moderator before it appears.", "success")
             return redirect(url_for("stories.show", story_id=item.story_id, _anchor=f"replies-{item.id}"))
     return render_template("replies/edit.html", form=form, reply=item)
 
@@ -116,34 +120,6 @@ def answer_by_link(story_id: int, token: str):
             flash("Thank you. Your answer will appear once a moderator has read it.", "success")
             return redirect(url_for("stories.show", story_id=story.id))
     return render_template("replies/answer.html", form=form, story=story)
-
-
-@bp.route("/moderation/replies/<int:reply_id>/<any(hide, publish, reject):action>", methods=["POST"])
-def moderate_reply(reply_id: int, action: str):
-    require("moderation.view")
-    item = db.session.get(Reply, reply_id)
-    if item is None:
-        abort(404)
-    form = HideReplyForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        if action == "hide":
-            services.hide_reply(db.session, current_user, item, form.reason.data or "")
-        elif action == "publish":
-            services.publish_answer(db.session, current_user, item)
-        else:
-            services.reject_answer(db.session, current_user, item, form.reason.data or "")
-    except (Invalid, Conflict) as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    else:
-        db.session.commit()
-        flash({"hide": "Reply hidden.", "publish": "Answer published.", "reject": "Answer rejected."}[action],
-              "success")
-    if action == "hide":
-        return redirect(url_for("stories.show", story_id=item.story_id))
-    return redirect(url_for("moderation.queue", _anchor="answers"))
 
 
 @bp.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])

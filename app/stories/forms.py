@@ -91,13 +91,3 @@ class CorrectionRequestForm(FlaskForm):
     words = TextAreaField("Tell the moderators what to change",
                           description="Quote the words, and say what they should say instead or that they should go.",
                           render_kw={"rows": 6, "maxlength": 2000})
-
-
-class CorrectStoryForm(FlaskForm):
-    """A moderator's edit of a published story, kept as a revision with its reason."""
-
-    title = StringField("Title", render_kw={"maxlength": TITLE_MAX})
-    body = TextAreaField("Story", render_kw={"maxlength": BODY_MAX, "rows": 14})
-    reason = TextAreaField("Why you changed it", description="Kept with the revision and emailed to the author.",
-                           render_kw={"rows": 3, "maxlength": 2000})
-    version = IntegerField(validators=[Optional()])

@@ -11,10 +11,10 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import db, limiter
 from app.moderation import services as moderation
 from app.moderation.models import REPORT_REASONS
-from app.permissions import can, require
+from app.permissions import can
 from app.replies.models import Reply
 from app.stories import corrections, queries, services
-from app.stories.forms import CorrectionRequestForm, CorrectStoryForm, ReportForm, StoryFieldsForm, TellForm
+from app.stories.forms import CorrectionRequestForm, ReportForm, StoryFieldsForm, TellForm
 from app.stories.models import EDITABLE_BY_AUTHOR, PUBLISHED, RESPONSE_STATUSES, Story
 from app.web.cache import ON_HIT
 from app.web.helpers import link_problem, show_error
@@ -199,6 +199,8 @@ def render_story(story: Story, status: int = 200, **forms):
                                                    else None),
         "hide_form": HideReplyForm() if can("moderation.view") else None,
         "answer_waiting": is_author and replies.has_pending_answer(db.session, story),
+        # The staff member's own replies and changes not (yet) public: "waiting for a moderator".
+        "waiting_items": replies.waiting_for_writer(db.session, story, current_user) if staff else [],
         "edit_minutes": replies.REPLY_EDIT_MINUTES,
     }
     return render_template("stories/show.html", **context), status
@@ -219,8 +221,9 @@ def report(story_id: int):
     form.reason.choices = list(REPORT_REASONS.items())
     if form.validate_on_submit():
         try:
+            # The address only tells reporters apart for REPORTS_TO_HIDE; it is kept as a keyed hash, never as is.
             moderation.report(db.session, story, form.reason.data or "", form.note.data or "", current_user,
-                              reply=reply)
+                              reply=reply, address=request.remote_addr)
         except Invalid as exc:
             show_error(form, exc)
         else:
@@ -313,27 +316,3 @@ def request_correction(story_id: int):
             return redirect(url_for("stories.mine"))
     return render_template("stories/correction.html", story=story, form=form,
                            waiting=corrections.open_requests(db.session, story))
-
-
-@bp.route("/moderation/stories/<int:story_id>/correct", methods=["GET", "POST"])
-def correct(story_id: int):
-    """A moderator edits a published story (an author's request, usually): a revision with its reason."""
-    require("moderation.view")
-    story = db.session.get(Story, story_id)
-    if story is None or story.status not in corrections.CORRECTABLE:
-        abort(404)
-    form = CorrectStoryForm(data={"title": story.title, "body": story.body, "version": story.version}
-                            if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            corrections.correct(db.session, current_user, story, form.version.data or 0, form.title.data or "",
-                                form.body.data or "", form.reason.data or "")
-            moderation.commit_or_conflict(db.session)
-        except (Invalid, Conflict) as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            flash("The story is corrected; the author has been told.", "success")
-            return redirect(url_for("moderation.history", story_id=story.id))
-    return render_template("stories/correct.html", story=story, form=form,
-                           requests=corrections.open_requests(db.session, story))

@@ -4,7 +4,7 @@ Emailed links carry the row's random key as well as its id, so a link never acts
 reuses the id. Existing rows keep NULL: their links carry "" and a new row always has a key.
 
 Revision ID: 20261127accounts
-Revises: f94cbb1b8d87
+Revises: 7d3e51a0c2b4
 Create Date: 2026-11-27 09:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '20261127accounts'
-down_revision = 'f94cbb1b8d87'
+down_revision = '7d3e51a0c2b4'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,13 @@ from tests.conftest import link_in
 
 
 @pytest.fixture
+def app_overrides() -> dict:
+    # These tests follow the links emailed to authors, not the pre-moderation of new responders' replies
+    # (tests/replies/test_checked_replies.py): every responder here is trusted, so replies are public at once.
+    return {"RESPONDER_MODERATED_REPLIES": 0}
+
+
+@pytest.fixture
 def make_author(session, make_user):
     """A confirmed author who never chose a password: they come back by emailed links only."""
 

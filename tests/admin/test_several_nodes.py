@@ -111,12 +111,16 @@ def test_two_instances_share_one_database_one_redis_and_deliver_each_email_once(
     assert "Kind nurses, cold food" in visitor.get(f"/stories/{story_id}").text
     assert f"/stories/{story_id}" in visitor.get("/search", params={"q": "nurses"}).text
 
-    # The ward is alerted; its manager replies on A; the author hears of it; B shows the reply.
+    # The ward is alerted; its manager replies on A; once it is let through the author hears of it; B shows it.
     wait_for(lambda: mails("ward@nhs.example"), message="no alert: " + topology.log_tail())
     staff = Browser(a_url)
     staff.login("ward@nhs.example")
     replied = staff.post(f"/stories/{story_id}/replies", {"body": "Thank you, Sam: we are fixing the food trolley."})
     assert replied.status_code == 302, replied.text[:500] + topology.log_tail()
+    # A new responder's first reply waits for a moderator: the moderator on B lets it through.
+    reply_id = int(re.search(r"#replies-(\d+)$", replied.headers["Location"]).group(1))
+    let_through = moderator.post(f"/moderation/replies/{reply_id}/publish")
+    assert let_through.status_code == 302, let_through.text[:500] + topology.log_tail()
     wait_for(lambda: len(mails("author@example.org")) >= 2, message="no reply email: " + topology.log_tail())
     assert "fixing the food trolley" in Browser(b_url).get(f"/stories/{story_id}").text
 

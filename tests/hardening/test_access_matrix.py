@@ -98,6 +98,10 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("moderation.history", "GET", ""): ({"story_id": "published.id"}, only(*MODERATORS)),
     ("moderation.queue", "GET", ""): ({}, only(*MODERATORS)),
     ("moderation.story", "GET", ""): ({"story_id": "pending.id"}, only(*MODERATORS)),
+    ("moderation.safeguarding", "POST", ""): ({"story_id": "pending.id"}, only(*MODERATORS)),
+    ("moderation.item", "GET", ""): ({"kind": "replies", "item_id": "reply.id"}, only(*MODERATORS)),
+    ("moderation.moderate_item", "POST", ""): (
+        {"kind": "replies", "item_id": "reply.id", "action": "hide"}, only(*MODERATORS)),
     ("opendata.download", "GET", ""): ({}, everyone()),
     ("opendata.index", "GET", ""): ({}, everyone()),
     # Someone else's alert settings are not there at all for them.
@@ -109,7 +113,6 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("replies.dashboard", "GET", ""): ({}, signed_in()),
     ("replies.edit_reply", "GET", ""): ({"reply_id": "reply.id"}, only("staff")),
     ("replies.edit_reply", "POST", ""): ({"reply_id": "reply.id"}, only("staff")),
-    ("replies.moderate_reply", "POST", ""): ({"reply_id": "reply.id", "action": "hide"}, only(*MODERATORS)),
     ("replies.reply", "POST", ""): ({"story_id": "published.id"}, only("staff")),
     ("replies.unsubscribe", "GET", ""): ({"token": BAD_TOKEN}, everyone()),
     ("replies.unsubscribe", "POST", ""): ({"token": BAD_TOKEN}, everyone()),
@@ -117,9 +120,6 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("static", "GET", ""): ({"filename": "css/site.css"}, everyone()),
     ("stories.confirm", "GET", ""): ({"token": BAD_TOKEN}, everyone()),
     ("stories.confirm", "POST", ""): ({"token": BAD_TOKEN}, everyone()),
-    # A moderator's correction of a published story (an author's request, usually).
-    ("stories.correct", "GET", ""): ({"story_id": "published.id"}, only(*MODERATORS)),
-    ("stories.correct", "POST", ""): ({"story_id": "published.id"}, only(*MODERATORS)),
     # The author of a published story asks for a correction: nobody else is told the story is theirs.
     ("stories.request_correction", "GET", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),
     ("stories.request_correction", "POST", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),

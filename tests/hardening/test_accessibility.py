@@ -43,6 +43,8 @@ PAGE_TYPES: list[tuple[str, str, str]] = [
     ("moderation queue", "moderator", "/moderation/"),
     ("moderating a story", "moderator", "/moderation/stories/{pending}"),
     ("story history", "moderator", "/moderation/stories/{published}/history"),
+    ("moderating a published story (correct, move, safeguarding)", "moderator", "/moderation/stories/{published}"),
+    ("moderating a reply", "moderator", "/moderation/replies/{reply}"),
     ("provider staff", "admin", "/providers/H1/staff"),
     ("admin console", "admin", "/admin/"),
     ("admin providers", "admin", "/admin/providers?q=H"),
@@ -52,7 +54,6 @@ PAGE_TYPES: list[tuple[str, str, str]] = [
     ("admin outbox", "admin", "/admin/outbox"),
     ("admin audit", "admin", "/admin/audit"),
     ("ask for a correction", "author", "/my/stories/{published}/correction"),
-    ("correct a published story", "moderator", "/moderation/stories/{published}/correct"),
 ]
 SERIOUS = {"serious", "critical"}
 

@@ -29,6 +29,8 @@ FORMS: list[tuple[str, str, tuple[str, ...]]] = [
     ("/moderation/stories/{pending}/publish", "moderator", ("criticality", "tags", "title", "body", "edit_reason",
                                                             "version")),
     ("/moderation/stories/{pending}/reject", "moderator", ("reason_code", "note", "version")),
+    ("/moderation/replies/{reply}/revise", "moderator", ("version", "body", "reason")),
+    ("/moderation/replies/{reply}/hide", "moderator", ("version", "reason", "next")),
     ("/providers/H1/staff", "admin", ("email", "job_title", "role")),
     ("/account/login/link", "anonymous", ("link_email",)),
     ("/my/stories/{published}/correction", "author", ("kind", "words")),
@@ -53,7 +55,7 @@ def app_overrides():
 
 
 def _fill(path: str, world) -> str:
-    return path.format(published=world.published.id, pending=world.pending.id)
+    return path.format(published=world.published.id, pending=world.pending.id, reply=world.reply.id)
 
 
 def _check(response) -> None:

@@ -91,6 +91,18 @@ def test_the_whole_response_loop_in_a_browser(live_server, page, cast, smtp_serv
     page.get_by_label("What will change, or what changed?").fill("We are rewriting our appointment letters.")
     page.get_by_role("button", name="Record the change").click()
     assert "We are rewriting our appointment letters." in page.text_content("main")
+    # A new responder's first replies and changes wait for a moderator; the author hears nothing yet.
+    assert "waiting for a moderator" in page.text_content("main")
+    log_out(page)
+    told_before = len(smtp_server.to("teller@example.org"))
+    deliver()
+    assert len(smtp_server.to("teller@example.org")) == told_before
+
+    # The moderator lets the reply and the change through.
+    log_in(page, base, "mod@example.org")
+    for _ in range(2):
+        page.goto(base + "/moderation/#conversation")
+        page.locator("#conversation + ul").get_by_role("button", name="Publish", exact=True).first.click()
     log_out(page)
 
     # The author is told, and answers back through the link in the message.
@@ -103,8 +115,8 @@ def test_the_whole_response_loop_in_a_browser(live_server, page, cast, smtp_serv
 
     # The moderator lets the answer through; a visitor sees the whole conversation.
     log_in(page, base, "mod@example.org")
-    page.goto(base + "/moderation/#answers")
-    page.get_by_role("button", name="Publish answer").first.click()
+    page.goto(base + "/moderation/#conversation")
+    page.locator("#conversation + ul").get_by_role("button", name="Publish", exact=True).first.click()
     log_out(page)
     page.goto(base + f"/stories/{story.id}")
     main = page.text_content("main")

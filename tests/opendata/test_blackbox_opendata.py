@@ -1188,6 +1188,7 @@ def test_provider_statistics_forget_a_withdrawn_story_and_its_change(app, client
 def test_staff_reply_and_change_bring_a_story_back_in_the_sync_feed(app, client, record, make_story, tmp_path):
     import time
 
+    app.config["RESPONDER_MODERATED_REPLIES"] = 0  # a trusted responder: the reply is public at once
     story_id = make_story(record["ward"], status="published", title="Awaiting a reply").id
     time.sleep(1.2)
     since = stamp(datetime.now(UTC))

@@ -32,17 +32,21 @@ def test_an_author_asks_for_a_correction_and_a_moderator_makes_it(app, session, 
     login(moderator, "mod@example.org", PASSWORD)
     queue = moderator.get("/moderation/").get_data(as_text=True)
     assert WORDS in queue and "The author asks for identifying details to be removed" in queue
-    assert f"/moderation/stories/{story.id}/correct" in queue
-    page = moderator.get(f"/moderation/stories/{story.id}/correct").get_data(as_text=True)
-    assert WORDS in page
-    version = re.search(r'name="version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="version"', page)
+    assert f"/moderation/stories/{story.id}#correct" in queue
+    page = moderator.get(f"/moderation/stories/{story.id}").get_data(as_text=True)
+    assert WORDS in page and 'id="correct"' in page
+    version = re.search(r'name="correct-version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="correct-version"', page)
     new_body = "The ward sister was kind. The food was cold and the nights were loud."
     no_reason = moderator.post(f"/moderation/stories/{story.id}/correct", data={
-        "title": story.title, "body": new_body, "reason": "", "version": version.group(1) or version.group(2)})
-    assert no_reason.status_code == 200 and "Say why you changed the text" in no_reason.get_data(as_text=True)
+        "correct-title": story.title, "correct-body": new_body, "correct-reason": "",
+        "correct-version": version.group(1) or version.group(2), "correct-csrf_token": moderator.csrf_token()},
+        csrf=False)
+    assert no_reason.status_code == 400 and "Say why you changed the text" in no_reason.get_data(as_text=True)
     response = moderator.post(f"/moderation/stories/{story.id}/correct", data={
-        "title": story.title, "body": new_body, "reason": "Removed a staff member's name, as the author asked.",
-        "version": version.group(1) or version.group(2)})
+        "correct-title": story.title, "correct-body": new_body,
+        "correct-reason": "Removed a staff member's name, as the author asked.",
+        "correct-version": version.group(1) or version.group(2), "correct-csrf_token": moderator.csrf_token()},
+        csrf=False)
     assert response.status_code == 302
     session.expire_all()
     story = session.get(Story, story.id)

@@ -128,7 +128,15 @@ def test_a_reply_moves_its_story_and_shows_in_the_feed(app, client, session, sto
     responder = make_user(email="ward@example.org", provider=tree["ward"])
     before = _snapshot(app, client, session, story)
     since = _since(story)
+    # A new responder's first reply waits for a moderator: nothing a reader can see has changed yet.
     replies.add_reply(session, responder, session.get(Story, story.id), "Thank you for telling us about this.")
+    session.commit()
+    waiting = _snapshot(app, client, session, story)
+    assert {k: waiting[k] for k in ("updated_at", "feed", "provider_feed", "api")} == \
+        {k: before[k] for k in ("updated_at", "feed", "provider_feed", "api")}
+    assert _updated_since(client, since) == []
+    app.config["RESPONDER_MODERATED_REPLIES"] = 0  # now trusted: the next reply is public at once
+    replies.add_reply(session, responder, session.get(Story, story.id), "We have spoken to the ward team.")
     session.commit()
     after = _snapshot(app, client, session, story)
     assert after["updated_at"] > before["updated_at"] and after["feed"] != before["feed"]
