@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 class DatabaseInt(IntegerConverter):
     """<int:…> in URLs, bounded to what an INTEGER column holds: /stories/99999999999999999999 is a 404."""
 
+    regex = r"[0-9]+"  # ASCII digits only: werkzeug's \d would take /stories/٣ as /stories/3
+
     def __init__(self, map, *args, **kwargs):  # noqa: A002  (werkzeug's name)
         kwargs.setdefault("max", 2_147_483_647)
         super().__init__(map, *args, **kwargs)
@@ -88,7 +90,7 @@ def _init_extensions(app: Flask) -> None:
         from app.accounts.models import User
 
         user_id, _, version = ident.partition(":")
-        if not user_id.isdigit() or not version.isdigit():
+        if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
             return None
         user = db.session.get(User, int(user_id))
         # A changed password or a disabled account ends every session at once.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -43,7 +43,8 @@ def audit_query(filters: AuditFilters) -> Select:
     if filters.since:
         stmt = stmt.where(AuditEvent.created_at >= _start(filters.since))
     if filters.until:
-        stmt = stmt.where(AuditEvent.created_at < _start(filters.until + timedelta(days=1)))
+        # Up to the end of that day (the day after 9999-12-31 is past what a date can be).
+        stmt = stmt.where(AuditEvent.created_at <= datetime.combine(filters.until, time.max, tzinfo=UTC))
     return stmt
 
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from app.directory.models import KINDS
+from app.web.params import IsoDateField
 
 REASON_HINT = "Kept in the audit trail."
 
@@ -59,5 +60,5 @@ class AuditFilterForm(FlaskForm):
                                                   ("outbox", "An email"), ("story", "A story")],
                                validate_choice=False)
     subject_id = StringField("Its number", validators=[Optional(), Length(max=12)])
-    since = DateField("From (date)", validators=[Optional()])
-    until = DateField("Until (date, inclusive)", validators=[Optional()])
+    since = IsoDateField("From (date)", validators=[Optional()])
+    until = IsoDateField("Until (date, inclusive)", validators=[Optional()])

@@ -17,6 +17,7 @@ from app.moderation.models import AuditEvent
 from app.permissions import require
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
+from app.web.params import BadParameter, whole_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -225,10 +226,10 @@ def audit():
     subject_id = None
     raw_id = (form.subject_id.data or "").strip()
     if raw_id:
-        if raw_id.isdigit() and int(raw_id) < 2**31:
-            subject_id = int(raw_id)
-        else:
-            form.subject_id.errors = ["Enter a number."]
+        try:
+            subject_id = whole_number(raw_id, "subject_id")
+        except BadParameter:
+            form.subject_id.errors = ["Enter a number, written with the digits 0 to 9."]
             valid = False
     filters = AuditFilters()
     if valid:

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
 
 from app.moderation.models import REJECT_REASONS
 from app.stories.forms import CheckboxesField
 from app.stories.models import BODY_MAX, CRITICALITY, TITLE_MAX
+from app.web.params import HiddenNumberField
 
 
 class VersionedForm(FlaskForm):
-    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+    version = HiddenNumberField(validators=[InputRequired()])
 
 
 class PublishForm(VersionedForm):
@@ -74,6 +75,6 @@ class SafeguardingForm(FlaskForm):
 class ItemForm(FlaskForm):
     """A moderator's action on one reply, answer or change. The queue's quick buttons send no version."""
 
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = HiddenNumberField(validators=[Optional()])
     reason = TextAreaField("Reason", render_kw={"rows": 2}, description="Kept in the story's history.")
     body = TextAreaField("Text", render_kw={"rows": 8})

@@ -31,6 +31,7 @@ from app.replies.models import Change, Reply
 from app.stories.models import Story, Tag
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
+from app.web.params import one_of_numbers, whole_number
 from app.web.security import render_error
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -63,9 +64,8 @@ def queue():
         provider = db.session.scalar(select(Provider).where(Provider.code == code))
         if provider is None:
             form.provider.errors = ["No provider has that code."]
-    # Only the offered choices: any other number (say 10**20 hours) is ignored, not an overflow.
-    offered = {value for value, _ in form.waiting.choices if value}
-    waiting = int(form.waiting.data) if form.waiting.data in offered else None
+    # Only the offered choices: any other number (say 10**20 hours) is a 400, not an overflow.
+    waiting = one_of_numbers(form.waiting.data, "waiting", {int(value) for value, _ in form.waiting.choices if value})
     filters = services.QueueFilters(provider=provider, flag=form.flag.data or None, waiting_hours=waiting)
     options = (selectinload(Story.provider), selectinload(Story.claimed_by))
     # Stories that may speak of a risk of harm come first, all of them, above the pages of the rest.
@@ -149,7 +149,7 @@ def claim(story_id: int):
 ACTIONS = {
     "publish": ("Published.", lambda s, f: services.publish(
         db.session, current_user, s, f.version.data, services.Publication(
-            criticality=int(f.criticality.data) if (f.criticality.data or "").isdigit() else None,
+            criticality=whole_number(f.criticality.data, "criticality", 0, 5),
             tags=list(f.tags.data or []), title=f.title.data or "", body=f.body.data or "",
             edit_reason=f.edit_reason.data or ""))),
     "reject": ("Rejected; the author has been told why.", lambda s, f: services.reject(

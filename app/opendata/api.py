@@ -1,7 +1,7 @@
 """The read-only JSON API (/api/v1): stories, providers, cursor pages, tombstones, problem+json errors."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -16,6 +16,7 @@ from app.replies.models import VISIBLE, Change, Reply
 from app.replies.stats import response_stats
 from app.stories.models import CRITICALITY, HIDDEN, PUBLISHED, RESPONSE_STATUSES, WITHDRAWN, Story, Tag, story_tags
 from app.web.pagination import decode_cursor, keyset_page
+from app.web.params import BadParameter, iso_datetime, one_of_numbers, whole_number
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -23,12 +24,6 @@ csrf.exempt(bp)
 # One budget per client across every API endpoint, not one per endpoint.
 limiter.shared_limit(lambda: current_app.config["RATELIMIT_API"], scope="api")(bp)
 MAX_LIMIT = 100
-
-
-class BadParameter(Exception):
-    def __init__(self, name: str, detail: str) -> None:
-        super().__init__(detail)
-        self.name, self.detail = name, detail
 
 
 def problem(status: int, title: str, detail: str, **extra: Any):
@@ -106,21 +101,11 @@ def _check_known(endpoint: str) -> None:
 
 
 def _limit_arg() -> int:
-    raw = request.args.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise BadParameter("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}.")
-    return int(raw)
+    return whole_number(request.args.get("limit"), "limit", 1, MAX_LIMIT) or 20
 
 
 def _time_arg(name: str) -> datetime | None:
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    try:
-        value = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise BadParameter(name, f"{name} must be an ISO 8601 date or time, e.g. 2026-01-31T09:00:00Z.") from exc
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return iso_datetime(request.args.get(name), name)
 
 
 def _cursor_arg(width: int) -> str | None:
@@ -184,10 +169,8 @@ def stories():
         if status not in RESPONSE_STATUSES:
             raise BadParameter("status", f"status must be one of {', '.join(RESPONSE_STATUSES)}.")
         stmt = stmt.where(Story.response_status == status)
-    if (crit := request.args.get("criticality")) is not None:
-        if not crit.isdigit() or int(crit) not in CRITICALITY:
-            raise BadParameter("criticality", "criticality must be a whole number from 0 to 5.")
-        stmt = stmt.where(Story.criticality == int(crit))
+    if (crit := one_of_numbers(request.args.get("criticality"), "criticality", CRITICALITY)) is not None:
+        stmt = stmt.where(Story.criticality == crit)
     if published_since is not None:
         stmt = stmt.where(Story.published_at >= published_since)
     stmt = stmt.options(selectinload(Story.provider), selectinload(Story.tags))

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, TextAreaField
+from wtforms import RadioField, SelectField, TextAreaField
 from wtforms.validators import Optional
 
 from app.replies.models import ALERT_FREQUENCIES
 from app.replies.services import REPLY_MAX
+from app.web.params import IsoDateField
 
 
 class ReplyForm(FlaskForm):
@@ -20,7 +21,7 @@ class ChangeForm(FlaskForm):
                                                           ("made", "A change we have made")],
                       default="planned", validate_choice=False)
     description = TextAreaField("What will change, or what changed?", render_kw={"rows": 4, "maxlength": REPLY_MAX})
-    made_on = DateField("When was it made? (for a change made)", validators=[Optional()])
+    made_on = IsoDateField("When was it made? (for a change made)", validators=[Optional()])
 
 
 class AnswerForm(FlaskForm):

@@ -17,6 +17,7 @@ from app.replies.queries import awaiting_reply, recent_colleague_replies
 from app.stories.models import Story
 from app.stories.views import render_story
 from app.web.helpers import link_problem, show_error
+from app.web.params import whole_number
 
 bp = Blueprint("replies", __name__)
 
@@ -166,7 +167,8 @@ def alert_settings(membership_id: int):
     form = AlertSettingsForm(prefix=f"m{membership.id}")
     if form.validate_on_submit():
         try:
-            crit = int(form.min_criticality.data) if (form.min_criticality.data or "").isdigit() else -1
+            crit = whole_number(form.min_criticality.data, "min_criticality", 0, 5)  # a BadParameter is Invalid
+            crit = -1 if crit is None else crit
             alerts.update_settings(db.session, current_user, membership, form.frequency.data or "", crit)
         except Invalid as exc:
             db.session.rollback()

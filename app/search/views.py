@@ -1,8 +1,6 @@
 """/search: words, phrases and exclusions, filters, facets, snippets and "did you mean"."""
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
@@ -13,15 +11,9 @@ from app.search import services
 from app.search.query import SearchRequest
 from app.stories.models import CRITICALITY, RESPONSE_STATUSES
 from app.stories.queries import active_tags
+from app.web.params import iso_date, one_of_numbers, whole_number
 
 bp = Blueprint("search", __name__)
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
 
 
 @bp.route("/search")
@@ -30,15 +22,14 @@ def index():
     provider = None
     if code := normalise_code(args.get("provider", ""))[:40]:
         provider = db.session.scalar(select(Provider).where(Provider.code == code))
-    crit = args.get("criticality", "")
-    page = args.get("page", "1")
+    page = whole_number(args.get("page"), "page", 1) or 1
     search_request = SearchRequest(
         text=args.get("q", ""), provider_id=provider.id if provider else None, tag=args.get("tag") or None,
         response_status=args.get("status") if args.get("status") in RESPONSE_STATUSES else None,
-        criticality=int(crit) if crit.isdigit() and int(crit) in CRITICALITY else None,
-        date_from=_date(args.get("from")), date_to=_date(args.get("to")),
+        criticality=one_of_numbers(args.get("criticality"), "criticality", CRITICALITY),
+        date_from=iso_date(args.get("from"), "from"), date_to=iso_date(args.get("to"), "to"),
         sort="newest" if args.get("sort") == "newest" else "relevance",
-        page=min(int(page), 500) if page.isdigit() and int(page) > 0 else 1,
+        page=min(page, 500),
     )
     searched = bool(search_request.text.strip()) or any(args.get(k) for k in ("provider", "tag", "status",
                                                                               "criticality", "from", "to"))

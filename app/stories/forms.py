@@ -8,7 +8,6 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import utcnow
 from app.stories.models import AUTHOR_ROLES, BODY_MAX, PUBLIC_NAME_MAX, TITLE_MAX
+from app.web.params import WholeNumberField
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December"]
@@ -54,7 +54,7 @@ class StoryFieldsForm(FlaskForm):
     public_name = StringField("Public name", default="Anonymous",
                               description="Shown with your story. Use a made-up name or leave it as Anonymous.",
                               render_kw={"maxlength": PUBLIC_NAME_MAX, "autocomplete": "off"})
-    version = IntegerField(validators=[Optional()])
+    version = WholeNumberField(validators=[Optional()])
 
     def set_choices(self, tags) -> None:
         self.month.choices = [("", "Month")] + [(str(i), name) for i, name in enumerate(MONTHS, 1)]

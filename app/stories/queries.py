@@ -11,6 +11,7 @@ from app.directory.models import Provider
 from app.directory.services import descendant_ids
 from app.errors import NotFound
 from app.stories.models import CRITICALITY, PUBLISHED, RESPONSE_STATUSES, Story, Tag, story_tags
+from app.web.params import iso_date, one_of_numbers
 
 
 @dataclass
@@ -34,27 +35,19 @@ class StoryFilters:
         return {k: v for k, v in args.items() if v}
 
 
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 def parse_filters(session: Session, args) -> StoryFilters:
-    """Filters from query arguments; anything unknown or malformed is ignored rather than an error."""
+    """Filters from query arguments. An unknown provider, tag or status is ignored; a criticality or date that is
+    not one is a BadParameter (400, saying which and how to write it)."""
     filters = StoryFilters()
     if code := (args.get("provider") or "").strip().upper()[:40]:
         filters.provider = session.scalar(select(Provider).where(Provider.code == code))
     if slug := (args.get("tag") or "")[:60]:
         filters.tag = session.scalar(select(Tag).where(Tag.slug == slug))
-    crit = args.get("criticality", "")
-    if crit.isdigit() and int(crit) in CRITICALITY:
-        filters.criticality = int(crit)
+    filters.criticality = one_of_numbers(args.get("criticality"), "criticality", CRITICALITY)
     if args.get("status") in RESPONSE_STATUSES:
         filters.response_status = args["status"]
-    filters.published_from = _date(args.get("from"))
-    filters.published_to = _date(args.get("to"))
+    filters.published_from = iso_date(args.get("from"), "from")
+    filters.published_to = iso_date(args.get("to"), "to")
     return filters
 
 

@@ -19,6 +19,7 @@ from app.stories.models import EDITABLE_BY_AUTHOR, PUBLISHED, RESPONSE_STATUSES,
 from app.web.cache import ON_HIT
 from app.web.helpers import link_problem, show_error
 from app.web.pagination import keyset_page
+from app.web.params import BadParameter, whole_number
 
 bp = Blueprint("stories", __name__)
 
@@ -43,8 +44,8 @@ def _draft(form: StoryFieldsForm) -> services.Draft:
 
 def _int(value) -> int | None:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return whole_number(value, "number")  # "²", "٣" or 10**20 is no month or year (the service says so)
+    except BadParameter:
         return None
 
 
@@ -213,8 +214,8 @@ def report(story_id: int):
     if story.status != PUBLISHED:
         abort(404)
     reply = None
-    if (reply_id := request.args.get("reply", "")).isdigit():
-        reply = db.session.get(Reply, int(reply_id))
+    if (reply_id := whole_number(request.args.get("reply"), "reply")) is not None:
+        reply = db.session.get(Reply, reply_id)
         if reply is None or reply.story_id != story.id or reply.status != "visible":
             abort(404)
     form = ReportForm()

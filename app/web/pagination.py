@@ -11,6 +11,8 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, literal, tuple_
 from sqlalchemy.orm import Session
 
+from app.web.params import database_int
+
 T = TypeVar("T")
 
 
@@ -39,6 +41,16 @@ def decode_cursor(cursor: str | None, width: int) -> list[Any] | None:
     return values
 
 
+def _storable(value: str) -> bool:
+    """Whether the database can take this text: a NUL, or a lone surrogate ("\\ud800" in a cursor's JSON), it
+    refuses with an error."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in value
+
+
 def _typed(columns: Sequence[Any], values: list[Any] | None) -> list[Any] | None:
     """Cursor values back in their columns' Python types (datetimes travel as ISO text); None if malformed."""
     if values is None:
@@ -54,13 +66,13 @@ def _typed(columns: Sequence[Any], values: list[Any] | None) -> list[Any] | None
                 return None
             try:
                 value = datetime.fromisoformat(value)
-            except ValueError:
+                # In UTC, as stored: an offset may carry the years 1 and 9999 out of range (then it is no key).
+                value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+            except (ValueError, OverflowError):
                 return None
-            if value.tzinfo is None:
-                value = value.replace(tzinfo=UTC)
-        elif python_type is int and not isinstance(value, int):
-            return None
-        elif python_type is str and not isinstance(value, str):
+        elif python_type is int and (not isinstance(value, int) or not database_int(value)):
+            return None  # a number past what the column holds would overflow in PostgreSQL
+        elif python_type is str and (not isinstance(value, str) or not _storable(value)):
             return None
         typed.append(value)
     return typed
