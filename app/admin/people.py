@@ -51,6 +51,10 @@ def set_role(session: Session, admin: User, user: User, role: str, granted: bool
         raise Conflict("This is the last active admin: grant admin to someone else first.")
     before = _roles(user)
     setattr(user, attribute, granted)
+    if granted and user.password_hash is None:
+        # An emailed link signs a person in to their own stories only; a session it opened must not carry a
+        # site role. Those sessions end here: staff sign in with a password.
+        user.session_version = (user.session_version or 1) + 1
     record(session, f"admin.user.{'grant' if granted else 'revoke'}_{role}", actor=admin,
            reason=clean_text(reason) or None, before=before, after=_roles(user), subject=("user", user.id))
     session.commit()
