@@ -12,7 +12,7 @@ from app.directory.models import Provider
 from app.directory.services import ancestors, normalise_code
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import db, utcnow
-from app.moderation import conversation, services
+from app.moderation import conversation, fixing, services
 from app.moderation.flags import FLAG_KINDS, SAFEGUARDING, highlight
 from app.moderation.forms import (
     CorrectForm,
@@ -160,11 +160,11 @@ ACTIONS = {
         db.session, current_user, s, f.version.data, f.reason.data or "")),
     "restore": ("Restored to the public site.", lambda s, f: services.restore(
         db.session, current_user, s, f.version.data, f.reason.data or "")),
-    "move": ("Moved. The new service's staff are alerted if the story is published.", lambda s, f: services.move(
+    "move": ("Moved. The new service's staff are alerted if the story is published.", lambda s, f: fixing.move(
         db.session, current_user, s, f.version.data,
         db.session.scalar(select(Provider).where(Provider.code == normalise_code(f.provider.data or ""))),
         f.reason.data or "")),
-    "correct": ("Corrected; the story stays published and the author has been told.", lambda s, f: services.correct(
+    "correct": ("Corrected; the story stays published and the author has been told.", lambda s, f: fixing.correct(
         db.session, current_user, s, f.version.data, f.title.data or "", f.body.data or "", f.reason.data or "")),
 }
 
@@ -224,7 +224,7 @@ def safeguarding(story_id: int):
     if not form.validate_on_submit():
         return _render(story, forms, 400)
     try:
-        services.raise_safeguarding(db.session, current_user, story, form.note.data or "")
+        fixing.raise_safeguarding(db.session, current_user, story, form.note.data or "")
         services.commit_or_conflict(db.session)
     except Invalid as exc:
         db.session.rollback()
