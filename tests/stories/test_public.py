@@ -129,7 +129,11 @@ def test_stories_list_filters(client, session, tree, make_story):
     since = (utcnow() - timedelta(days=7)).date().isoformat()
     assert titles(f"?from={since}") == {"Ward story"}
     assert titles(f"?to={since}") == {"Practice story"}
-    assert titles("?criticality=nine&from=yesterday&tag=<script>") == {"Ward story", "Practice story"}
+    assert titles("?tag=<script>&provider=NOPE") == {"Ward story", "Practice story"}  # unknown: ignored
+    # A number or date that is not one is a 400 saying so (issue #17), not a list quietly unfiltered.
+    for query, named in (("?criticality=nine", "criticality"), ("?from=yesterday", "from")):
+        response = client.get("/stories" + query)
+        assert response.status_code == 400 and f"{named} must be" in response.get_data(as_text=True)
 
 
 def test_stories_list_pages_by_key_newest_first_without_offset(client, session, tree, make_story):
