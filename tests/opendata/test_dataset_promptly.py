@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from app.extensions import utcnow
 from app.jobs import JobRun
+from app.moderation import conversation
 from app.moderation import services as moderation
 from app.opendata.bundle import JOB, last_export, zip_path
-from app.replies import services as replies
 from app.replies.models import Reply
 from app.stories import services as stories
 from app.stories.models import Story
@@ -74,7 +74,7 @@ def test_a_hidden_story_leaves_the_dataset_at_the_next_pass(app, session, record
 
 def test_a_hidden_reply_leaves_the_dataset_at_the_next_pass(app, session, record, built, deliver, moderator):
     reply = session.scalar(select(Reply).where(Reply.body == "Visible reply text"))
-    replies.hide_reply(session, moderator, reply, "It names a patient.")
+    conversation.hide(session, moderator, reply, "It names a patient.")
     session.commit()
     deliver()
     assert "Visible reply text" not in {row["body"] for row in _table("responses.csv")}
