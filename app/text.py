@@ -48,11 +48,16 @@ def _keep_flag(match: re.Match) -> str:
     return match.group(1) or ""
 
 
+# A joiner between two digits joins nothing a script or an emoji needs; left there it would hide an NHS or phone
+# number from the automatic checks (app/moderation/flags.py), which read digits in a row.
+_JOINER_IN_NUMBER = re.compile(r"(?<=[0-9])[\u200c\u200d]+(?=[0-9])")
+
+
 def normalise(value: str | None, multiline: bool = True) -> str:
     """Unicode text made safe to store, show, index and send: NFC; line and paragraph separators (U+2028,
     U+2029, NEL, CR...) become newlines (a space when not multiline); controls, noncharacters, lone surrogates,
     private-use characters and invisible format characters (bidirectional overrides among them) removed, the
-    joiners U+200C and U+200D kept.
+    joiners U+200C and U+200D kept (except between two digits, where they join nothing).
 
     Idempotent: normalise(normalise(x)) == normalise(x). The removals come before NFC, so that a base letter and
     an accent that an invisible character kept apart compose now, not on a second run."""
@@ -64,6 +69,7 @@ def normalise(value: str | None, multiline: bool = True) -> str:
     if not multiline:
         text = text.replace("\t", " ")
     text = _REMOVED.sub("", text)
+    text = _JOINER_IN_NUMBER.sub("", text)
     if "\U000e0000" <= max(text, default="\0"):
         text = _TAGS.sub(_keep_flag, text)
     return unicodedata.normalize("NFC", text)
