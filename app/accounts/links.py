@@ -29,8 +29,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.accounts.passwords import spend_hash_time
-from app.accounts.services import external_url, find_user, normalise_email, prove_address
+from app.accounts.services import active_user_for_request, external_url, prove_address
 from app.accounts.tokens import make_token, read_token, user_claims, user_from_claims
 from app.errors import Invalid, NotAllowed
 from app.extensions import utcnow
@@ -109,13 +108,8 @@ def request_link(session: Session, email: str) -> None:
     An author who may sign in by link gets one (so does an address never proven: following it proves it);
     an account with a password or a role is told to use the password; an unknown address gets nothing.
     """
-    spend_hash_time(email or "")
-    try:
-        email = normalise_email(email)
-    except Invalid:
-        return
-    user = find_user(session, email)
-    if user is None or not user.is_active:
+    user = active_user_for_request(session, email)
+    if user is None:
         return
     if user.email_confirmed_at is None or may_sign_in_by_link(user):
         token = make_token(PURPOSE, {**user_claims(user), "n": DEFAULT_NEXT, "r": 1, "t": time.time()})

@@ -155,18 +155,25 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
     return user
 
 
+def active_user_for_request(session: Session, email: str) -> User | None:
+    """The enabled account an emailed request (a reset, a sign-in link) is for, or None; the password hash runs
+    either way, so the answer takes as long whether or not the address is known."""
+    spend_hash_time(email or "")
+    try:
+        email = normalise_email(email)
+    except Invalid:
+        return None
+    user = find_user(session, email)
+    return user if user is not None and user.is_active else None
+
+
 def request_password_reset(session: Session, email: str) -> None:
     """Email a single-use reset link when the address has an enabled account; silent otherwise.
 
     The hash runs on every path so that the answer takes as long for an unknown address.
     """
-    spend_hash_time(email or "")
-    try:
-        email = normalise_email(email)
-    except Invalid:
-        return
-    user = find_user(session, email)
-    if user is None or not user.is_active:
+    user = active_user_for_request(session, email)
+    if user is None:
         return
     token = make_token("reset", user_claims(user))
     queue_email(session, user.email, "reset_password", "Reset your Storyloop password",
