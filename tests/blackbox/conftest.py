@@ -1,0 +1,79 @@
+"""Black-box helpers for the trust tests: they drive the site only through its pages, forms and emails."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import PASSWORD, link_in, login, text_of  # noqa: F401
+
+BODY = ("The nurses on the ward were kind and explained everything about my operation. "
+        "The food was cold most days and I waited a long time for pain relief at night.")
+
+
+@pytest.fixture
+def app_overrides(request) -> dict:
+    """Settings per test: @pytest.mark.settings(NAME=value, ...)."""
+    marker = request.node.get_closest_marker("settings")
+    return dict(marker.kwargs) if marker else {}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "settings(**kw): app settings for a black-box test")
+
+
+def main_text(response) -> str:
+    html = response.get_data(as_text=True)
+    found = re.search(r"<main.*?</main>", html, re.S)
+    import html as _html
+    return _html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.group(0) if found else html)).strip())
+
+
+def signed_in_as(client) -> str | None:
+    """The address the account page says this client is logged in as, or None."""
+    response = client.get("/account/")
+    if response.status_code != 200:
+        return None
+    found = re.search(r"Logged in as (\S+@\S+?) ", main_text(response))
+    return found.group(1) if found else "?"
+
+
+def tell(client, email: str = "teller@example.org", key: str = "k" * 32, provider: str = "W1",
+         title: str = "Kind nurses, cold food", body: str = BODY, **extra):
+    data = {"provider_code": provider, "title": title, "body": body, "month": "3", "year": "2025",
+            "author_role": "patient", "public_name": "Sam", "email": email, "consent": "y",
+            "submission_key": key, "action": "tell", **extra}
+    return client.post("/tell", data=data)
+
+
+def press(client, link: str, **data):
+    """Open an emailed link (GET), then press the one button on its page (POST)."""
+    page = client.get(link)
+    return page, client.post(link, data=data)
+
+
+def links_in(message) -> list[str]:
+    return [re.sub(r"^https?://[^/]+", "", u) for u in re.findall(r"https?://\S+", text_of(message))]
+
+
+def moderate(client, story, action: str = "publish", **fields):
+    """A moderator's action on a story through its moderation page's form (with the version it shows)."""
+    page = client.get(f"/moderation/stories/{story.id}").get_data(as_text=True)
+    version = re.search(rf'name="{action}-version"[^>]*value="(\d+)"', page)
+    version = version.group(1) if version else "1"
+    data = {f"{action}-csrf_token": client.csrf_token(), f"{action}-version": version}
+    if action == "publish":
+        title = re.search(r'id="publish-title"[^>]*value="([^"]*)"', page)
+        body = re.search(r'<textarea[^>]*id="publish-body"[^>]*>\n?(.*?)</textarea>', page, re.S)
+        import html as _html
+        data.update({"publish-criticality": "2", "publish-title": _html.unescape(title.group(1)),
+                     "publish-body": _html.unescape(body.group(1)), "publish-edit_reason": ""})
+    data.update({f"{action}-{k}": v for k, v in fields.items()})
+    return client.post(f"/moderation/stories/{story.id}/{action}", data=data)
+
+
+def reply_form_action(client, path: str, **fields):
+    """Post a moderation form for a reply/answer/change page (unprefixed fields, version from the page)."""
+    page = client.get(path.rsplit("/", 1)[0]).get_data(as_text=True)
+    version = re.search(r'name="version"[^>]*value="(\d+)"', page)
+    return client.post(path, data={"version": version.group(1) if version else "1", **fields})
