@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User, new_token_key
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, spend_hash_time, verify_password
-from app.accounts.tokens import make_token, read_token, user_claims, user_from_claims
+from app.accounts.tokens import address_digest, make_token, read_token, same_address, user_claims, user_from_claims
 from app.errors import Conflict, Invalid
 from app.extensions import utcnow
 from app.mail.services import queue_email
@@ -56,7 +56,7 @@ class AddressNotConfirmed(Invalid):
 
 
 def send_confirmation(session: Session, user: User) -> None:
-    token = make_token("confirm", {**user_claims(user), "e": user.email})
+    token = make_token("confirm", {**user_claims(user), "e": address_digest(user.email)})
     queue_email(session, user.email, "confirm_email", "Confirm your email address",
                 kind="account.confirm", link=external_url("accounts.confirm", token=token), user=user)
 
@@ -91,7 +91,7 @@ def user_for_confirmation(session: Session, token: str) -> User:
     """The account an emailed sign-up confirmation names, while the link still stands for it."""
     payload = read_token("confirm", token, current_app.config["TOKEN_MAX_AGE_CONFIRM"])
     user = user_from_claims(session, payload)
-    if user.email != payload.get("e"):
+    if not same_address(user.email, payload.get("e")):
         raise Invalid("This link is no longer valid. Ask for a new one.")
     return user
 

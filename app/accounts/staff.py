@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import MEMBER_ROLES, TITLE_MAX, Invitation, Membership, User
 from app.accounts.services import external_url, find_user, normalise_email, set_password
-from app.accounts.tokens import make_token, read_token
+from app.accounts.tokens import address_digest, make_token, read_token, same_address
 from app.directory.models import Provider
 from app.directory.services import ancestor_ids_cte
 from app.errors import Conflict, Invalid, NotAllowed
@@ -71,7 +71,8 @@ def invite(session: Session, provider: Provider, email: str, job_title: str = ""
 def invitation_link(invitation: Invitation) -> str:
     """The emailed link: the invitation's id with its random key, so it never opens a later invitation
     that reuses the id."""
-    token = make_token("invite", {"iid": invitation.id, "k": invitation.token_key or "", "email": invitation.email})
+    token = make_token("invite", {"iid": invitation.id, "k": invitation.token_key or "",
+                                  "e": address_digest(invitation.email)})
     return external_url("accounts.accept_invitation", token=token)
 
 
@@ -79,7 +80,7 @@ def invitation_from_token(session: Session, token: str) -> Invitation:
     payload = read_token("invite", token, current_app.config["TOKEN_MAX_AGE_INVITE"])
     iid = payload.get("iid")
     invitation = session.get(Invitation, iid) if isinstance(iid, int) else None
-    if (invitation is None or invitation.email != payload.get("email")
+    if (invitation is None or not same_address(invitation.email, payload.get("e"))
             or (invitation.token_key or "") != payload.get("k")):
         raise Invalid("This invitation is not valid.")
     if invitation.accepted_at is not None:

@@ -6,6 +6,8 @@ reset, a take-over or a deletion), and it can never act on another account that 
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,6 +48,17 @@ def read_token_with_time(purpose: str, token: str, max_age: int) -> tuple[dict[s
     if signed_at.tzinfo is None:
         signed_at = signed_at.replace(tzinfo=UTC)
     return payload, signed_at
+
+
+def address_digest(address: str) -> str:
+    """What a link carries of an address: a keyed digest, never the address (a token is signed, not secret:
+    anyone who sees the link in a log or a browser's history could read an address put in it)."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, b"storyloop.address:" + address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def same_address(address: str, digest: object) -> bool:
+    return isinstance(digest, str) and hmac.compare_digest(address_digest(address), digest)
 
 
 def user_claims(user: Any) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
+
 from app.extensions import utcnow
 from app.mail.models import OutboxMessage
 from app.text import single_line
@@ -29,13 +31,26 @@ def header_value(value: str | None) -> str:
     return _ENCODED_WORD.sub("=\u200b?", single_line(value))
 
 
+def recipient(address: str | None) -> str:
+    """The one address a message goes to, or ValueError: a stored recipient that is not exactly one valid
+    address (a CR LF with a Bcc after it, a list, an empty local part) fails its message, never mails elsewhere."""
+    address = address or ""
+    try:
+        checked = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"not one valid recipient address: {address!r} ({exc})") from exc
+    if checked.lower() != address.lower():
+        raise ValueError(f"not one valid recipient address: {address!r}")
+    return checked
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     """The message as it goes out. Every header value goes through header_value: a subject built from a story
     title holding CR, LF, U+2028 (the email package splits headers wherever str.splitlines does) or an encoded
     word must neither fail to build nor start a header of its own."""
     email = EmailMessage()
     email["From"] = header_value(sender)
-    email["To"] = header_value(message.to_addr)
+    email["To"] = recipient(message.to_addr)
     email["Subject"] = header_value(message.subject)
     email["Message-ID"] = header_value(message.message_id)
     email["Date"] = format_datetime(message.created_at or utcnow())

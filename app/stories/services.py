@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.accounts.services import external_url, find_user, normalise_email, prove_address
-from app.accounts.tokens import make_token, read_token, user_claims, user_from_claims
+from app.accounts.tokens import address_digest, make_token, read_token, same_address, user_claims, user_from_claims
 from app.directory.models import Provider
 from app.directory.services import normalise_code
 from app.errors import Conflict, Invalid, NotAllowed
@@ -188,9 +188,10 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
         status=PENDING if confirmed else AWAITING_CONFIRMATION, queued_at=now if confirmed else None,
         flags=flag_kinds(clean.title, clean.body, _other_texts(session, author.id, clean.provider.id)),
     )
-    session.add(story)
     try:
+        # Added inside the savepoint: were it pending before, beginning the savepoint would flush it outside.
         with session.begin_nested():
+            session.add(story)
             session.flush()
     except IntegrityError:
         # Two submissions of one form raced: the other one made the story.
@@ -205,7 +206,7 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
 
 
 def send_story_confirmation(session: Session, story: Story, author: User) -> None:
-    token = make_token("story", {"s": story.id, **user_claims(author), "e": author.email})
+    token = make_token("story", {"s": story.id, **user_claims(author), "e": address_digest(author.email)})
     queue_email(session, author.email, "story_confirm", "Confirm your story for Storyloop",
                 kind="story.confirm", story=story, provider=story.provider,
                 link=external_url("stories.confirm", token=token))
@@ -220,7 +221,7 @@ def story_from_confirmation(session: Session, token: str) -> Story:
     author = user_from_claims(session, payload)
     sid = payload.get("s")
     story = session.get(Story, sid) if isinstance(sid, int) else None
-    if story is None or story.author_id != author.id or author.email != payload.get("e"):
+    if story is None or story.author_id != author.id or not same_address(author.email, payload.get("e")):
         raise Invalid("This link is not valid.")
     if story.status == WITHDRAWN:
         raise Invalid("This story was withdrawn, so this link no longer works.")

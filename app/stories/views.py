@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts.forms import ConfirmForm
 from app.directory.models import Provider
@@ -64,6 +65,19 @@ def _provider_choices(form: StoryFieldsForm) -> tuple[Provider | None, list[Prov
     return chosen, matches
 
 
+def _tell_once(form: TellForm) -> tuple[Story, bool]:
+    """Tell and commit. A double click sends two requests at once: when the other one made the account or the
+    story first (a unique key clashes), this one starts again and finds what it made: one story, no error."""
+    try:
+        told = services.tell(db.session, _draft(form), current_user)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        told = services.tell(db.session, _draft(form), current_user)
+        db.session.commit()
+    return told
+
+
 @bp.route("/tell", methods=["GET", "POST"])
 @_posting_limit()
 def tell():
@@ -80,7 +94,7 @@ def tell():
                 form.provider_query.errors = ["No service matches that. Try part of the name or the postcode."]
         else:
             try:
-                story, created = services.tell(db.session, _draft(form), current_user)
+                story, created = _tell_once(form)
             except Invalid as exc:
                 db.session.rollback()
                 show_error(form, exc)
@@ -90,7 +104,6 @@ def tell():
                 db.session.rollback()
                 show_error(form, exc)
             else:
-                db.session.commit()
                 if not created and story.submission_key != form.submission_key.data:
                     # The same telling sent again from a fresh form: nothing new was made or emailed. Its
                     # thanks page is shown here, without the first form's key (which would open it later).

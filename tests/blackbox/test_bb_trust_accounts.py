@@ -142,8 +142,6 @@ def _decoded_segments(path: str) -> str:
     return "\n".join(out)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the story confirmation link's token carries the author's address "
-                                       "in clear (base64 JSON field 'e'), so the address is in the URL")
 def test_no_emailed_link_carries_the_address(app, tree, smtp_server, deliver):
     """'No address ever appears in a URL': signed tokens are only base64, so an address inside is readable
     by every proxy log, browser history and Referer that sees the link."""
@@ -515,9 +513,6 @@ def _race(app, address, key):
     return results
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a double click (two simultaneous POSTs of the same /tell form) from a "
-                                       "new address answers one of them with a 500 (IntegrityError: UNIQUE "
-                                       "constraint failed: users.email) instead of the thanks page")
 def test_a_double_click_racing_two_requests_is_one_story_and_no_error(app, session, tree, smtp_server, deliver):
     results = _race(app, VICTIM, "r" * 32)
     deliver()
@@ -526,9 +521,6 @@ def test_a_double_click_racing_two_requests_is_one_story_and_no_error(app, sessi
     assert all(code < 500 for code in results), results
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a double click from an existing account's address answers the "
-                                       "second POST with a 500 (IntegrityError: UNIQUE constraint failed: "
-                                       "stories.submission_key) instead of the thanks page")
 def test_a_double_click_from_a_known_address_is_one_story_and_no_error(app, session, tree, make_author, smtp_server,
                                                                        deliver):
     make_author(VICTIM)
