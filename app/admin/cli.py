@@ -86,6 +86,17 @@ def _ratelimit_storage_problem(uri: str) -> str | None:
     return f"RATELIMIT_STORAGE_URI {uri} does not answer: start it or fix the address."
 
 
+def _address_problem(address: str) -> str | None:
+    """Why this is not one address mail can go to (the outbox fails such a message), or None."""
+    from app.mail.transports import recipient
+
+    try:
+        recipient(address)
+    except ValueError:
+        return f"{address!r}, not one plain email address (no name, no list)"
+    return None
+
+
 def find_problems(app: Flask) -> tuple[list[str], list[str]]:
     """(mistakes that must be fixed before start-up, notes worth reading)."""
     config = app.config
@@ -113,6 +124,8 @@ def find_problems(app: Flask) -> tuple[list[str], list[str]]:
         url = make_url(config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
         problems.append(f"The database ({url}) does not answer: "
                         f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+    if (address := config.get("SAFEGUARDING_EMAIL")) and (problem := _address_problem(address)):
+        problems.append(f"SAFEGUARDING_EMAIL is {problem}: a safeguarding concern would never reach anyone.")
     if config.get("SMTP_HOST"):
         if problem := _smtp_problem(config):
             problems.append(problem)

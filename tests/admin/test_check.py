@@ -81,3 +81,16 @@ def test_unwritable_index_folder_as_any_user(tmp_path, smtp_server):
                    SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port)
     problems, _ = find_problems(app)
     assert [p for p in problems if "search index folder" in p and "not writable" in p]
+
+
+@pytest.mark.parametrize("address", ["Safeguarding lead <lead@example.org>", "a@example.org, b@example.org",
+                                     "not an address"])
+def test_a_safeguarding_address_mail_cannot_go_to_is_reported(tmp_path, smtp_server, address):
+    result = run_check(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port), SAFEGUARDING_EMAIL=address)
+    assert result.returncode == 1 and "SAFEGUARDING_EMAIL is" in result.stdout + result.stderr
+
+
+def test_a_plain_safeguarding_address_passes(tmp_path, smtp_server):
+    result = run_check(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port),
+                       SAFEGUARDING_EMAIL="safeguarding@example.org")
+    assert result.returncode == 0, result.stdout + result.stderr
