@@ -14,18 +14,6 @@ from tests.conftest import PASSWORD, login, text_of
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user(email="mod@example.org", moderator=True, display_name="Mo Derator")
-
-
-@pytest.fixture
-def mod_client(app, moderator):
-    client = app.test_client()
-    login(client, "mod@example.org", PASSWORD)
-    return client
-
-
-@pytest.fixture
 def staff(make_user, tree, make_provider):
     """Staff at the ward, at a second ward of the same hospital, at the trust above both, and at the GP practice."""
     tree["ward2"] = make_provider(code="W2", name="Ward Two", kind="department", parent=tree["hospital"])

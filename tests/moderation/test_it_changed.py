@@ -18,18 +18,6 @@ from app.stories.models import HIDDEN, PUBLISHED, Story
 from tests.conftest import PASSWORD, login
 
 
-@pytest.fixture
-def moderator(make_user):
-    return make_user(email="mod@example.org", moderator=True, display_name="Mo Derator")
-
-
-@pytest.fixture
-def mod_client(app, moderator):
-    client = app.test_client()
-    login(client, "mod@example.org", PASSWORD)
-    return client
-
-
 @contextmanager
 def another_moderator_acts_at_the_first_flush(table: str, row_id: int, when=lambda session: True):
     """At the next flush (of any session, when `when` says so), another connection moves the row's version and

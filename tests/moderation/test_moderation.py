@@ -15,11 +15,6 @@ from tests.conftest import PASSWORD, link_in, login, text_of
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user(email="mod@example.org", moderator=True, display_name="Mo Derator")
-
-
-@pytest.fixture
 def mod_client(client, moderator):
     login(client, "mod@example.org", PASSWORD)
     return client

@@ -19,11 +19,6 @@ RISK = ("My dad had a fall on the ward and was left on the floor for two hours b
 
 
 @pytest.fixture
-def moderator(make_user):
-    return make_user(email="mod@example.org", moderator=True, display_name="Mo Derator")
-
-
-@pytest.fixture
 def mod_client(client, moderator):
     login(client, "mod@example.org", PASSWORD)
     return client
