@@ -6,7 +6,6 @@ from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -188,17 +187,10 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
         status=PENDING if confirmed else AWAITING_CONFIRMATION, queued_at=now if confirmed else None,
         flags=flag_kinds(clean.title, clean.body, _other_texts(session, author.id, clean.provider.id)),
     )
-    try:
-        # Added inside the savepoint: were it pending before, beginning the savepoint would flush it outside.
-        with session.begin_nested():
-            session.add(story)
-            session.flush()
-    except IntegrityError:
-        # Two submissions of one form raced: the other one made the story.
-        existing = session.scalar(select(Story).where(Story.submission_key == draft.submission_key))
-        if existing is None:
-            raise
-        return existing, False
+    session.add(story)
+    # Two submissions of one form racing (a double click) clash here, on the form's key or on a new account's
+    # address: the IntegrityError goes up to the caller, which starts again and finds what the other one made.
+    session.flush()
     record(session, "story.told", story=story, actor=author, after={"status": story.status})
     if not confirmed:
         send_story_confirmation(session, story, author)
