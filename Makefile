@@ -47,6 +47,7 @@ test-postgres: dev-venv chromium
 
 lint: dev-venv
 	$(BIN)/ruff check app tests config.py wsgi.py
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache

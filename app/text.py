@@ -49,7 +49,7 @@ def _keep_flag(match: re.Match) -> str:
 
 
 # A joiner between two digits joins nothing a script or an emoji needs; left there it would hide an NHS or phone
-# number from the automatic checks (app/moderation/flags.py), which read digits in a row.
+# number from the automatic checks (app/flags.py), which read digits in a row.
 _JOINER_IN_NUMBER = re.compile(r"(?<=[0-9])[\u200c\u200d]+(?=[0-9])")
 
 

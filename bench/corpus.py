@@ -160,7 +160,7 @@ def build(session: Session, count: int, batch: int = 5000, seed: int = 2026, sea
     """Add `count` stories (and the providers, authors and tags they need). Returns how many were added."""
     from app.demo.stories import STATES, _plan_responses
     from app.extensions import utcnow
-    from app.moderation.flags import flag_kinds
+    from app.flags import flag_kinds
     from app.replies.models import VISIBLE, Change, Reply
     from app.stories.models import (
         AUTHOR_ROLES,

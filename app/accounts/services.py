@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User, new_token_key
+from app.accounts.models import Invitation, Membership, User, new_token_key
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, spend_hash_time, verify_password
 from app.accounts.tokens import address_digest, make_token, read_token, same_address, user_claims, user_from_claims
 from app.errors import Conflict, Invalid
-from app.extensions import utcnow
-from app.mail.services import queue_email
+from app.extensions import db, utcnow
+from app.mail.services import forget_address, queue_email
 from app.text import single_line
 
 ROLES = ("moderator", "admin")
@@ -230,4 +230,35 @@ def create_site_user(session: Session, email: str, role: str, password: str) -> 
                 is_moderator=(role == "moderator"), is_admin=(role == "admin"))
     session.add(user)
     session.flush()
+    return user
+
+
+def erase(session: Session, user: User) -> None:
+    """Delete an account's personal data. The row stays as an empty tombstone, because stories and the audit
+    trail point at it; nothing in it identifies the person any more, and it can never sign in again."""
+    old_email = user.email
+    forget_address(session, old_email)
+    session.execute(delete(Invitation).where(Invitation.email == old_email, Invitation.accepted_at.is_(None)))
+    session.execute(delete(Membership).where(Membership.user_id == user.id))
+    user.email = f"deleted-{user.id}@deleted.invalid"
+    user.display_name = ""
+    user.password_hash = None
+    user.is_moderator = user.is_admin = False
+    user.disabled_at = utcnow()
+    user.last_login_at = None
+    user.session_version = (user.session_version or 0) + 1  # every session and emailed link ends
+
+
+def load_user(ident: str) -> User | None:
+    """Flask-Login's user loader: the account a session names, while the session still stands for it."""
+    user_id, _, version = ident.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    # A changed password or a disabled account ends every session at once.
+    if user is None or user.session_version != int(version) or not user.is_active:
+        return None
+    # An address never proven opens nothing, whatever session it may hold.
+    if user.email_confirmed_at is None:
+        return None
     return user

@@ -15,6 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from app.accounts.models import User
 from app.errors import Invalid
 
 EXPIRED = "This link has expired. Ask for a new one."
@@ -68,8 +69,6 @@ def user_claims(user: Any) -> dict[str, Any]:
 
 def user_from_claims(session: Session, payload: dict[str, Any]):
     """The account a link names, while the link still stands for it; Invalid otherwise."""
-    from app.accounts.models import User
-
     user_id = payload.get("u")
     user = session.get(User, user_id) if isinstance(user_id, int) else None
     if (user is None or (user.token_key or "") != payload.get("k") or user.session_version != payload.get("v")

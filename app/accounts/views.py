@@ -1,16 +1,15 @@
 """Account pages: sign up, log in and out, confirm, reset and change password, invitations, staff."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.accounts import links, privacy, services, staff
+from app.accounts import links, services, staff
 from app.accounts.forms import (
     AcceptInvitationForm,
     ChangePasswordForm,
     ChoosePasswordForm,
     ConfirmForm,
-    DeleteAccountForm,
     ForgotPasswordForm,
     InviteForm,
     LoginForm,
@@ -20,11 +19,11 @@ from app.accounts.forms import (
     SignupForm,
 )
 from app.accounts.models import Membership
+from app.accounts.permissions import require
 from app.accounts.tokens import user_claims, user_from_claims
 from app.directory.services import ancestors, get_by_code
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import db, limiter
-from app.permissions import require
 from app.web.helpers import link_problem, redirect_next, show_error
 
 bp = Blueprint("accounts", __name__)
@@ -186,7 +185,7 @@ def logout():
         abort(400)
     logout_user()
     flash("You are logged out.", "info")
-    return redirect(url_for("web.home"))
+    return redirect(url_for("pages.home"))
 
 
 @bp.route("/account/password/forgot", methods=["GET", "POST"])
@@ -252,35 +251,6 @@ def account():
     return render_template("accounts/account.html", memberships=memberships, form=ConfirmForm())
 
 
-@bp.route("/account/data")
-@login_required
-def download_data():
-    response = jsonify(privacy.export_user_data(db.session, current_user))
-    response.headers["Content-Disposition"] = 'attachment; filename="storyloop-my-data.json"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.route("/account/delete", methods=["GET", "POST"])
-@login_required
-@_limit("RATELIMIT_LOGIN")
-def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            privacy.delete_account(db.session, current_user, form.password.data or "", form.stories.data)
-        except Invalid as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            logout_user()
-            flash("Your account is deleted.", "info")
-            return redirect(url_for("web.home"))
-    return render_template("accounts/delete_account.html", form=form,
-                           has_password=current_user.password_hash is not None)
-
-
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
     try:
@@ -313,7 +283,7 @@ def accept_invitation(token: str):
             if not current_user.is_authenticated:
                 login_user(user)
             flash(f"You are now on the staff of {invitation.provider.name}.", "success")
-            return redirect(url_for("directory.provider", code=invitation.provider.code))
+            return redirect(url_for("pages.provider", code=invitation.provider.code))
     return render_template("accounts/accept_invitation.html", invitation=invitation, form=form,
                            existing=existing, next_url=request.path, choose_password=choose_password)
 

@@ -1,1 +1,14 @@
 """The operators' console: providers, people, the outbox, the site's health and the audit trail."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app import jobs
+from app.admin import site, views
+from app.admin.cli import check
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    app.cli.add_command(check)
+    jobs.register(app, "heartbeat", site.beat)

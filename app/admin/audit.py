@@ -8,7 +8,7 @@ from sqlalchemy import Select, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
-from app.moderation.models import AuditEvent
+from app.audit import AuditEvent
 
 
 @dataclass

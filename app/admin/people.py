@@ -5,9 +5,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Membership, User
+from app.audit import record
 from app.errors import Conflict, Invalid, NotFound
 from app.extensions import utcnow
-from app.moderation.audit import record
 from app.text import clean_text
 
 SITE_ROLES = {"moderator": "is_moderator", "admin": "is_admin"}

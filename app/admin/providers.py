@@ -11,10 +11,10 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from app.accounts.models import Invitation, Membership, User
 from app.admin.models import ProviderRedirect
+from app.audit import record
 from app.directory.models import EMAIL_MAX, KINDS, NAME_MAX, WEBSITE_MAX, Provider
 from app.directory.services import ancestors, descendant_ids_cte, normalise_code, normalise_postcode
 from app.errors import Conflict, Invalid, NotFound
-from app.moderation.audit import record
 from app.replies.models import Change, Reply
 from app.stories.models import Story
 from app.text import clean_text, single_line

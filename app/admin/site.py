@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 from app import jobs
 from app.accounts.models import User
 from app.admin.models import WorkerHeartbeat
+from app.audit import record
 from app.extensions import utcnow
 from app.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from app.mail.worker import requeue
-from app.moderation.audit import record
 from app.opendata.bundle import last_export
 from app.search.models import SearchQueue
 from app.stories.models import PENDING, Story

@@ -6,15 +6,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.forms import ConfirmForm
+from app.accounts.permissions import require
 from app.admin import people, providers, site
 from app.admin.audit import AuditFilters, audit_query, known_actions
 from app.admin.forms import AuditFilterForm, MergeForm, MoveForm, ProviderEditForm, ReasonForm, RoleForm, SearchForm
+from app.audit import AuditEvent
 from app.directory.models import Provider
 from app.directory.services import ancestors, search_query
 from app.errors import DomainError
 from app.extensions import db, utcnow
-from app.moderation.models import AuditEvent
-from app.permissions import require
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
 from app.web.params import BadParameter, whole_number
@@ -22,7 +22,7 @@ from app.web.params import BadParameter, whole_number
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Public pages keyed by a provider's code: a merged duplicate's code answers 301 to the provider it became.
-REDIRECTED_ENDPOINTS = {"directory.provider", "feeds.provider", "api.provider"}
+REDIRECTED_ENDPOINTS = {"pages.provider", "feeds.provider", "api.provider"}
 
 
 @bp.after_app_request

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.directory.models import Provider
 from app.extensions import utcnow
-from app.moderation.flags import flag_kinds
+from app.flags import flag_kinds
+from app.insight.aggregates import rebuild
 from app.replies.models import Change, Reply
 from app.stories.models import (
     AUTHOR_ROLES,
@@ -219,8 +220,6 @@ def load_stories(session: Session, count: int, progress: Callable[[int], None] =
         made += len(rows)
         progress(len(rows))
     # The bulk inserts above bypass the ORM events that keep the insight figures up to date.
-    from app.insight.aggregates import rebuild
-
     rebuild(session)
     return made
 

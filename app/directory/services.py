@@ -26,8 +26,15 @@ def normalise_code(value: str) -> str:
     return (value or "").replace("\x00", "").strip().upper()  # NUL: never in a code, refused by PostgreSQL
 
 
+def find_by_code(session: Session, code: str | None) -> Provider | None:
+    """The provider with this code as people type it (any case, spaces around), or None: the one lookup."""
+    code = normalise_code(code or "")
+    return session.scalar(select(Provider).where(Provider.code == code)) if code else None
+
+
 def get_by_code(session: Session, code: str) -> Provider:
-    provider = session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    """find_by_code for a page about one provider: NotFound (a 404) when no provider has the code."""
+    provider = find_by_code(session, code)
     if provider is None:
         raise NotFound("No provider has that code.")
     return provider

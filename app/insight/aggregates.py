@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import get_history
 
 from app.directory.models import Provider
 from app.extensions import utcnow
+from app.insight.flags import check
 from app.insight.models import ProviderMonth, ProviderMonthTag, ProviderMonthWait
 from app.replies.models import CHANGE_MADE, CHANGE_PLANNED, VISIBLE, Change, Reply
 from app.stories.models import PUBLISHED, Story, story_tags
@@ -289,8 +290,6 @@ def _refresh_months(session: Session) -> None:
     with session.no_autoflush:
         refresh(session, pairs)
         if providers:
-            from app.insight.flags import check
-
             check(session, providers)
 
 

@@ -9,6 +9,10 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
+from app.insight import words
+from app.insight.response import describe_wait
+from app.stories.models import CRITICALITY
+
 WIDTH = 320
 INK = "#0b0c0c"  # text: 19:1 on white
 BAR = "#1d4f91"  # bars: 8.6:1 on white, so bars stand out without relying on hue
@@ -78,10 +82,6 @@ def month_label(month) -> str:
 
 def insight_charts(ins) -> dict[str, dict]:
     """The charts of an insight page (app.insight.services.Insight): {section: {"svg", "summary"}}."""
-    from app.insight import words
-    from app.replies.stats import describe_wait
-    from app.stories.models import CRITICALITY
-
     name = ins.provider.name
     this, last = ins.this_year, ins.last_year
     labels = [month_label(m) for m in ins.months]

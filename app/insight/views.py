@@ -12,7 +12,7 @@ from app.extensions import db
 from app.insight import services, words
 from app.insight.charts import insight_charts
 from app.insight.flags import open_flags, thresholds
-from app.replies.stats import describe_wait
+from app.insight.response import describe_wait
 from app.stories.models import CRITICALITY
 from app.text import spreadsheet_safe_row
 

@@ -1,8 +1,8 @@
 """Plain-words summaries beside each chart ("Replies went out to 84% of stories this year, up from 61%")."""
 from __future__ import annotations
 
+from app.insight.response import describe_wait
 from app.insight.services import Figures, Insight, Theme
-from app.replies.stats import describe_wait
 
 
 def percent(share: float | None) -> str:

@@ -5,6 +5,7 @@ import uuid
 from email.utils import parseaddr
 
 from flask import current_app, render_template
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from app.mail.models import OutboxMessage
@@ -47,3 +48,8 @@ def queue_email(
     )
     session.add(message)
     return message
+
+
+def forget_address(session: Session, address: str) -> None:
+    """An erased account: nothing waiting in the outbox may still carry its address."""
+    session.execute(delete(OutboxMessage).where(OutboxMessage.to_addr == address))

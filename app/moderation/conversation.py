@@ -5,10 +5,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
+from app.audit import record
 from app.errors import Conflict, Invalid
 from app.extensions import utcnow
-from app.moderation.audit import record
-from app.moderation.flags import text_flag_kinds
+from app.flags import text_flag_kinds
 from app.moderation.models import ReplyRevision, Report
 from app.moderation.services import NOTE_MAX, resolve_report
 from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, HIDDEN, REJECTED, VISIBLE, Change, Reply

@@ -5,13 +5,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import events
 from app.accounts.models import User
 from app.accounts.services import external_url
+from app.audit import record
 from app.directory.models import Provider
 from app.errors import Conflict, Invalid
+from app.flags import flag_kinds
 from app.mail.services import queue_email
-from app.moderation.audit import record
-from app.moderation.flags import flag_kinds
 from app.moderation.models import StoryRevision
 from app.moderation.services import (
     NOTE_MAX,
@@ -21,7 +22,6 @@ from app.moderation.services import (
     _tell_author,
     resolve_report,
 )
-from app.replies.alerts import story_moved
 from app.replies.models import Reply
 from app.stories.models import (
     AWAITING_CONFIRMATION,
@@ -59,7 +59,7 @@ def move(session: Session, moderator: User, story: Story, expected_version: int,
            before={"provider": old.code, "provider_name": old.name},
            after={"provider": provider.code, "provider_name": provider.name})
     if story.status == PUBLISHED:
-        story_moved(session, story, old.id)
+        events.story_moved.send(story, session=session, old_provider_id=old.id)
     return story
 
 
@@ -95,7 +95,7 @@ def correct(session: Session, moderator: User, story: Story, expected_version: i
     record(session, "story.corrected", story=story, actor=moderator, reason=reason, before=before,
            after={"status": story.status, "title": title, "body": body})
     _tell_author(session, story, "story_corrected", "We have edited your published story", reason=reason,
-                 link=external_url("stories.show", story_id=story.id))
+                 link=external_url("pages.story", story_id=story.id))
     return story
 
 

@@ -78,3 +78,19 @@ class ItemForm(FlaskForm):
     version = HiddenNumberField(validators=[Optional()])
     reason = TextAreaField("Reason", render_kw={"rows": 2}, description="Kept in the story's history.")
     body = TextAreaField("Text", render_kw={"rows": 8})
+
+
+class ReportForm(FlaskForm):
+    reason = RadioField("What is wrong with it?", choices=[], validate_choice=False)
+    note = TextAreaField("Tell us more (optional)", render_kw={"rows": 4, "maxlength": 2000})
+
+
+class CorrectionRequestForm(FlaskForm):
+    """The author of a published story asks the moderators for a change."""
+
+    kind = RadioField("What would you like us to do?", validate_choice=False,
+                      choices=[("author_correction", "Correct something in my story"),
+                               ("author_details", "Remove details that could identify me or someone else")])
+    words = TextAreaField("Tell the moderators what to change",
+                          description="Quote the words, and say what they should say instead or that they should go.",
+                          render_kw={"rows": 6, "maxlength": 2000})

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -17,7 +17,7 @@ REPORT_REASONS = {
     "other": "Something else",
 }
 
-# Requests from a published story's own author (app/stories/corrections.py). They are Report rows, so the
+# Requests from a published story's own author (app/moderation/corrections.py). They are Report rows, so the
 # queue lists them among the reports with the author's words; they are never offered to the public.
 AUTHOR_REQUESTS = {
     "author_correction": "The author asks for a correction",
@@ -33,33 +33,6 @@ REJECT_REASONS = {
     "spam": "It is spam or advertising",
     "other": "Another reason (explained below)",
 }
-
-
-class AuditEvent(db.Model):
-    """Who did what, when, with the text before and after: the history moderators read."""
-
-    __tablename__ = "audit_events"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(40))
-    reason: Mapped[str | None] = mapped_column(Text)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # What an admin action was about when it is not a story: ("provider", id), ("user", id), ("outbox", id).
-    subject_type: Mapped[str | None] = mapped_column(String(20))
-    subject_id: Mapped[int | None]
-
-    actor: Mapped[User | None] = relationship()
-
-    __table_args__ = (
-        Index("ix_audit_events_story", "story_id", "created_at"),
-        Index("ix_audit_events_action", "action", "created_at"),
-        Index("ix_audit_events_subject", "subject_type", "subject_id", "created_at"),
-        Index("ix_audit_events_actor", "actor_id", "created_at"),
-    )
 
 
 class StoryRevision(db.Model):

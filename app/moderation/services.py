@@ -3,29 +3,26 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import cast, func, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.types import Text
 
+from app import events
 from app.accounts.links import author_link
 from app.accounts.models import User
 from app.accounts.services import external_url
+from app.audit import record
 from app.directory.models import Provider
 from app.directory.services import descendant_ids_cte
 from app.errors import Conflict, Invalid
 from app.extensions import utcnow
+from app.flags import FLAG_KINDS, SAFEGUARDING, flag_kinds
 from app.mail.services import queue_email
-from app.moderation.audit import record
-from app.moderation.flags import FLAG_KINDS, SAFEGUARDING, flag_kinds
 from app.moderation.models import REJECT_REASONS, REPORT_REASONS, Report, StoryRevision
-from app.replies.alerts import story_published
 from app.replies.models import HIDDEN as REPLY_HIDDEN
 from app.replies.models import VISIBLE, Reply
 from app.replies.services import refresh_response
@@ -132,9 +129,10 @@ def publish(session: Session, moderator: User, story: Story, expected_version: i
            after={"status": PUBLISHED, "title": title, "body": body, "criticality": pub.criticality,
                   "tags": sorted(t.slug for t in tags)})
     _tell_author(session, story, "story_published", "Your story is published",
-                 link=external_url("stories.show", story_id=story.id))
+                 link=external_url("pages.story", story_id=story.id))
     if first_time:
-        story_published(session, story)  # the provider's staff are told at once (or in their digest)
+        # The provider's staff are told at once or in their digest (app.replies connects the alerts).
+        events.story_published.send(story, session=session)
     return story
 
 
@@ -219,27 +217,6 @@ def _tell_author(session: Session, story: Story, template: str, subject: str, **
     # Links to the author's own pages sign a passwordless author in from any browser (app/accounts/links.py).
     queue_email(session, author.email, template, subject, kind=f"story.{template}", story=story,
                 provider=story.provider, my_stories=author_link(author, "stories.mine"), **context)
-
-
-STALE = ("Someone else changed this story or its conversation at the same moment. Nothing was overwritten: "
-         "look at the latest version and act again.")
-
-
-@contextmanager
-def stale_is_conflict(session: Session) -> Iterator[None]:
-    """Any StaleDataError inside (an action's own flush, an autoflush, a nested transaction, the commit) is a
-    Conflict: the row's version moved under us because someone else acted on it at the same moment."""
-    try:
-        yield
-    except StaleDataError as exc:
-        session.rollback()
-        raise Conflict(STALE) from exc
-
-
-def commit_or_conflict(session: Session) -> None:
-    """Commit; a concurrent change to the same story (version moved under us) becomes a Conflict."""
-    with stale_is_conflict(session):
-        session.commit()
 
 
 def signposting(provider: Provider | None) -> dict[str, str]:

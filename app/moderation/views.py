@@ -8,12 +8,13 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.forms import ConfirmForm
-from app.directory.models import Provider
-from app.directory.services import ancestors, normalise_code
-from app.errors import Conflict, Invalid, NotFound
+from app.accounts.permissions import require
+from app.audit import AuditEvent
+from app.directory.services import ancestors, find_by_code, normalise_code
+from app.errors import STALE, Conflict, Invalid, NotFound, commit_or_conflict, stale_is_conflict
 from app.extensions import db, utcnow
+from app.flags import FLAG_KINDS, SAFEGUARDING, highlight
 from app.moderation import conversation, fixing, services
-from app.moderation.flags import FLAG_KINDS, SAFEGUARDING, highlight
 from app.moderation.forms import (
     CorrectForm,
     ItemForm,
@@ -25,8 +26,7 @@ from app.moderation.forms import (
     SafeguardingForm,
     SendBackForm,
 )
-from app.moderation.models import AuditEvent, ReplyRevision, Report, StoryRevision
-from app.permissions import require
+from app.moderation.models import ReplyRevision, Report, StoryRevision
 from app.replies.models import Change, Reply
 from app.stories.models import Story, Tag
 from app.web.helpers import show_error
@@ -46,7 +46,7 @@ def moderators_only():
 def stale(exc: StaleDataError):
     """The last net under every action: a version that moved under a flush anywhere is the "it changed" page."""
     db.session.rollback()
-    return render_error(409, services.STALE)
+    return render_error(409, STALE)
 
 
 @bp.app_context_processor
@@ -60,8 +60,8 @@ def queue():
     form = QueueFilterForm(request.args)
     form.flag.choices = [("", "Any")] + list(FLAG_KINDS.items())
     provider = None
-    if code := normalise_code(form.provider.data or ""):
-        provider = db.session.scalar(select(Provider).where(Provider.code == code))
+    if normalise_code(form.provider.data or ""):
+        provider = find_by_code(db.session, form.provider.data)
         if provider is None:
             form.provider.errors = ["No provider has that code."]
     # Only the offered choices: any other number (say 10**20 hours) is a 400, not an overflow.
@@ -162,7 +162,7 @@ ACTIONS = {
         db.session, current_user, s, f.version.data, f.reason.data or "")),
     "move": ("Moved. The new service's staff are alerted if the story is published.", lambda s, f: fixing.move(
         db.session, current_user, s, f.version.data,
-        db.session.scalar(select(Provider).where(Provider.code == normalise_code(f.provider.data or ""))),
+        find_by_code(db.session, f.provider.data),
         f.reason.data or "")),
     "correct": ("Corrected; the story stays published and the author has been told.", lambda s, f: fixing.correct(
         db.session, current_user, s, f.version.data, f.title.data or "", f.body.data or "", f.reason.data or "")),
@@ -180,7 +180,7 @@ def act(story_id: int, action: str):
         return _render(story, forms, 400)
     done, run = ACTIONS[action]
     try:
-        with services.stale_is_conflict(db.session):  # a clash may surface in the action's own flush too
+        with stale_is_conflict(db.session):  # a clash may surface in the action's own flush too
             run(story, form)
             db.session.commit()
     except Invalid as exc:
@@ -225,7 +225,7 @@ def safeguarding(story_id: int):
         return _render(story, forms, 400)
     try:
         fixing.raise_safeguarding(db.session, current_user, story, form.note.data or "")
-        services.commit_or_conflict(db.session)
+        commit_or_conflict(db.session)
     except Invalid as exc:
         db.session.rollback()
         show_error(form, exc)
@@ -281,7 +281,7 @@ def moderate_item(kind: str, item_id: int, action: str):
         return _render_item(kind, item, form, 400)
     done, run = ITEM_ACTIONS[action]
     try:
-        with services.stale_is_conflict(db.session):
+        with stale_is_conflict(db.session):
             run(item, form)
             db.session.commit()
     except Invalid as exc:
@@ -296,7 +296,7 @@ def moderate_item(kind: str, item_id: int, action: str):
     if request.form.get("next") == "queue":
         return redirect(url_for("moderation.queue", _anchor="conversation"))
     if action == "hide" and request.form.get("next") == "story":
-        return redirect(url_for("stories.show", story_id=item.story_id))
+        return redirect(url_for("pages.story", story_id=item.story_id))
     return redirect(url_for("moderation.item", kind=kind, item_id=item.id))
 
 
@@ -309,6 +309,6 @@ def dismiss_report(report_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.resolve_report(db.session, current_user, item, "dismissed")
-        services.commit_or_conflict(db.session)
+        commit_or_conflict(db.session)
         flash("Report dismissed.", "info")
     return redirect(url_for("moderation.queue"))

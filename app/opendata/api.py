@@ -11,9 +11,9 @@ from sqlalchemy.orm import selectinload
 from app.directory.models import KINDS, Provider
 from app.directory.services import descendant_ids, normalise_code, search_query
 from app.extensions import csrf, db, limiter
+from app.insight.response import response_stats
 from app.opendata.export import iso
 from app.replies.models import VISIBLE, Change, Reply
-from app.replies.stats import response_stats
 from app.stories.models import CRITICALITY, HIDDEN, PUBLISHED, RESPONSE_STATUSES, WITHDRAWN, Story, Tag, story_tags
 from app.web.pagination import decode_cursor, keyset_page
 from app.web.params import BadParameter, iso_datetime, one_of_numbers, whole_number
@@ -126,7 +126,7 @@ def _next_link(endpoint: str, cursor: str | None) -> str | None:
 
 def story_json(story: Story) -> dict:
     return {
-        "id": story.id, "url": _site(url_for("stories.show", story_id=story.id)),
+        "id": story.id, "url": _site(url_for("pages.story", story_id=story.id)),
         "provider": {"code": story.provider.code, "name": story.provider.name},
         "title": story.title, "body": story.body, "experienced_in": story.experienced_on.strftime("%Y-%m"),
         "author_role": story.author_role, "on_behalf": story.on_behalf, "public_name": story.public_name,
@@ -217,7 +217,7 @@ def story(story_id: int):
 def provider_json(provider: Provider, parent_code: str | None) -> dict:
     return {"code": provider.code, "name": provider.name, "kind": provider.kind, "parent_code": parent_code,
             "postcode": provider.postcode, "website": provider.website, "active": provider.active,
-            "url": _site(url_for("directory.provider", code=provider.code))}
+            "url": _site(url_for("pages.provider", code=provider.code))}
 
 
 @bp.route("/providers")

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
-from app.extensions import utcnow
+from app.extensions import db, utcnow
 from app.opendata.schema import (
     CHANGES,
     PROVIDER_MONTHS,
@@ -213,7 +213,9 @@ def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url:
     try:
         with ProcessPoolExecutor(len(bounds), mp_context=context, initializer=_share_counter,
                                  initargs=(written,)) as pool:
-            running = {pool.submit(_export_part, config, str(parts / str(i)), lo, hi, site_url)
+            # The factory that made this app makes one in each process (handed over, not imported from above).
+            factory = current_app.extensions["storyloop.factory"]
+            running = {pool.submit(_export_part, factory, config, str(parts / str(i)), lo, hi, site_url)
                        for i, (lo, hi) in enumerate(bounds)}
             shown = 0
             while running:
@@ -256,12 +258,10 @@ def _count_written(n: int, flush: bool = False) -> None:
         _unshared = 0
 
 
-def _export_part(config: dict, directory: str, lo: int, hi: int | None, site_url: str) -> dict[str, int]:
+def _export_part(factory: Callable[[dict], Flask], config: dict, directory: str, lo: int, hi: int | None,
+                 site_url: str) -> dict[str, int]:
     """In a process of its own: the stories with lo <= id < hi, without headers."""
-    from app import create_app
-    from app.extensions import db
-
-    app = create_app(config)
+    app = factory(config)
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     with app.app_context():

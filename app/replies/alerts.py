@@ -50,6 +50,16 @@ def _memberships(session: Session, depth: dict[int, int]) -> list[Membership]:
     ))
 
 
+def on_story_published(story: Story, session: Session) -> None:
+    """app.events.story_published: the moderator's publish alerts the staff (connected in app.replies)."""
+    story_published(session, story)
+
+
+def on_story_moved(story: Story, session: Session, old_provider_id: int) -> None:
+    """app.events.story_moved: the new service's staff are alerted (connected in app.replies)."""
+    story_moved(session, story, old_provider_id)
+
+
 def story_published(session: Session, story: Story, already_told: tuple[set[int], set[int]] = (set(), set())) -> int:
     """Alert everyone with a membership at the story's provider or above it, each by their own settings.
 
@@ -93,8 +103,8 @@ def _send_alert(session: Session, membership: Membership, stories: list[Story], 
     kind = "alert.digest" if digest else "alert.story"
     queue_email(session, membership.user.email, "story_alert", subject, kind=kind, headers=headers,
                 stories=stories, digest=digest, provider=membership.provider,
-                links={s.id: external_url("stories.show", story_id=s.id) for s in stories},
-                unsubscribe_link=url, settings_link=external_url("replies.dashboard", _anchor="alerts"),
+                links={s.id: external_url("pages.story", story_id=s.id) for s in stories},
+                unsubscribe_link=url, settings_link=external_url("pages.dashboard", _anchor="alerts"),
                 invitation_link=None)
 
 
@@ -135,7 +145,7 @@ def _alert_contact(session: Session, story: Story, chain: list[Provider], skip: 
     url, headers = _unsubscribe_headers(make_token("unsubscribe", {"p": provider.id, "c": provider.code}))
     queue_email(session, provider.email, "story_alert", f"New story about {story.provider.name}: {story.title}",
                 kind="alert.contact", headers=headers, stories=[story], digest=None, provider=provider,
-                links={story.id: external_url("stories.show", story_id=story.id)}, unsubscribe_link=url,
+                links={story.id: external_url("pages.story", story_id=story.id)}, unsubscribe_link=url,
                 settings_link=None, invitation_link=invite_link)
     return 1
 

@@ -48,7 +48,7 @@ class Reply(db.Model):
     published_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    # Automatic flag kinds found in the text (app.moderation.flags), highlighted for the moderator.
+    # Automatic flag kinds found in the text (app.flags), highlighted for the moderator.
     flags: Mapped[list] = mapped_column(JSON, default=list)
 
     author: Mapped[User | None] = relationship()

@@ -11,12 +11,12 @@ from app.accounts.links import author_link
 from app.accounts.models import Membership, User
 from app.accounts.services import external_url
 from app.accounts.tokens import make_token, read_token, user_claims, user_from_claims
+from app.audit import record
 from app.directory.services import ancestor_ids_cte
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
+from app.flags import text_flag_kinds
 from app.mail.services import queue_email
-from app.moderation.audit import record
-from app.moderation.flags import text_flag_kinds
 from app.replies.models import (
     AUTHOR_ANSWER,
     AWAITING_MODERATION,
@@ -93,7 +93,7 @@ def _tell_author(session: Session, story: Story, subject: str, what: str, text: 
     if author.email_confirmed_at is None:
         return  # confirmed addresses only
     queue_email(session, author.email, "author_update", subject, kind="story.update", story=story, what=what,
-                text=text, provider=story.provider, link=author_link(author, "stories.show", story_id=story.id),
+                text=text, provider=story.provider, link=author_link(author, "pages.story", story_id=story.id),
                 answer_link=answer_link(story))
 
 
@@ -275,7 +275,7 @@ def _alert_responders(session: Session, story: Story, answer: Reply) -> None:
     for responder in session.scalars(select(User).where(User.id.in_(responder_ids), User.disabled_at.is_(None))):
         queue_email(session, responder.email, "answer_alert", f"The author answered: {story.title}",
                     kind="answer.alert", story=story, text=answer.body,
-                    link=external_url("stories.show", story_id=story.id))
+                    link=external_url("pages.story", story_id=story.id))
 
 
 def conversation(session: Session, story: Story) -> list[Reply | Change]:

@@ -1,1 +1,13 @@
-"""Stories: telling, confirmation, public lists and pages, the author's own stories, withdraw."""
+"""Stories: telling, confirmation, the public list, the author's own stories, withdraw."""
+from __future__ import annotations
+
+from flask import Flask
+
+from app.stories import views
+from app.stories.text import linked_paragraphs, opening
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(views.bp)
+    app.jinja_env.filters["opening"] = opening
+    app.jinja_env.filters["linked_paragraphs"] = linked_paragraphs

@@ -75,19 +75,3 @@ class TellForm(StoryFieldsForm):
     def ensure_key(self) -> None:
         if not self.submission_key.data:
             self.submission_key.data = secrets.token_urlsafe(24)
-
-
-class ReportForm(FlaskForm):
-    reason = RadioField("What is wrong with it?", choices=[], validate_choice=False)
-    note = TextAreaField("Tell us more (optional)", render_kw={"rows": 4, "maxlength": 2000})
-
-
-class CorrectionRequestForm(FlaskForm):
-    """The author of a published story asks the moderators for a change."""
-
-    kind = RadioField("What would you like us to do?", validate_choice=False,
-                      choices=[("author_correction", "Correct something in my story"),
-                               ("author_details", "Remove details that could identify me or someone else")])
-    words = TextAreaField("Tell the moderators what to change",
-                          description="Quote the words, and say what they should say instead or that they should go.",
-                          render_kw={"rows": 6, "maxlength": 2000})

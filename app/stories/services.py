@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.services import external_url, find_user, normalise_email, prove_address
 from app.accounts.tokens import address_digest, make_token, read_token, same_address, user_claims, user_from_claims
+from app.audit import record
 from app.directory.models import Provider
-from app.directory.services import normalise_code
+from app.directory.services import find_by_code
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
+from app.flags import flag_kinds
 from app.mail.services import queue_email
-from app.moderation.audit import record
-from app.moderation.flags import flag_kinds
 from app.stories.models import (
     AUTHOR_ROLES,
     AWAITING_CONFIRMATION,
@@ -26,6 +26,7 @@ from app.stories.models import (
     EDITABLE_BY_AUTHOR,
     PENDING,
     PUBLIC_NAME_MAX,
+    PUBLISHED,
     RETURNED,
     TITLE_MAX,
     TITLE_MIN,
@@ -69,10 +70,7 @@ class CleanStory:
 def check_draft(session: Session, draft: Draft, *, need_consent: bool = True, today: date | None = None) -> CleanStory:
     """Clean text and check every field; Invalid carries a message for each field that is wrong."""
     errors: dict[str, str] = {}
-    provider = None
-    code = normalise_code(draft.provider_code)
-    if code:
-        provider = session.scalar(select(Provider).where(Provider.code == code))
+    provider = find_by_code(session, draft.provider_code)
     if provider is None:
         errors["provider_code"] = "Choose the service your story is about."
     elif not provider.active:
@@ -268,7 +266,7 @@ def edit_by_author(session: Session, user: User, story: Story, draft: Draft, exp
     return story
 
 
-def withdraw(session: Session, user: User, story: Story) -> Story:
+def withdraw(session: Session, user: User, story: Story, why: str | None = None) -> Story:
     """The author takes a story down at any time: it leaves every public place; the audit keeps the fact."""
     if story.author_id != user.id:
         raise NotAllowed("This is not one of your stories.")
@@ -278,5 +276,20 @@ def withdraw(session: Session, user: User, story: Story) -> Story:
     story.status = WITHDRAWN
     story.withdrawn_at = utcnow()
     story.claimed_by_id = None
-    record(session, "story.withdrawn", story=story, actor=user, before=before, after={"status": WITHDRAWN})
+    after = {"status": WITHDRAWN} if why is None else {"status": WITHDRAWN, "why": why}
+    record(session, "story.withdrawn", story=story, actor=user, before=before, after=after)
     return story
+
+
+ANONYMOUS = "Anonymous"
+
+
+def forget_author(session: Session, user: User, keep_published: bool) -> None:
+    """The author's account is being deleted: every story forgets its double-click key; a published story the
+    author chose to keep stays, shown as "Anonymous"; every other story is withdrawn."""
+    for story in session.scalars(select(Story).where(Story.author_id == user.id)):
+        story.submission_key = None
+        if keep_published and story.status == PUBLISHED:
+            story.public_name = ANONYMOUS
+        else:
+            withdraw(session, user, story, why="account deleted")

@@ -1,23 +1,19 @@
-"""Story pages: tell, confirm, the public list and story page, report, and the author's own stories."""
+"""Story pages: tell, confirm, the public list, and the author's own stories (edit, withdraw)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.forms import ConfirmForm
+from app.accounts.forms import ConfirmForm, ProveAddressForm
+from app.accounts.links import masked, may_sign_in_by_link
 from app.directory.models import Provider
-from app.directory.services import ancestors, normalise_code, search_query
-from app.errors import Conflict, Invalid, NotAllowed
+from app.directory.services import ancestors, find_by_code, normalise_code, search_query
+from app.errors import Conflict, Invalid, NotAllowed, commit_or_conflict
 from app.extensions import db, limiter
-from app.moderation import services as moderation
-from app.moderation.models import REPORT_REASONS
-from app.permissions import can
-from app.replies.models import Reply
-from app.stories import corrections, queries, services
-from app.stories.forms import CorrectionRequestForm, ReportForm, StoryFieldsForm, TellForm
-from app.stories.models import EDITABLE_BY_AUTHOR, PUBLISHED, RESPONSE_STATUSES, Story
-from app.web.cache import ON_HIT
+from app.stories import queries, services
+from app.stories.forms import StoryFieldsForm, TellForm
+from app.stories.models import EDITABLE_BY_AUTHOR, RESPONSE_STATUSES, Story
 from app.web.helpers import link_problem, show_error
 from app.web.pagination import keyset_page
 from app.web.params import BadParameter, whole_number
@@ -52,8 +48,7 @@ def _int(value) -> int | None:
 
 def _provider_choices(form: StoryFieldsForm) -> tuple[Provider | None, list[Provider]]:
     """The chosen provider, or the matches for what was typed (the no-JavaScript way to pick one)."""
-    code = normalise_code(form.provider_code.data or "")
-    chosen = db.session.scalar(db.select(Provider).where(Provider.code == code)) if code else None
+    chosen = find_by_code(db.session, form.provider_code.data)
     matches: list[Provider] = []
     query = (form.provider_query.data or "").strip()[:200]
     if query and (chosen is None or request.form.get("action") == "find"):
@@ -128,8 +123,6 @@ def told(story_id: int):
 @_posting_limit()  # the form may check a password
 def confirm(token: str):
     """The emailed confirmation. The GET shows the story and a button; only the POST confirms and signs in."""
-    from app.accounts.forms import ProveAddressForm
-    from app.accounts.links import masked, may_sign_in_by_link
 
     try:
         story = services.story_from_confirmation(db.session, token)
@@ -152,7 +145,7 @@ def confirm(token: str):
             if current_user.is_authenticated:
                 flash("You are logged in as someone else, so we have not signed you in to this story's account.",
                       "info")
-                return redirect(url_for("web.home"))
+                return redirect(url_for("pages.home"))
             if (ask_password and form.password.data) or may_sign_in_by_link(author):
                 # Whoever pressed the button proved the address (and, when one was kept, the password). An
                 # account that already had a password before never opens by an emailed link.
@@ -172,79 +165,6 @@ def index():
                        descending=True)
     return render_template("stories/index.html", page=page, filters=filters, args=filters.as_args(),
                            tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES)
-
-
-def _count_read(story_id: int) -> None:
-    queries.count_read(db.session, story_id)
-    db.session.commit()
-
-
-# A visitor served the kept page still counts (only published stories' pages are kept, and only for visitors).
-ON_HIT["stories.show"] = _count_read
-
-
-@bp.route("/stories/<int:story_id>")
-def show(story_id: int):
-    story = queries.story_for_viewer(db.session, story_id, current_user, can("moderation.view"))
-    # Rendered first: the count's commit would expire the story and load it again, and its row lock
-    # would last through the rendering.
-    response = render_story(story)
-    if story.status == PUBLISHED and not (current_user.is_authenticated and current_user.id == story.author_id):
-        _count_read(story.id)
-    return response
-
-
-def render_story(story: Story, status: int = 200, **forms):
-    """The story page with its conversation; the forms shown depend on who is looking.
-
-    A form that failed elsewhere (a reply with no text, say) is passed in by its class name to show its errors.
-    """
-    from app.replies import services as replies
-    from app.replies.forms import AnswerForm, ChangeForm, HideReplyForm, ReplyForm
-
-    is_author = current_user.is_authenticated and current_user.id == story.author_id
-    staff = story.status == PUBLISHED and can("provider.respond", story.provider)
-    context = {
-        "story": story, "trail": ancestors(db.session, story.provider), "is_author": is_author,
-        "conversation": replies.conversation(db.session, story), "can_respond": staff,
-        "reply_form": forms.get("ReplyForm") or (ReplyForm() if staff else None),
-        "change_form": forms.get("ChangeForm") or (ChangeForm() if staff else None),
-        "answer_form": forms.get("AnswerForm") or (AnswerForm() if is_author and story.status == PUBLISHED
-                                                   else None),
-        "hide_form": HideReplyForm() if can("moderation.view") else None,
-        "answer_waiting": is_author and replies.has_pending_answer(db.session, story),
-        # The staff member's own replies and changes not (yet) public: "waiting for a moderator".
-        "waiting_items": replies.waiting_for_writer(db.session, story, current_user) if staff else [],
-        "edit_minutes": replies.REPLY_EDIT_MINUTES,
-    }
-    return render_template("stories/show.html", **context), status
-
-
-@bp.route("/stories/<int:story_id>/report", methods=["GET", "POST"])
-@_posting_limit()
-def report(story_id: int):
-    story = queries.story_for_viewer(db.session, story_id, current_user, False)
-    if story.status != PUBLISHED:
-        abort(404)
-    reply = None
-    if (reply_id := whole_number(request.args.get("reply"), "reply")) is not None:
-        reply = db.session.get(Reply, reply_id)
-        if reply is None or reply.story_id != story.id or reply.status != "visible":
-            abort(404)
-    form = ReportForm()
-    form.reason.choices = list(REPORT_REASONS.items())
-    if form.validate_on_submit():
-        try:
-            # The address only tells reporters apart for REPORTS_TO_HIDE; it is kept as a keyed hash, never as is.
-            moderation.report(db.session, story, form.reason.data or "", form.note.data or "", current_user,
-                              reply=reply, address=request.remote_addr)
-        except Invalid as exc:
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            flash("Thank you. A moderator will look at this story.", "success")
-            return redirect(url_for("stories.show", story_id=story.id))
-    return render_template("stories/report.html", story=story, form=form, reply=reply)
 
 
 @bp.route("/my/stories")
@@ -282,7 +202,7 @@ def edit(story_id: int):
             db.session.rollback()
             show_error(form, exc)
         else:
-            moderation.commit_or_conflict(db.session)
+            commit_or_conflict(db.session)
             flash("Your changes are saved.", "success")
             return redirect(url_for("stories.mine"))
     return render_template("stories/edit.html", form=form, story=story, chosen=chosen, matches=matches)
@@ -298,35 +218,7 @@ def withdraw(story_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         services.withdraw(db.session, current_user, story)
-        moderation.commit_or_conflict(db.session)
+        commit_or_conflict(db.session)
         flash("Your story is withdrawn. It is no longer on the site.", "success")
         return redirect(url_for("stories.mine"))
     return render_template("stories/withdraw.html", story=story, form=form)
-
-
-@bp.route("/my/stories/<int:story_id>/correction", methods=["GET", "POST"])
-@login_required
-@_posting_limit()
-def request_correction(story_id: int):
-    """After publication: the author asks for a correction or for identifying details to be removed."""
-    try:
-        story = services.author_story(db.session, current_user, story_id)
-    except NotAllowed:
-        abort(404)
-    if story.status not in corrections.CORRECTABLE:
-        flash("Only a published story can be corrected this way. You can edit or withdraw it.", "info")
-        return redirect(url_for("stories.mine"))
-    form = CorrectionRequestForm()
-    if form.validate_on_submit():
-        try:
-            corrections.request_correction(db.session, current_user, story, form.kind.data or "",
-                                           form.words.data or "")
-        except (Invalid, Conflict) as exc:
-            db.session.rollback()
-            show_error(form, exc)
-        else:
-            db.session.commit()
-            flash("Thank you. A moderator will read your request and change the story.", "success")
-            return redirect(url_for("stories.mine"))
-    return render_template("stories/correction.html", story=story, form=form,
-                           waiting=corrections.open_requests(db.session, story))

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.web.models import content_version
 
 CACHED = {
-    "web.home", "stories.index", "stories.show", "directory.index", "directory.provider", "insight.provider",
+    "pages.home", "stories.index", "pages.story", "directory.index", "pages.provider", "insight.provider",
     "insight.compare", "api.stories", "api.story", "api.providers", "api.provider", "api.provider_insight",
     "feeds.stories", "feeds.provider",
 }

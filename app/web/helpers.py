@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from app.errors import DomainError
 
 
-def safe_next(target: str | None, default: str = "web.home") -> str:
+def safe_next(target: str | None, default: str = "pages.home") -> str:
     """The target when it is a path on this site; the default endpoint's URL otherwise."""
     if target and _is_local_path(target):
         return target
@@ -25,7 +25,7 @@ def _is_local_path(target: str) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-def redirect_next(target: str | None, default: str = "web.home"):
+def redirect_next(target: str | None, default: str = "pages.home"):
     return redirect(safe_next(target, default))
 
 

@@ -1,21 +1,12 @@
-"""Site-wide pages: home, about the terms and licence, and the health check."""
+"""Site-wide pages that belong to no domain: the terms and licence, the favicon and the health check."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, url_for
 from sqlalchemy import text
 
 from app.extensions import db
-from app.stories.models import Story
-from app.stories.queries import StoryFilters, public_stories
 
 bp = Blueprint("web", __name__)
-
-
-@bp.route("/")
-def home():
-    latest = db.session.scalars(public_stories(StoryFilters(), db.session)
-                                .order_by(Story.published_at.desc(), Story.id.desc()).limit(6)).all()
-    return render_template("web/home.html", latest=latest)
 
 
 @bp.route("/terms")

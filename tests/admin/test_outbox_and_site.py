@@ -6,10 +6,10 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.admin.models import WorkerHeartbeat
+from app.audit import AuditEvent
 from app.extensions import utcnow
 from app.mail.models import FAILED, SENT, OutboxMessage
 from app.mail.services import queue_email
-from app.moderation.models import AuditEvent
 from tests.conftest import PASSWORD, login
 
 

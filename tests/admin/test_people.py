@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.moderation.models import AuditEvent
+from app.audit import AuditEvent
 from tests.conftest import PASSWORD, login
 
 

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Invitation, Membership
 from app.admin.models import ProviderRedirect
+from app.audit import AuditEvent
 from app.directory.models import Provider
 from app.errors import Invalid
-from app.moderation.models import AuditEvent
 from app.replies.models import Change, Reply
 from app.stories.models import PUBLISHED, Story
 from app.stories.services import Draft, check_draft

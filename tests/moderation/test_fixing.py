@@ -7,7 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.moderation.models import AuditEvent, Report, StoryRevision
+from app.audit import AuditEvent
+from app.moderation.models import Report, StoryRevision
 from app.replies.models import VISIBLE, DigestItem, Reply
 from app.stories.models import HIDDEN, PENDING, PUBLISHED, Story
 from tests.conftest import PASSWORD, login, text_of

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.moderation.flags import find_flags, flag_kinds, highlight, is_near_duplicate, nhs_number_is_valid
+from app.flags import find_flags, flag_kinds, highlight, is_near_duplicate, nhs_number_is_valid
 
 LONG = " The rest of the story is long enough not to count as very short text for the moderators, honestly."
 

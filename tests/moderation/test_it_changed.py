@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from app.audit import AuditEvent
+from app.errors import Conflict, stale_is_conflict
 from app.extensions import db, utcnow
 from app.moderation import conversation, services
-from app.moderation.models import AuditEvent, Report
+from app.moderation.models import Report
 from app.replies.models import VISIBLE, Reply
 from app.stories.models import HIDDEN, PUBLISHED, Story
 from tests.conftest import PASSWORD, login
@@ -65,7 +66,7 @@ def test_two_sessions_clash_inside_a_services_autoflush_and_it_is_a_conflict(app
     # My copy still says version 1, so the form's version check passes; hide() then reads the story's reports,
     # and that query's autoflush writes the story: the version moved, and the clash surfaces inside the service.
     with pytest.raises(Conflict):
-        with services.stale_is_conflict(session):
+        with stale_is_conflict(session):
             services.hide(session, moderator, mine, mine.version, "Me too")
             session.commit()
     session.expire_all()

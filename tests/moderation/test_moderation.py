@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.audit import AuditEvent
 from app.extensions import utcnow
-from app.moderation.models import AuditEvent, Report, StoryRevision
+from app.moderation.models import Report, StoryRevision
 from app.stories.models import HIDDEN, PENDING, PUBLISHED, REJECTED, RETURNED, Story
 from tests.conftest import PASSWORD, link_in, login, text_of
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from app.audit import AuditEvent
 from app.extensions import utcnow
-from app.moderation.flags import SAFEGUARDING_LIST, flag_kinds, safeguarding_spans, text_flag_kinds
-from app.moderation.models import AuditEvent
+from app.flags import SAFEGUARDING_LIST, flag_kinds, safeguarding_spans, text_flag_kinds
 from app.stories.models import PUBLISHED
 from tests.conftest import PASSWORD, login, text_of
 

@@ -8,7 +8,8 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from app.moderation.models import AuditEvent, ReplyRevision
+from app.audit import AuditEvent
+from app.moderation.models import ReplyRevision
 from app.replies.models import AWAITING_MODERATION, HIDDEN, REJECTED, VISIBLE, Change, Reply
 from tests.conftest import PASSWORD, login, text_of
 

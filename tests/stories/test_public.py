@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, select
 
+from app.audit import AuditEvent
 from app.extensions import db, utcnow
-from app.moderation.models import AuditEvent
 from app.stories.models import AWAITING_CONFIRMATION, HIDDEN, PENDING, PUBLISHED, REJECTED, RETURNED, WITHDRAWN, Story
 from tests.conftest import PASSWORD, login
 

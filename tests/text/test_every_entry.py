@@ -7,9 +7,10 @@ import io
 import pytest
 from sqlalchemy import select
 
+from app.audit import AuditEvent
 from app.directory.importer import import_providers
 from app.directory.models import Provider
-from app.moderation.models import AuditEvent, Report
+from app.moderation.models import Report
 from app.stories.services import Draft, check_draft
 from tests.conftest import PASSWORD, login
 

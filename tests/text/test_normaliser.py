@@ -134,7 +134,7 @@ def test_tag_characters_outside_a_flag_are_hidden_text_and_go():
 @pytest.mark.parametrize("text", ["943\u00ad476\u200b5919", "943\u2060476\ufeff5919", "943\u2063476\u20645919",
                                   "9\u200d43 476 59\u200c19", "943\u200d\u200c476\u200d5919"])
 def test_invisible_characters_cannot_hide_an_nhs_number_from_the_checks(text):
-    from app.moderation.flags import find_flags
+    from app.flags import find_flags
 
     assert [f.kind for f in find_flags(clean_text(f"My number is {text}."))] == ["nhs_number"]
 

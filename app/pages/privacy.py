@@ -1,25 +1,24 @@
-"""An author's own data: the download of everything the site holds about them, and deleting the account."""
+"""An author's own data across every domain: the download of everything the site holds about them, and deleting
+the account. It sits above the domains and asks each to forget what it holds through its own service."""
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.accounts.models import Invitation, Membership, User
+from app.accounts import services as account_services
+from app.accounts.models import Membership, User
 from app.accounts.passwords import verify_password
 from app.errors import Invalid
-from app.extensions import utcnow
-from app.mail.models import OutboxMessage
-from app.moderation.audit import record
 from app.moderation.models import Report
 from app.replies.models import Reply
-from app.stories.models import WITHDRAWN, Story
+from app.stories import services as story_services
+from app.stories.models import Story
 
 WITHDRAW, KEEP = "withdraw", "keep"
 STORY_CHOICES = {WITHDRAW: "Withdraw my stories from the site",
                  KEEP: "Keep my published stories on the site, shown as Anonymous"}
-ANONYMOUS = "Anonymous"
 
 
 def _iso(value) -> str | None:
@@ -62,33 +61,10 @@ def export_user_data(session: Session, user: User) -> dict[str, Any]:
 
 def delete_account(session: Session, user: User, password: str, stories: str) -> None:
     """Delete the account: its personal data goes now; its stories are withdrawn or kept under "Anonymous".
-
-    The row itself stays as an empty tombstone because stories and the audit trail point at it; nothing in it
-    identifies the person any more, and it can never log in again.
-    """
+    Each domain forgets what it holds through its own service."""
     if stories not in STORY_CHOICES:
         raise Invalid("Choose what happens to your stories.", field="stories")
     if user.password_hash is not None and not verify_password(user.password_hash, password or ""):
         raise Invalid("Your password is not right.", field="password")
-    now = utcnow()
-    for story in session.scalars(select(Story).where(Story.author_id == user.id)):
-        story.submission_key = None
-        if stories == WITHDRAW or story.status != "published":
-            if story.status != WITHDRAWN:
-                before = {"status": story.status}
-                story.status, story.withdrawn_at, story.claimed_by_id = WITHDRAWN, now, None
-                record(session, "story.withdrawn", story=story, actor=user, before=before,
-                       after={"status": WITHDRAWN, "why": "account deleted"})
-        else:
-            story.public_name = ANONYMOUS
-    old_email = user.email
-    session.execute(delete(OutboxMessage).where(OutboxMessage.to_addr == old_email))
-    session.execute(delete(Invitation).where(Invitation.email == old_email, Invitation.accepted_at.is_(None)))
-    session.execute(delete(Membership).where(Membership.user_id == user.id))
-    user.email = f"deleted-{user.id}@deleted.invalid"
-    user.display_name = ""
-    user.password_hash = None
-    user.is_moderator = user.is_admin = False
-    user.disabled_at = now
-    user.last_login_at = None
-    user.session_version = (user.session_version or 0) + 1  # every session and emailed link ends
+    story_services.forget_author(session, user, keep_published=stories == KEEP)
+    account_services.erase(session, user)

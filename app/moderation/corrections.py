@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.audit import record
 from app.errors import Conflict, Invalid, NotAllowed
-from app.moderation.audit import record
 from app.moderation.models import AUTHOR_REQUESTS, Report
 from app.stories.models import HIDDEN, PUBLISHED, Story
 from app.stories.text import clean_text

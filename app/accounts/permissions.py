@@ -1,4 +1,6 @@
-"""Who may do what: one table of rules and one require(); views and the access-matrix test read it."""
+"""Who may do what: one table of rules and one require(); views and the access-matrix test read it.
+
+It lives in accounts because its rules are about people: their site roles and their staff memberships."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -7,14 +9,13 @@ from typing import Any
 from flask import abort
 from flask_login import current_user
 
+from app.accounts.staff import has_membership
 from app.errors import NotAllowed
 from app.extensions import db
 
 
 def _staff_of(roles: tuple[str, ...] | None):
     def rule(user: Any, provider: Any) -> bool:
-        from app.accounts.staff import has_membership
-
         return provider is not None and has_membership(db.session, user, provider, roles)
     return rule
 

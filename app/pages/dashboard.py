@@ -1,0 +1,30 @@
+"""The staff dashboard: stories waiting for a reply, colleagues' recent replies, red flags and alert settings."""
+from __future__ import annotations
+
+from flask import render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.models import Membership
+from app.extensions import db
+from app.insight.flags import open_flags
+from app.pages.blueprint import bp
+from app.replies.forms import AlertSettingsForm
+from app.replies.queries import awaiting_reply, recent_colleague_replies
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    memberships = db.session.scalars(
+        select(Membership).where(Membership.user_id == current_user.id)
+        .options(selectinload(Membership.provider)).order_by(Membership.created_at)
+    ).all()
+    forms = {m.id: AlertSettingsForm(prefix=f"m{m.id}", data={"frequency": m.alert_frequency,
+                                                              "min_criticality": str(m.alert_min_criticality)})
+             for m in memberships}
+    return render_template("pages/dashboard.html", memberships=memberships, forms=forms,
+                           red_flags=open_flags(db.session, [m.provider_id for m in memberships]),
+                           waiting=awaiting_reply(db.session, memberships),
+                           recent=recent_colleague_replies(db.session, memberships, current_user))
