@@ -115,6 +115,14 @@ class Config:
         self.SIGN_IN_LINK_DAYS = _int("SIGN_IN_LINK_DAYS", 7)
         # Daily digests go out at this hour (UTC); weekly ones on Mondays at the same hour.
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 7)
+        # The response loop counts working days: weekends and this UK region's bank holidays are skipped
+        # (England, Wales, Scotland or Northern Ireland; app/workdays.py).
+        self.BANK_HOLIDAYS_REGION = os.environ.get("BANK_HOLIDAYS_REGION", "England").strip()
+        # A published story with no reply reminds its service's staff after REMINDER_WORKING_DAYS; after
+        # ESCALATE_WORKING_DAYS the managers of the provider above are told, and so on up the tree, each step
+        # ESCALATE_WORKING_DAYS - REMINDER_WORKING_DAYS later (app/replies/reminders.py).
+        self.REMINDER_WORKING_DAYS = _int("REMINDER_WORKING_DAYS", 5)
+        self.ESCALATE_WORKING_DAYS = _int("ESCALATE_WORKING_DAYS", 10)
         # A red flag: RED_FLAG_STORIES or more published stories of criticality RED_FLAG_CRITICALITY or more
         # at one service within RED_FLAG_DAYS days.
         self.RED_FLAG_STORIES = _int("RED_FLAG_STORIES", 3)

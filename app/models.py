@@ -10,4 +10,5 @@ from app.moderation.models import ReplyRevision, Report, StoryRevision  # noqa: 
 from app.replies.models import Change, DigestItem, Reply  # noqa: F401
 from app.search.models import SearchQueue  # noqa: F401
 from app.stories.models import Story, Tag  # noqa: F401
+from app.stories.timeline import StoryEvent  # noqa: F401
 from app.web.models import ContentVersion  # noqa: F401

@@ -26,6 +26,7 @@ from app.moderation.models import REJECT_REASONS, REPORT_REASONS, Report, StoryR
 from app.replies.models import HIDDEN as REPLY_HIDDEN
 from app.replies.models import VISIBLE, Reply
 from app.replies.services import refresh_response
+from app.stories import timeline
 from app.stories.models import (
     AWAITING_CONFIRMATION,
     BODY_MAX,
@@ -42,6 +43,7 @@ from app.stories.models import (
     Tag,
 )
 from app.stories.text import clean_text
+from app.stories.timeline import record_event
 
 CLAIM_MINUTES = 15
 # A story waiting for its author to confirm the address is not a moderator's to act on yet.
@@ -131,6 +133,7 @@ def publish(session: Session, moderator: User, story: Story, expected_version: i
     _tell_author(session, story, "story_published", "Your story is published",
                  link=external_url("pages.story", story_id=story.id))
     if first_time:
+        record_event(session, story, timeline.PUBLISHED, step=0, at=story.published_at)
         # The provider's staff are told at once or in their digest (app.replies connects the alerts).
         events.story_published.send(story, session=session)
     return story

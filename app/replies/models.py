@@ -19,8 +19,14 @@ REPLY_STATUSES = {VISIBLE: "Public", AWAITING_MODERATION: "Waiting for a moderat
                   HIDDEN: "Hidden by a moderator", REJECTED: "Not published"}
 REPLY_EDIT_MINUTES = 30
 
-CHANGE_PLANNED, CHANGE_MADE = "planned", "made"
-CHANGE_KINDS = {CHANGE_PLANNED: "Change planned", CHANGE_MADE: "Change made"}
+# A planned change that is made becomes "made" and keeps its due date, so both show. "No change planned" (with
+# its reason in the description) is an honest outcome of its own.
+CHANGE_PLANNED, CHANGE_MADE, NO_CHANGE = "planned", "made", "none"
+CHANGE_KINDS = {CHANGE_PLANNED: "Change planned", CHANGE_MADE: "Change made", NO_CHANGE: "No change planned"}
+# What the story's author says of a change made, asked by email through a signed link.
+CONFIRMED, NOT_YET, DISPUTED = "confirmed", "not_yet", "disputed"
+VERDICTS = {CONFIRMED: "The author confirms it", NOT_YET: "The author does not see it yet",
+            DISPUTED: "The author disputes it"}
 
 ALERT_FREQUENCIES = {
     "immediate": "Each story at once",
@@ -81,6 +87,22 @@ class Change(db.Model):
     description: Mapped[str] = mapped_column(Text)
     # When the change was made (change made only).
     made_on: Mapped[date | None] = mapped_column(Date)
+    # A planned change: when it is due and who owns it (a role or team, as the provider writes it).
+    due_on: Mapped[date | None] = mapped_column(Date)
+    owner: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    # A change made: a few lines and a link that show it.
+    evidence: Mapped[str] = mapped_column(Text, default="", server_default="")
+    evidence_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    # Reminders about the due date, each sent once: a week before, and on the day.
+    due_soon_reminded_at: Mapped[datetime | None]
+    due_reminded_at: Mapped[datetime | None]
+    # The author asked whether the change matches what they see, and their verdict. A dispute shows in public
+    # only once a moderator has checked it (verdict_status "visible").
+    author_asked_at: Mapped[datetime | None]
+    verdict: Mapped[str | None] = mapped_column(String(10))
+    verdict_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    verdict_at: Mapped[datetime | None]
+    verdict_status: Mapped[str | None] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(10), default=VISIBLE, server_default=VISIBLE)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     hidden_reason: Mapped[str | None] = mapped_column(Text)
@@ -97,6 +119,7 @@ class Change(db.Model):
         Index("ix_changes_story", "story_id", "created_at"),
         Index("ix_changes_provider", "provider_id", "kind", "created_at"),
         Index("ix_changes_status", "status", "created_at"),
+        Index("ix_changes_due", "kind", "due_on"),
     )
 
     @property

@@ -135,6 +135,10 @@ class Story(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     withdrawn_at: Mapped[datetime | None]
     read_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Readers who said "this happened to me too" (no account; one per browser).
+    me_too_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When a member of the provider's staff first opened the story (the timeline's "first read").
+    first_read_at: Mapped[datetime | None]
     claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     claimed_until: Mapped[datetime | None]
     # Optimistic locking: a moderator acting on an older version is told the story changed.
@@ -199,7 +203,8 @@ class Story(db.Model):
 # A new column is content unless it is added to NOT_CONTENT.
 
 NOT_CONTENT = frozenset({
-    "updated_at", "read_count", "claimed_by_id", "claimed_until", "claimed_by", "version", "flags",
+    "updated_at", "read_count", "me_too_count", "first_read_at", "claimed_by_id", "claimed_until", "claimed_by",
+    "version", "flags",
     "moderator_note", "queued_at", "search_vector", "submission_key",
 })
 
