@@ -199,8 +199,8 @@ def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None, 
     others at its next pass."""
     started = utcnow()
     engine = backend(session)
-    # Documents read in a session of their own: a backend that commits as it goes (PostgreSQL's, every
-    # thousand stories) must not end the transaction the documents are read in.
+    # Documents read in a session of their own: a backend that commits as it goes (every thousand stories,
+    # say) must not end the transaction the documents are read in.
     with Session(bind=session.get_bind()) as reader:
         count = engine.rebuild(documents(reader), progress=progress, procs=procs)
     session.rollback()

@@ -234,6 +234,10 @@ class WhooshReader(IndexFolder):
 
     def _facets(self, searcher, docnums: list[int]) -> dict[str, list[tuple[str, int]]]:
         # Counted over the best FACET_SAMPLE matches from the columns: honest and fast whatever the query.
+        if not docnums:
+            # Nothing to count; and an index with no segment yet (a rebuild of a site with no published
+            # story) has no columns to open: Whoosh's empty reader raises NotImplementedError for them.
+            return {"provider": [], "tags": []}
         # Opening a column reads its offsets: once per open searcher, not once per search.
         columns = searcher.__dict__.get("_storyloop_columns")
         if columns is None:
