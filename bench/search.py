@@ -175,7 +175,8 @@ def main() -> None:
     from whoosh.query import And, Or, Term
 
     from app.search.query import SearchRequest, parse
-    from app.search.whoosh_backend import TEXT_FIELDS, WhooshBackend
+    from app.search.whoosh_backend import WhooshBackend
+    from app.search.whoosh_schema import TEXT_FIELDS, term
 
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="storyloop-search-bench-")) / "index"
     backend = WhooshBackend(str(folder))
@@ -214,7 +215,7 @@ def main() -> None:
     for label, (text, extra) in queries.items():
         parsed = parse(text)
         with ix.searcher() as searcher:
-            stems = [backend._term(ix.schema, "body", w) for w in parsed.words]
+            stems = [term(ix.schema, "body", w) for w in parsed.words]
             bare_q = And([Or([Term(f, s) for f in TEXT_FIELDS]) for s in stems]) if stems else None
             docs = min((searcher.doc_frequency("body", s) for s in stems), default=0)
             bare = timed(lambda q=bare_q: list(searcher.search(q, limit=20)), args.repeat) if bare_q else [0.0]

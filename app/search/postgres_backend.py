@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
 from app.directory.services import descendant_ids
-from app.search.documents import StoryDocument, documents
-from app.search.query import Hit, ParsedQuery, SearchRequest, SearchResults
+from app.search.documents import StoryDocument
+from app.search.query import Health, Hit, ParsedQuery, SearchRequest, SearchResults
 from app.stories.models import PUBLISHED, Story, Tag, story_tags
 
 COUNT_CAP = 10_000
@@ -40,31 +40,53 @@ def _among(column, ids: list[int]):
 
 
 class PostgresBackend:
+    """Vectors in the stories table, written in the transaction of the change itself (before its commit)."""
+
     name = "postgres"
 
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    @property
+    def transactional(self) -> bool:
+        # Only PostgreSQL has the vectors; on another database (a setting `flask check` reports) nothing is
+        # written before the commit, and the queue keeps the stories.
+        return self.session.get_bind().dialect.name == "postgresql"
+
+    def health(self) -> Health:
+        """Nothing to lose or rebuild on its own: the vectors live with the stories, so only the database counts."""
+        if not self.transactional:
+            return Health(False, "SEARCH_BACKEND=postgres needs a PostgreSQL database; use whoosh with SQLite.")
+        return Health(True, "Search vectors are kept in the stories table, written with each change.")
+
     def available(self) -> bool:
-        return True  # the vectors live in the database: there is no index to lose
+        """Shorthand for health().available (the admin site page asks this)."""
+        return self.health().available
 
     # ---------------------------------------------------------------- writing (in the caller's transaction)
 
-    def write(self, docs: Iterable[StoryDocument], cleared: Iterable[int]) -> None:
-        for doc in docs:
+    def index(self, documents: Iterable[StoryDocument]) -> None:
+        """Write these stories' vectors in the session's transaction: they commit with it, or not at all."""
+        for doc in documents:
             self.session.execute(
                 update(Story).where(Story.id == doc.id).values(search_vector=VECTOR.bindparams(
                     title=doc.title, body=doc.body, replies=doc.replies,
                     extra=f"{doc.providers} {doc.tags_text}")).execution_options(synchronize_session=False))
-        cleared = list(cleared)
-        if cleared:
-            self.session.execute(update(Story).where(Story.id.in_(cleared)).values(search_vector=None)
+
+    def remove(self, story_ids: Iterable[int]) -> None:
+        """Clear these stories' vectors (a story without one is never matched)."""
+        ids = list(story_ids)
+        if ids:
+            self.session.execute(update(Story).where(Story.id.in_(ids)).values(search_vector=None)
                                  .execution_options(synchronize_session=False))
 
-    def rebuild(self, progress: Callable[[int], None] = lambda n: None) -> int:
+    def rebuild(self, documents: Iterable[StoryDocument], progress: Callable[[int], None] = lambda n: None,
+                procs: int = 2) -> int:
+        """Write every given story's vector, committing every thousand, then clear the vectors of stories not
+        published. `procs` is the Whoosh writer's: here the database does the work."""
         count = 0
-        for doc in documents(self.session):
-            self.write([doc], [])
+        for doc in documents:
+            self.index([doc])
             count += 1
             progress(1)
             if count % 1000 == 0:

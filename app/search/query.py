@@ -1,4 +1,5 @@
-"""What someone typed into the search box, made safe: words, "exact phrases" and -exclusions."""
+"""What a search asks and answers: the typed query made safe (words, "exact phrases", -exclusions), the request
+with its filters, the results, and what a backend says of its own health."""
 from __future__ import annotations
 
 import re
@@ -99,3 +100,17 @@ class SearchResults:
     suggestion: str | None = None
     notes: list[str] = field(default_factory=list)
     unavailable: bool = False
+
+
+@dataclass
+class Health:
+    """Whether a backend can serve searches now, and a sentence for the people running the site."""
+
+    available: bool
+    detail: str
+    documents: int | None = None  # stories the index holds, when the backend can tell cheaply
+
+
+class SearchUnavailable(Exception):
+    """The backend cannot search now (no index yet, or one that cannot be read): the page says search is
+    being rebuilt, and the worker rebuilds it."""

@@ -1,4 +1,8 @@
-"""The search service: the chosen backend, the reindex queue the worker drains, rebuilds, and searching."""
+"""The search service: the configured backend, the reindex queue the worker drains, rebuilds, and searching.
+
+It speaks to the SearchBackend protocol (backend.py) only and never asks which backend it has: which one is
+configuration's business (backend.backend_for), and how they differ is the protocol's `transactional`.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,25 +14,25 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db, utcnow
 from app.replies.models import Change, Reply
+from app.search.backend import SearchBackend, backend_for
 from app.search.documents import documents
 from app.search.models import SearchQueue
-from app.search.postgres_backend import PostgresBackend
-from app.search.query import Hit, ParsedQuery, SearchRequest, SearchResults, parse
-from app.search.whoosh_backend import IndexUnavailable, WhooshBackend, fresh_snippet
+from app.search.query import Health, Hit, ParsedQuery, SearchRequest, SearchResults, SearchUnavailable, parse
+from app.search.snippets import fresh_snippet
 from app.stories.models import PUBLISHED, Story, content_changed
 
 log = logging.getLogger(__name__)
 DRAIN_BATCH = 500
 
 
-def uses_postgres() -> bool:
-    return current_app.config["SEARCH_BACKEND"] == "postgres"
+def backend(session: Session | None = None) -> SearchBackend:
+    """The current app's backend; one that writes to the database writes through `session` (default: db.session)."""
+    return backend_for(current_app, session)
 
 
-def backend():
-    if uses_postgres():
-        return PostgresBackend(db.session)
-    return WhooshBackend(current_app.config["SEARCH_INDEX_DIR"])
+def health() -> Health:
+    """Whether search can be served now, with a sentence for the admin pages."""
+    return backend().health()
 
 
 def search(request: SearchRequest) -> SearchResults:
@@ -41,9 +45,10 @@ def search(request: SearchRequest) -> SearchResults:
     parsed = parse(request.text)
     session = db.session
     try:
-        engine = backend()
-        results = engine.search(parsed, request, withheld=[] if uses_postgres() else withheld_ids(session))
-    except IndexUnavailable:
+        # A transactional backend's queue is emptied at each commit, so this reads nothing; one written by the
+        # worker still holds, until it catches up, the stories queued here.
+        results = backend().search(parsed, request, withheld=withheld_ids(session))
+    except SearchUnavailable:
         return SearchResults(hits=[], total=0, notes=parsed.notes, unavailable=True)
     _public_now(session, results, parsed)
     results.notes = parsed.notes + results.notes
@@ -77,7 +82,7 @@ def _public_now(session: Session, results: SearchResults, parsed: ParsedQuery) -
         row = rows.get(hit.story_id)
         if row is None:
             continue
-        if row.changed and not uses_postgres():
+        if row.changed:
             hit = Hit(hit.story_id, row.title, fresh_snippet(row.body, parsed))
         hits.append(hit)
     results.total = max(len(hits), results.total - (len(results.hits) - len(hits)))
@@ -132,18 +137,19 @@ def _queue_new_published_stories(session: Session, flush_context) -> None:
 
 
 @event.listens_for(Session, "before_commit")
-def _write_vectors(session: Session) -> None:
-    """With the PostgreSQL backend the queue is consumed before the commit: vectors change with the story."""
-    if not has_app_context() or not uses_postgres() or session.get_bind().dialect.name != "postgresql":
+def _index_in_the_transaction(session: Session) -> None:
+    """A transactional backend consumes the queue before the commit: the index changes with the story."""
+    if not has_app_context():
         return
+    engine = backend(session)
+    if not engine.transactional:
+        return  # the worker's drain_queue brings it up to date after the commit
     session.flush()
     ids = sorted(session.info.pop("search_queued", set()))
     if not ids:
         return
     with session.no_autoflush:
-        docs = list(documents(session, ids))
-        published = {d.id for d in docs}
-        PostgresBackend(session).write(docs, [i for i in ids if i not in published])
+        _bring_up_to_date(engine, session, ids)
         session.execute(delete(SearchQueue).where(SearchQueue.story_id.in_(ids))
                         .execution_options(synchronize_session=False))
 
@@ -153,13 +159,24 @@ def _forget_queued(session: Session) -> None:
     session.info.pop("search_queued", None)
 
 
+def _bring_up_to_date(engine: SearchBackend, session: Session, story_ids: list[int]) -> None:
+    """Index these stories as the database has them now: published ones written, the others taken out."""
+    docs = list(documents(session, story_ids))
+    published = {d.id for d in docs}
+    engine.remove([i for i in story_ids if i not in published])
+    engine.index(docs)
+
+
 def drain_queue(session: Session) -> int:
-    """The worker's job: bring queued stories up to date in the index (or rebuild a missing index)."""
-    if uses_postgres():
-        return 0  # vectors are written in the same transaction as each change
-    engine = backend()
-    if not engine.available():
-        log.warning("search index missing or unreadable; rebuilding it")
+    """The worker's job: bring queued stories up to date in the index (or rebuild an unusable index).
+
+    A transactional backend finds the queue empty (each commit consumed its own), save for changes committed
+    outside the app (a script without an app context), which are brought up to date here all the same.
+    """
+    engine = backend(session)
+    state = engine.health()
+    if not state.available:
+        log.warning("search index unavailable, rebuilding it: %s", state.detail)
         rebuild(session, procs=current_app.config["SEARCH_REBUILD_PROCS"])
         return 0
     queued = session.execute(select(SearchQueue.story_id, SearchQueue.queued_at)
@@ -167,9 +184,7 @@ def drain_queue(session: Session) -> int:
     if not queued:
         return 0
     ids = [story_id for story_id, _ in queued]
-    docs = list(documents(session, ids))
-    published = {d.id for d in docs}
-    engine.update(docs, deleted=[i for i in ids if i not in published])
+    _bring_up_to_date(engine, session, ids)
     # Only the rows we handled, and only if the story has not changed again since we read them.
     for story_id, queued_at in queued:
         session.execute(delete(SearchQueue).where(SearchQueue.story_id == story_id,
@@ -179,12 +194,15 @@ def drain_queue(session: Session) -> int:
 
 
 def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None, procs: int = 2) -> int:
-    """Index every published story into a new index and swap it in. Changes made meanwhile are requeued."""
-    if uses_postgres():
-        return PostgresBackend(session).rebuild(progress)
+    """Index every published story afresh (readers keep the old index meanwhile). Changes made during the
+    rebuild are queued again: a transactional backend indexes them at this function's commit, the worker the
+    others at its next pass."""
     started = utcnow()
+    engine = backend(session)
+    # Documents read in a session of their own: a backend that commits as it goes (every thousand stories,
+    # say) must not end the transaction the documents are read in.
     with Session(bind=session.get_bind()) as reader:
-        count = backend().rebuild(documents(reader), progress=progress, procs=procs)
+        count = engine.rebuild(documents(reader), progress=progress, procs=procs)
     session.rollback()
     # What was queued before the rebuild began is in the new index now.
     session.execute(delete(SearchQueue).where(SearchQueue.queued_at < started))
@@ -192,6 +210,7 @@ def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None, 
     for story_id in changed:
         if session.get(SearchQueue, story_id) is None:
             session.add(SearchQueue(story_id=story_id, queued_at=utcnow()))
+    session.info.setdefault("search_queued", set()).update(changed)
     session.commit()
     return count
 

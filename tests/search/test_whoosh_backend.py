@@ -5,10 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.search import whoosh_backend
+from app.search import whoosh_read, whoosh_schema, whoosh_write
 from app.search.documents import StoryDocument
 from app.search.query import SearchRequest, parse
-from app.search.whoosh_backend import WhooshBackend, snippet
+from app.search.snippets import snippet
+from app.search.whoosh_backend import WhooshBackend
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -63,8 +64,8 @@ def test_facets_count_providers_and_every_tag_of_each_match(backend):
 
 def test_a_very_common_word_is_searched_among_the_newest_stories(backend, monkeypatch):
     backend.rebuild([doc(i, f"staff story number {i}") for i in range(1, 9)], procs=1)
-    monkeypatch.setattr(whoosh_backend, "WINDOW_FROM", 3)
-    monkeypatch.setattr(whoosh_backend, "FACET_MIN", 2)
+    monkeypatch.setattr(whoosh_read, "WINDOW_FROM", 3)
+    monkeypatch.setattr(whoosh_read, "FACET_MIN", 2)
     results = search(backend, "staff", sort="newest", per_page=2)
     assert [hit.story_id for hit in results.hits] == [8, 7]
     assert results.total_is_lower_bound and results.total == 8  # every story holds the word: a true bound
@@ -76,8 +77,8 @@ def test_a_very_common_word_is_searched_among_the_newest_stories(backend, monkey
 def test_a_narrow_filter_never_hides_older_matches(backend, monkeypatch):
     stories = [doc(i, f"staff story number {i}", criticality=4 if i <= 2 else 1) for i in range(1, 9)]
     backend.rebuild(stories, procs=1)
-    monkeypatch.setattr(whoosh_backend, "WINDOW_FROM", 3)
-    monkeypatch.setattr(whoosh_backend, "FACET_MIN", 2)
+    monkeypatch.setattr(whoosh_read, "WINDOW_FROM", 3)
+    monkeypatch.setattr(whoosh_read, "FACET_MIN", 2)
     results = search(backend, "staff", sort="newest", per_page=2, criticality=4)
     assert [hit.story_id for hit in results.hits] == [2, 1]
     assert results.total == 2 and not results.total_is_lower_bound
@@ -89,7 +90,7 @@ def test_spelling_suggestions_are_whole_words_from_every_segment(backend):
     backend.rebuild([doc(1, "The ward was clean.")], procs=1)
     ix = index.open_dir(str(backend.path))
     writer = ix.writer()
-    writer.add_document(**whoosh_backend._fields(doc(2, "Both hospitals were busy.")))
+    writer.add_document(**whoosh_schema.document_fields(doc(2, "Both hospitals were busy.")))
     writer.commit(merge=False)  # a second segment, as the worker's small commits leave
     with ix.searcher() as searcher:
         assert len(searcher.leaf_searchers()) == 2
@@ -108,7 +109,7 @@ def test_an_open_searcher_sees_deletions_and_a_swapped_index(backend):
 
 @pytest.mark.parametrize("procs", [1, 2])
 def test_a_rebuild_in_several_batches_holds_every_story(backend, monkeypatch, procs):
-    monkeypatch.setattr(whoosh_backend, "REBUILD_BATCH", 2)
+    monkeypatch.setattr(whoosh_write, "REBUILD_BATCH", 2)
     assert backend.rebuild([doc(i, f"kingfisher number {i}") for i in range(1, 6)], procs=procs) == 5
     results = search(backend, "kingfisher", sort="newest")
     assert [hit.story_id for hit in results.hits] == [5, 4, 3, 2, 1] and results.total == 5
