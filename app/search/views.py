@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
 from app.directory.models import Provider
-from app.directory.services import normalise_code
+from app.directory.services import find_by_code, normalise_code
 from app.extensions import db
 from app.search import services
 from app.search.query import SearchRequest
@@ -21,7 +21,7 @@ def index():
     args = request.args
     provider = None
     if code := normalise_code(args.get("provider", ""))[:40]:
-        provider = db.session.scalar(select(Provider).where(Provider.code == code))
+        provider = find_by_code(db.session, code)
     page = whole_number(args.get("page"), "page", 1) or 1
     search_request = SearchRequest(
         text=args.get("q", ""), provider_id=provider.id if provider else None, tag=args.get("tag") or None,

@@ -1,4 +1,4 @@
-"""The search service over the protocol: wiring (setup.init_app), health, a site with nothing published yet, and
+"""The search service over the protocol: wiring (app.search.init_app), health, a site with nothing published yet, and
 the queue and rebuild on a backend that writes in the transaction (PostgreSQL pass only)."""
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 
 from app import jobs
 from app.extensions import db
-from app.search import services
+from app.search import init_app, services
 from app.search.cli import search_cli
 from app.search.documents import documents
 from app.search.models import SearchQueue
 from app.search.postgres_backend import PostgresBackend
 from app.search.query import SearchRequest
-from app.search.setup import init_app
 from app.stories.models import Story
 
 ON_POSTGRES = (os.environ.get("TEST_DATABASE_URL") or "").startswith("postgresql")
