@@ -10,7 +10,7 @@ from app.admin import people, providers, site
 from app.admin.audit import AuditFilters, audit_query, known_actions
 from app.admin.forms import AuditFilterForm, MergeForm, MoveForm, ProviderEditForm, ReasonForm, RoleForm, SearchForm
 from app.directory.models import Provider
-from app.directory.services import ancestors, search_query
+from app.directory.services import ancestors, get_by_code, search_query
 from app.errors import DomainError
 from app.extensions import db, utcnow
 from app.moderation.models import AuditEvent
@@ -77,12 +77,12 @@ def _provider_page(provider: Provider, status: int = 200, **forms):
 
 @bp.route("/providers/<code>")
 def provider(code: str):
-    return _provider_page(providers.find_provider(db.session, code))
+    return _provider_page(get_by_code(db.session, code))
 
 
 @bp.route("/providers/<code>/edit", methods=["POST"])
 def provider_edit(code: str):
-    item = providers.find_provider(db.session, code)
+    item = get_by_code(db.session, code)
     form = ProviderEditForm(prefix="edit")
     if form.validate_on_submit():
         try:
@@ -99,7 +99,7 @@ def provider_edit(code: str):
 
 @bp.route("/providers/<code>/move", methods=["POST"])
 def provider_move(code: str):
-    item = providers.find_provider(db.session, code)
+    item = get_by_code(db.session, code)
     form = MoveForm(prefix="move")
     if form.validate_on_submit():
         try:
@@ -114,7 +114,7 @@ def provider_move(code: str):
 
 @bp.route("/providers/<code>/active", methods=["POST"])
 def provider_active(code: str):
-    item = providers.find_provider(db.session, code)
+    item = get_by_code(db.session, code)
     form = ReasonForm(prefix="active")
     if form.validate_on_submit():
         active = request.form.get("active") == "1"
@@ -126,7 +126,7 @@ def provider_active(code: str):
 
 @bp.route("/providers/<code>/merge", methods=["POST"])
 def provider_merge(code: str):
-    item = providers.find_provider(db.session, code)
+    item = get_by_code(db.session, code)
     form = MergeForm(prefix="merge")
     if form.validate_on_submit():
         try:
