@@ -5,6 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 PORT ?= 5000
+# Mailed links are built on SITE_URL: by default they lead to the port `make run` serves. An operator's own
+# SITE_URL (in the environment or on the command line) wins, as ?= leaves a variable that is already set.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: run test test-postgres lint venv dev-venv chromium clean
 
@@ -33,10 +36,10 @@ chromium:
 run: venv
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
-	@echo "Storyloop on http://127.0.0.1:$(PORT)  (mail is written to instance/mail/ unless SMTP_HOST is set; Ctrl-C stops)"
+	@echo "Storyloop on http://127.0.0.1:$(PORT), mailed links to $(SITE_URL)  (mail is written to instance/mail/ unless SMTP_HOST is set; Ctrl-C stops)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  $(FLASK) outbox work & \
-	  $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app & \
+	  SITE_URL='$(SITE_URL)' $(FLASK) outbox work & \
+	  SITE_URL='$(SITE_URL)' $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app & \
 	  wait
 
 test: dev-venv chromium

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
+from app.mail.transports import recipient
 
 
 def _is_sqlite(config) -> bool:
@@ -88,8 +89,6 @@ def _ratelimit_storage_problem(uri: str) -> str | None:
 
 def _address_problem(address: str) -> str | None:
     """Why this is not one address mail can go to (the outbox fails such a message), or None."""
-    from app.mail.transports import recipient
-
     try:
         recipient(address)
     except ValueError:

@@ -42,6 +42,15 @@ class RoleForm(FlaskForm):
     grant = HiddenField(validators=[AnyOf(["1", "0"])])
     reason = TextAreaField("Reason", render_kw={"rows": 2}, validators=[Length(max=2000)], description=REASON_HINT)
 
+    def validate(self, extra_validators=None) -> bool:
+        if super().validate(extra_validators):
+            return True
+        # The role and the choice are hidden fields, so their own errors show nowhere: say it for the whole form
+        # (unless the token failed, which has its own message).
+        if not self.errors.get("csrf_token"):
+            self.form_errors.append("Choose a role to grant or remove.")
+        return False
+
 
 class SearchForm(FlaskForm):
     class Meta:

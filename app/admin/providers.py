@@ -13,7 +13,7 @@ from app.accounts.models import Invitation, Membership, User
 from app.admin.models import ProviderRedirect
 from app.audit import record
 from app.directory.models import EMAIL_MAX, KINDS, NAME_MAX, WEBSITE_MAX, Provider
-from app.directory.services import ancestors, descendant_ids_cte, normalise_code, normalise_postcode
+from app.directory.services import ancestors, descendant_ids_cte, get_by_code, normalise_code, normalise_postcode
 from app.errors import Conflict, Invalid, NotFound
 from app.replies.models import Change, Reply
 from app.stories.models import Story
@@ -37,11 +37,12 @@ def _snapshot(provider: Provider) -> dict:
             "parent": provider.parent.code if provider.parent else None}
 
 
-def find_provider(session: Session, code: str) -> Provider:
-    provider = session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
-    if provider is None:
-        raise NotFound("No provider has that code.")
-    return provider
+def _named(session: Session, code: str, field: str) -> Provider:
+    """The provider a form's field names by code: an unknown code is that field's mistake, not a missing page."""
+    try:
+        return get_by_code(session, code)
+    except NotFound as exc:
+        raise Invalid(exc.message, field=field) from None
 
 
 def _reindex_subtree(session: Session, provider: Provider) -> None:
@@ -105,9 +106,7 @@ def move(session: Session, admin: User, provider: Provider, parent_code: str, re
     """Put the provider under another (or at the top with an empty code); never under itself or below it."""
     parent = None
     if normalise_code(parent_code):
-        parent = session.scalar(select(Provider).where(Provider.code == normalise_code(parent_code)))
-        if parent is None:
-            raise Invalid("No provider has that code.", field="parent")
+        parent = _named(session, parent_code, "parent")
         if parent.id == provider.id or provider in ancestors(session, parent):
             raise Invalid(f"{parent.code} is {provider.code} itself or below it: that would make a loop.",
                           field="parent")
@@ -139,9 +138,7 @@ def set_active(session: Session, admin: User, provider: Provider, active: bool, 
 
 def merge(session: Session, admin: User, duplicate: Provider, target_code: str, reason: str = "") -> Provider:
     """Fold a duplicate into another provider: everything that named it moves, its code redirects (301)."""
-    target = session.scalar(select(Provider).where(Provider.code == normalise_code(target_code)))
-    if target is None:
-        raise Invalid("No provider has that code.", field="target")
+    target = _named(session, target_code, "target")
     if target.id == duplicate.id:
         raise Invalid("Choose another provider to merge into.", field="target")
     if duplicate in ancestors(session, target):

@@ -22,6 +22,7 @@ from app.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from app.mail.worker import requeue
 from app.opendata.bundle import last_export
 from app.search.models import SearchQueue
+from app.search.services import backend
 from app.stories.models import PENDING, Story
 
 OUTBOX_STATES = (QUEUED, SENDING, SENT, FAILED)
@@ -76,8 +77,6 @@ class SiteState:
 
 
 def site_state(session: Session) -> SiteState:
-    from app.search.services import backend
-
     oldest = session.scalar(select(Story).where(Story.status == PENDING)
                             .order_by(Story.queued_at, Story.id).limit(1))
     try:

@@ -1,18 +1,25 @@
-"""The console's pages under /admin/ (admins only) and the 301s from merged providers' codes."""
+"""The console's pages under /admin/ (admins only; each POST a row of ACTIONS) and merged providers' 301s."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from app.accounts.forms import ConfirmForm
+from app.accounts.models import User
 from app.accounts.permissions import require
 from app.admin import people, providers, site
 from app.admin.audit import AuditFilters, audit_query, known_actions
 from app.admin.forms import AuditFilterForm, MergeForm, MoveForm, ProviderEditForm, ReasonForm, RoleForm, SearchForm
 from app.audit import AuditEvent
 from app.directory.models import Provider
-from app.directory.services import ancestors, search_query
+from app.directory.services import ancestors, get_by_code, search_query
 from app.errors import DomainError
 from app.extensions import db, utcnow
 from app.web.helpers import show_error
@@ -77,67 +84,7 @@ def _provider_page(provider: Provider, status: int = 200, **forms):
 
 @bp.route("/providers/<code>")
 def provider(code: str):
-    return _provider_page(providers.find_provider(db.session, code))
-
-
-@bp.route("/providers/<code>/edit", methods=["POST"])
-def provider_edit(code: str):
-    item = providers.find_provider(db.session, code)
-    form = ProviderEditForm(prefix="edit")
-    if form.validate_on_submit():
-        try:
-            providers.edit(db.session, current_user, item, providers.ProviderEdit(
-                name=form.name.data, kind=form.kind.data, postcode=form.postcode.data or "",
-                email=form.email.data or "", website=form.website.data or ""))
-            flash(f"{item.code} saved.")
-            return redirect(url_for("admin.provider", code=item.code))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-    return _provider_page(item, 400, edit=form)
-
-
-@bp.route("/providers/<code>/move", methods=["POST"])
-def provider_move(code: str):
-    item = providers.find_provider(db.session, code)
-    form = MoveForm(prefix="move")
-    if form.validate_on_submit():
-        try:
-            providers.move(db.session, current_user, item, form.parent.data or "", form.reason.data or "")
-            flash(f"{item.code} moved.")
-            return redirect(url_for("admin.provider", code=item.code))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-    return _provider_page(item, 400, move=form)
-
-
-@bp.route("/providers/<code>/active", methods=["POST"])
-def provider_active(code: str):
-    item = providers.find_provider(db.session, code)
-    form = ReasonForm(prefix="active")
-    if form.validate_on_submit():
-        active = request.form.get("active") == "1"
-        providers.set_active(db.session, current_user, item, active, form.reason.data or "")
-        flash(f"{item.code} {'reactivated' if active else 'deactivated: its stories stay, it takes no new ones'}.")
-        return redirect(url_for("admin.provider", code=item.code))
-    return _provider_page(item, 400, active=form)
-
-
-@bp.route("/providers/<code>/merge", methods=["POST"])
-def provider_merge(code: str):
-    item = providers.find_provider(db.session, code)
-    form = MergeForm(prefix="merge")
-    if form.validate_on_submit():
-        try:
-            old = item.code
-            target = providers.merge(db.session, current_user, item, form.target.data, form.reason.data or "")
-            flash(f"{old} merged into {target.code}; its old address now leads here.")
-            return redirect(url_for("admin.provider", code=target.code))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-    return _provider_page(item, 400, merge=form)
+    return _provider_page(get_by_code(db.session, code))
 
 
 # ---------------------------------------------------------------- people
@@ -149,51 +96,19 @@ def people_list():
     return render_template("admin/people.html", form=form, people=found, searched=bool((form.q.data or "").strip()))
 
 
-def _person_page(user, status: int = 200, form=None, disable_form=None):
+def _person_page(user: User, status: int = 200, **forms):
+    defaults = {"role": RoleForm(prefix="role"), "disable": ReasonForm(prefix="disable")}
+    defaults.update(forms)
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "user",
                                                          AuditEvent.subject_id == user.id)
                                 .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(20)).all()
-    return render_template("admin/person.html", person=user, role_form=form or RoleForm(prefix="role"),
-                           disable_form=disable_form or ReasonForm(prefix="disable"), events=events), status
+    return render_template("admin/person.html", person=user, role_form=defaults["role"],
+                           disable_form=defaults["disable"], events=events), status
 
 
 @bp.route("/people/<int:user_id>")
 def person(user_id: int):
     return _person_page(people.get_person(db.session, user_id))
-
-
-@bp.route("/people/<int:user_id>/role", methods=["POST"])
-def person_role(user_id: int):
-    user = people.get_person(db.session, user_id)
-    form = RoleForm(prefix="role")
-    if form.validate_on_submit():
-        try:
-            granted = form.grant.data == "1"
-            people.set_role(db.session, current_user, user, form.role.data, granted, form.reason.data or "")
-            flash(f"{'Granted' if granted else 'Removed'} {form.role.data} for {user.email}.")
-            return redirect(url_for("admin.person", user_id=user.id))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-    elif not form.errors.get("csrf_token"):
-        form.form_errors.append("Choose a role to grant or remove.")
-    return _person_page(user, 400, form=form)
-
-
-@bp.route("/people/<int:user_id>/disable", methods=["POST"])
-def person_disable(user_id: int):
-    user = people.get_person(db.session, user_id)
-    form = ReasonForm(prefix="disable")
-    if form.validate_on_submit():
-        try:
-            disabled = request.form.get("disabled") == "1"
-            people.set_disabled(db.session, current_user, user, disabled, form.reason.data or "")
-            flash(f"{user.email} {'disabled: signed out everywhere' if disabled else 'enabled'}.")
-            return redirect(url_for("admin.person", user_id=user.id))
-        except DomainError as exc:
-            db.session.rollback()
-            show_error(form, exc)
-    return _person_page(user, 400, disable_form=form)
 
 
 # ---------------------------------------------------------------- outbox
@@ -204,16 +119,113 @@ def outbox():
                            failed=site.failed_messages(db.session), form=ConfirmForm())
 
 
-@bp.route("/outbox/resend", methods=["POST"])
-@bp.route("/outbox/<int:message_id>/resend", methods=["POST"])
-def outbox_resend(message_id: int | None = None):
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash("The form expired: please try again.")
-        return redirect(url_for("admin.outbox"))
-    count = site.resend(db.session, current_user, message_id)
-    flash(f"{count} message{'s' if count != 1 else ''} queued again." if count else "Nothing to resend.")
+def _back_to_outbox(message_id: int | None, prefix: str, form: FlaskForm):
+    # The buttons carry nothing but the token, so there is no form to show again: say why on the list.
+    flash(" ".join(form.form_errors) or "The form expired: please try again.")
     return redirect(url_for("admin.outbox"))
+
+
+# ---------------------------------------------------------------- every POST: one table, one view
+
+@dataclass(frozen=True)
+class Subject:
+    """What an action's URL names: how it is found (a 404 when it is not), the name its message uses, the page a
+    success goes to, and the answer when the form or the service says no."""
+
+    load: Callable[..., Any]
+    name: Callable[[Any], str]
+    page: Callable[[Any], str]
+    refuse: Callable[[Any, str, FlaskForm], ResponseReturnValue]
+
+
+PROVIDER = Subject(load=lambda code: get_by_code(db.session, code), name=lambda p: p.code,
+                   page=lambda p: url_for("admin.provider", code=p.code),
+                   refuse=lambda p, prefix, form: _provider_page(p, 400, **{prefix: form}))
+PERSON = Subject(load=lambda user_id: people.get_person(db.session, user_id), name=lambda u: u.email,
+                 page=lambda u: url_for("admin.person", user_id=u.id),
+                 refuse=lambda u, prefix, form: _person_page(u, 400, **{prefix: form}))
+OUTBOX = Subject(load=lambda message_id=None: message_id, name=lambda message_id: "",
+                 page=lambda count: url_for("admin.outbox"), refuse=_back_to_outbox)
+
+
+@dataclass(frozen=True)
+class Action:
+    """One POST: its URL(s), what it acts on, its form (and the prefix its fields carry on the page), the one
+    service call, and the message shown after it (from the subject's name, the form and what the service
+    returned, which is also whose page comes next)."""
+
+    rules: tuple[str, ...]
+    subject: Subject
+    form: type[FlaskForm]
+    prefix: str
+    run: Callable[[Any, Any], Any]
+    done: Callable[[str, Any, Any], str]
+
+
+# Keyed by endpoint: the templates' url_for names. A URL no row has is a 404, as any unknown page is.
+ACTIONS: dict[str, Action] = {
+    "provider_edit": Action(
+        ("/providers/<code>/edit",), PROVIDER, ProviderEditForm, "edit",
+        lambda p, f: providers.edit(db.session, current_user, p, providers.ProviderEdit(
+            name=f.name.data, kind=f.kind.data, postcode=f.postcode.data or "", email=f.email.data or "",
+            website=f.website.data or "")),
+        lambda code, f, p: f"{code} saved."),
+    "provider_move": Action(
+        ("/providers/<code>/move",), PROVIDER, MoveForm, "move",
+        lambda p, f: providers.move(db.session, current_user, p, f.parent.data or "", f.reason.data or ""),
+        lambda code, f, p: f"{code} moved."),
+    "provider_active": Action(
+        ("/providers/<code>/active",), PROVIDER, ReasonForm, "active",
+        # The button's own value (outside the prefixed form): 1 reactivates, anything else deactivates.
+        lambda p, f: providers.set_active(db.session, current_user, p, request.form.get("active") == "1",
+                                          f.reason.data or ""),
+        lambda code, f, p: f"{code} reactivated." if p.active
+        else f"{code} deactivated: its stories stay, it takes no new ones."),
+    "provider_merge": Action(
+        ("/providers/<code>/merge",), PROVIDER, MergeForm, "merge",
+        lambda p, f: providers.merge(db.session, current_user, p, f.target.data, f.reason.data or ""),
+        # The duplicate is gone by now: its code is the name taken before the merge.
+        lambda code, f, target: f"{code} merged into {target.code}; its old address now leads here."),
+    "person_role": Action(
+        ("/people/<int:user_id>/role",), PERSON, RoleForm, "role",
+        lambda u, f: people.set_role(db.session, current_user, u, f.role.data, f.grant.data == "1",
+                                     f.reason.data or ""),
+        lambda email, f, u: f"{'Granted' if f.grant.data == '1' else 'Removed'} {f.role.data} for {email}."),
+    "person_disable": Action(
+        ("/people/<int:user_id>/disable",), PERSON, ReasonForm, "disable",
+        lambda u, f: people.set_disabled(db.session, current_user, u, request.form.get("disabled") == "1",
+                                         f.reason.data or ""),
+        lambda email, f, u: f"{email} {'disabled: signed out everywhere' if u.disabled_at else 'enabled'}."),
+    "outbox_resend": Action(
+        ("/outbox/resend", "/outbox/<int:message_id>/resend"), OUTBOX, ConfirmForm, "",
+        lambda message_id, f: site.resend(db.session, current_user, message_id),
+        lambda _, f, count: f"{count} message{'s' if count != 1 else ''} queued again." if count
+        else "Nothing to resend."),
+}
+
+
+def act(action: str, **args: Any) -> ResponseReturnValue:
+    """Every console POST (admins only, by the blueprint's own check): find what it names, check its form, make
+    the one service call, then flash and go to the page of what the service returned."""
+    row = ACTIONS[action]
+    subject = row.subject.load(**args)
+    form = row.form(prefix=row.prefix)
+    if form.validate_on_submit():
+        name = row.subject.name(subject)
+        try:
+            result = row.run(subject, form)
+        except DomainError as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            flash(row.done(name, form, result))
+            return redirect(row.subject.page(result))
+    return row.subject.refuse(subject, row.prefix, form)
+
+
+for _endpoint, _row in ACTIONS.items():
+    for _rule in _row.rules:
+        bp.add_url_rule(_rule, _endpoint, act, methods=["POST"], defaults={"action": _endpoint})
 
 
 # ---------------------------------------------------------------- audit
