@@ -21,7 +21,7 @@ Scheduler on a thread beside its mail loop. Each run of a job:
 * is a failure too if it is still going at its limit, with the same backoff. Python cannot kill a thread, so the
   run is abandoned instead: from then on every transaction it begins or commits is refused (and on PostgreSQL no
   statement of it runs past the limit), so nothing it writes after its limit is kept, and the job is not started
-  again while that thread lives.
+  again while that thread lives. A run commits only while its claim is still its own.
 
 `run_soon` asks for a job to run at the next pass whatever its interval (the dataset after a story is withdrawn,
 say), in the caller's transaction, so the request holds only if the event it follows commits.
@@ -256,10 +256,23 @@ def _begin_within_limit(session: Session, transaction, connection) -> None:
 
 
 @event.listens_for(Session, "before_commit")
-def _refuse_abandoned_commit(session: Session) -> None:
+def _commit_only_while_claimed(session: Session) -> None:
+    """A job's thread commits only while its run is neither abandoned nor claimed by another worker since (a
+    worker frozen past its hold). The claim is read in the transaction being committed, locked on PostgreSQL; on
+    SQLite a transaction that wrote holds the only write lock: no claim can slip in before the commit."""
     run = _current_run.get()
-    if run is not None and run.abandoned.is_set():
+    if run is None:
+        return
+    if run.abandoned.is_set():
         raise JobAbandoned(f"job {run.job.name} was abandoned; what it wrote is not kept")
+    if not session.in_transaction():
+        return
+    ours = select(JobRun.name).where(JobRun.name == run.job.name, JobRun.last_started_at == run.started)
+    if session.get_bind().dialect.name == "postgresql":
+        ours = ours.with_for_update()
+    if session.execute(ours).first() is None:
+        run.abandon()
+        raise JobAbandoned(f"job {run.job.name}: another worker holds it now; what this run wrote is not kept")
 
 
 def _error_text(exc: BaseException) -> str:
