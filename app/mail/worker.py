@@ -35,6 +35,7 @@ def _due(now):
 MARK_EVERY = 20  # messages sent between two commits marking them sent (a commit per message bounds the rate)
 MARK_SECONDS = 1.0  # and at most this long
 MIN_TICK_SECONDS = 0.5  # the scheduling thread looks at the jobs at most this often (MAIL_POLL_SECONDS may be 0)
+SCHEDULING_JOIN_SECONDS = 15.0  # a stopping worker waits this long for a tick under way (SQLite waits 10 s on locks)
 
 
 class OutboxWorker:
@@ -243,8 +244,11 @@ class OutboxWorker:
                         db.session.remove()
                 self._pause(poll)
         finally:
+            self.scheduler.stopping = True  # a tick under way starts nothing more
             halt.set()
-            scheduling.join()
+            scheduling.join(SCHEDULING_JOIN_SECONDS)
+            if scheduling.is_alive():  # a tick stuck in the database: it is a daemon, the process's end ends it
+                log.error("outbox worker: the scheduling thread did not stop; stopping without it")
             self.scheduler.stop()
             wake = (self._wake_r, self._wake_w)
             self._wake_r = self._wake_w = None
