@@ -1,5 +1,5 @@
-"""The job scheduler: each scheduled job runs alone; one that raises is recorded, shown, backed off, and the mail
-keeps flowing."""
+"""The job scheduler through `outbox work --once`: each scheduled job runs alone; one that raises is recorded,
+shown, backed off, and the mail keeps flowing (limits, claims and the worker's loops: tests/jobs/)."""
 from __future__ import annotations
 
 import html
@@ -159,5 +159,15 @@ def test_registering_a_job_is_one_line_and_names_are_unique(app):
         jobs.register(app, "reminders", lambda session: None)
     with pytest.raises(ValueError):
         jobs.register(app, "misconfigured", lambda session: None, every="NO_SUCH_SETTING")
+    with pytest.raises(ValueError):
+        jobs.register(app, "unlimited", lambda session: None, limit="NO_SUCH_SETTING")
+    with pytest.raises(ValueError):
+        jobs.register(app, "instant", lambda session: None, limit=0)
+    # A time limit: its own, a setting's, or JOB_TIME_LIMIT_SECONDS (an hour without it).
+    app.config["SLOW_LIMIT_TEST_SECONDS"] = 7200
+    assert jobs.register(app, "slow", lambda session: None, limit="SLOW_LIMIT_TEST_SECONDS").time_limit(app.config) \
+        == 7200
+    assert jobs.register(app, "quick", lambda session: None, limit=30).time_limit(app.config) == 30
+    assert job.time_limit(app.config) == app.config.get("JOB_TIME_LIMIT_SECONDS", jobs.DEFAULT_TIME_LIMIT)
     assert [j.name for j in jobs.registered(app)][:5] == ["heartbeat", "digests", "search-queue", "red-flags",
                                                           "dataset"]

@@ -1,13 +1,16 @@
-"""The outbox worker: claim due messages atomically, deliver them, retry with backoff."""
+"""The outbox worker: delivers mail on a loop of its own (claim due messages atomically, deliver them, retry with
+backoff) and ticks the job scheduler (app/jobs.py) from a thread beside it, so mail never waits behind a job."""
 from __future__ import annotations
 
 import logging
 import os
 import socket
+import threading
 import time
-from collections.abc import Collection
-from datetime import timedelta
+from collections.abc import Callable, Collection
+from datetime import datetime, timedelta
 from email.message import EmailMessage
+from select import select as wait_readable
 
 from flask import Flask
 from sqlalchemy import and_, or_, select, update
@@ -31,14 +34,21 @@ def _due(now):
 
 MARK_EVERY = 20  # messages sent between two commits marking them sent (a commit per message bounds the rate)
 MARK_SECONDS = 1.0  # and at most this long
+MIN_TICK_SECONDS = 0.5  # the scheduling thread looks at the jobs at most this often (MAIL_POLL_SECONDS may be 0)
+SCHEDULING_JOIN_SECONDS = 15.0  # a stopping worker waits this long for a tick under way (SQLite waits 10 s on locks)
 
 
 class OutboxWorker:
-    def __init__(self, app: Flask, name: str | None = None, batch_size: int = 50) -> None:
+    def __init__(self, app: Flask, name: str | None = None, batch_size: int = 50,
+                 clock: Callable[[], datetime] = utcnow) -> None:
         self.app = app
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.batch_size = batch_size
         self.config = app.config
+        self.scheduler = jobs.Scheduler(app, name=self.name, clock=clock)
+        self._stop_requested = False
+        self._wake_r: int | None = None  # a pipe stop() writes to, so a pause between passes ends at once
+        self._wake_w: int | None = None
 
     def claim(self, cutoff=None, skip: Collection[int] = ()) -> list[int]:
         """Mark up to batch_size messages due by cutoff as ours (but those in skip); no other worker can claim
@@ -180,43 +190,96 @@ class OutboxWorker:
             db.session.execute(stmt.values(**values))
             db.session.commit()
 
-    def run_once(self) -> tuple[int, int]:
-        """Run the scheduled jobs that are due and deliver everything due now, batch after batch.
+    def deliver_due(self, failed_ids: set[int] | None = None, stop: Callable[[], bool] = lambda: False
+                    ) -> tuple[int, int]:
+        """Deliver what is due now, batch after batch, until none is left (or stop() says so between batches).
 
-        Each job runs alone (app/jobs.py): one that raises is recorded and retried later, never stops the mail.
-        Mail due is delivered after each job too, so a slow job holds it up only for its own length.
+        Only what was due when this delivery began, and not what failed earlier in this pass (failed_ids): a
+        failure rescheduled for "now" waits for the next pass.
         """
-        totals = [0, 0]
-        failed_ids: set[int] = set()
-
-        def deliver_due() -> None:
-            # Only what was due when this delivery began, and not what failed earlier in this pass: a failure
-            # rescheduled for "now" waits for the next pass.
-            cutoff = utcnow()
-            while True:
+        failed_ids = set() if failed_ids is None else failed_ids
+        sent = failed = 0
+        cutoff = utcnow()
+        with self.app.app_context():
+            while not stop():
                 ids = self.claim(cutoff, skip=failed_ids)
                 if not ids:
                     break
-                sent, failed = self.deliver(ids, failed_ids)
-                totals[0] += sent
-                totals[1] += failed
+                batch_sent, batch_failed = self.deliver(ids, failed_ids)
+                sent, failed = sent + batch_sent, failed + batch_failed
+        return sent, failed
 
-        with self.app.app_context():
-            # Scheduled work that produces mail (digests) runs first: `--once` delivers what it queues.
-            jobs.run_due(db.session, between=deliver_due)
-            deliver_due()
-        return totals[0], totals[1]
+    def run_once(self) -> tuple[int, int]:
+        """`outbox work --once`: start the scheduled jobs that are due, deliver what is due meanwhile, wait for the
+        jobs (each at most its time limit), then deliver what they queued (digests, say)."""
+        failed_ids: set[int] = set()
+        started = self.scheduler.tick()
+        before = self.deliver_due(failed_ids)
+        self.scheduler.wait(started)
+        after = self.deliver_due(failed_ids)
+        return before[0] + after[0], before[1] + after[1]
 
-    def run_forever(self, should_stop=lambda: False) -> None:
+    def run_forever(self, should_stop: Callable[[], bool] = lambda: False) -> None:
+        """Deliver mail on this thread, pass after pass, and run the scheduled jobs from a thread of their own, until
+        stop() or should_stop(). A job never holds up the mail: each runs in its own thread, within its limit.
+
+        Stopping is prompt: the batch being sent is finished, the jobs under way get the scheduler's grace
+        (jobs.SHUTDOWN_GRACE_SECONDS) and are then abandoned, their transactions rolled back.
+        """
         poll = self.config["MAIL_POLL_SECONDS"]
-        while not should_stop():
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_w, False)
+        halt = threading.Event()
+        scheduling = threading.Thread(target=self._schedule, args=(halt, poll), name=f"jobs of {self.name}",
+                                      daemon=True)
+        scheduling.start()
+        stopping = lambda: self._stop_requested or should_stop()  # noqa: E731
+        try:
+            while not stopping():
+                try:
+                    self.deliver_due(stop=lambda: self._stop_requested)
+                except Exception:  # a database restart must not kill the worker
+                    log.exception("outbox worker pass failed; retrying")
+                    with self.app.app_context():
+                        db.session.remove()
+                self._pause(poll)
+        finally:
+            self.scheduler.stopping = True  # a tick under way starts nothing more
+            halt.set()
+            scheduling.join(SCHEDULING_JOIN_SECONDS)
+            if scheduling.is_alive():  # a tick stuck in the database: it is a daemon, the process's end ends it
+                log.error("outbox worker: the scheduling thread did not stop; stopping without it")
+            self.scheduler.stop()
+            wake = (self._wake_r, self._wake_w)
+            self._wake_r = self._wake_w = None
+            for fd in wake:
+                os.close(fd)
+
+    def stop(self) -> None:
+        """Ask run_forever to end. Safe from a signal handler (it takes no lock) and from any thread."""
+        self._stop_requested = True
+        if self._wake_w is not None:
             try:
-                self.run_once()
-            except Exception:  # a database restart must not kill the worker
-                log.exception("outbox worker pass failed; retrying")
+                os.write(self._wake_w, b"x")
+            except OSError:  # the pipe is full (it has been told already) or closed (it has stopped)
+                pass
+
+    def _pause(self, seconds: float) -> None:
+        """Wait between passes; stop() ends the wait at once."""
+        readable, _, _ = wait_readable([self._wake_r], [], [], seconds)
+        if readable:
+            os.read(self._wake_r, 4096)
+
+    def _schedule(self, halt: threading.Event, poll: float) -> None:
+        """The scheduling thread: a tick a pass; the jobs themselves run in threads of their own."""
+        while not halt.is_set():
+            try:
+                self.scheduler.tick()
+            except Exception:  # a database restart must not end the scheduling
+                log.exception("outbox worker: scheduling the jobs failed; retrying")
                 with self.app.app_context():
                     db.session.remove()
-            time.sleep(poll)
+            halt.wait(max(poll, MIN_TICK_SECONDS))
 
 
 def requeue(session, message_ids: list[int] | None = None) -> int:
