@@ -5,16 +5,21 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.directory.models import KINDS, Provider
-from app.directory.services import descendant_ids, normalise_code, search_query
+from app.directory.models import Provider
+from app.directory.services import normalise_code, search_query
 from app.extensions import csrf, db, limiter
+from app.insight import figures
 from app.insight.response import response_stats
+from app.insight.services import insight
+from app.opendata import enums
 from app.opendata.export import iso
+from app.opendata.openapi import document
 from app.replies.models import VISIBLE, Change, Reply
-from app.stories.models import CRITICALITY, HIDDEN, PUBLISHED, RESPONSE_STATUSES, WITHDRAWN, Story, Tag, story_tags
+from app.stories.models import CRITICALITY, Story, Tag
+from app.stories.queries import StoryFilters, is_public, is_tombstone, public_stories
 from app.web.pagination import decode_cursor, keyset_page
 from app.web.params import BadParameter, iso_datetime, one_of_numbers, whole_number
 
@@ -128,7 +133,7 @@ def story_json(story: Story) -> dict:
     return {
         "id": story.id, "url": _site(url_for("pages.story", story_id=story.id)),
         "provider": {"code": story.provider.code, "name": story.provider.name},
-        "title": story.title, "body": story.body, "experienced_in": story.experienced_on.strftime("%Y-%m"),
+        "title": story.title, "body": story.body, "experienced_in": figures.year_month(story.experienced_on),
         "author_role": story.author_role, "on_behalf": story.on_behalf, "public_name": story.public_name,
         "criticality": story.criticality, "response_status": story.response_status,
         "tags": [t.slug for t in story.tags], "published_at": iso(story.published_at),
@@ -140,6 +145,26 @@ def tombstone_json(story: Story) -> dict:
     return {"id": story.id, "status": story.status, "updated_at": iso(story.updated_at), "tombstone": True}
 
 
+def _story_filters(updated_since: datetime | None, published_since: datetime | None) -> StoryFilters:
+    """The list's filters from the query. Stricter than the list pages, which ignore what they do not know: a
+    program asking for an unknown provider, tag or status is told so (400) rather than given everything."""
+    filters = StoryFilters(updated_since=updated_since, published_since=published_since)
+    if code := request.args.get("provider"):
+        filters.provider = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+        if filters.provider is None:
+            raise BadParameter("provider", f"No provider has the code {code!r}.")
+    if slug := request.args.get("tag"):
+        filters.tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+        if filters.tag is None:
+            raise BadParameter("tag", f"No tag is called {slug!r}; see the dataset's tags.csv.")
+    if (status := request.args.get("status")) is not None:
+        if status not in enums.RESPONSE_STATUSES:
+            raise BadParameter("status", f"status must be one of {', '.join(enums.RESPONSE_STATUSES)}.")
+        filters.response_status = status
+    filters.criticality = one_of_numbers(request.args.get("criticality"), "criticality", CRITICALITY)
+    return filters
+
+
 @bp.route("/stories")
 def stories():
     _check_known("stories")
@@ -149,38 +174,15 @@ def stories():
     # With updated_since the list is a sync feed: oldest change first, tombstones included.
     sync = updated_since is not None
     cursor = _cursor_arg(2)
-    if sync:
-        stmt = select(Story).where(Story.updated_at >= updated_since, or_(
-            Story.status == PUBLISHED,
-            Story.status.in_([WITHDRAWN, HIDDEN]) & Story.published_at.isnot(None)))
-    else:
-        stmt = select(Story).where(Story.status == PUBLISHED)
-    if code := request.args.get("provider"):
-        provider = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
-        if provider is None:
-            raise BadParameter("provider", f"No provider has the code {code!r}.")
-        stmt = stmt.where(Story.provider_id.in_(descendant_ids(db.session, provider.id)))
-    if slug := request.args.get("tag"):
-        tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-        if tag is None:
-            raise BadParameter("tag", f"No tag is called {slug!r}; see the dataset's tags.csv.")
-        stmt = stmt.where(Story.id.in_(select(story_tags.c.story_id).where(story_tags.c.tag_id == tag.id)))
-    if (status := request.args.get("status")) is not None:
-        if status not in RESPONSE_STATUSES:
-            raise BadParameter("status", f"status must be one of {', '.join(RESPONSE_STATUSES)}.")
-        stmt = stmt.where(Story.response_status == status)
-    if (crit := one_of_numbers(request.args.get("criticality"), "criticality", CRITICALITY)) is not None:
-        stmt = stmt.where(Story.criticality == crit)
-    if published_since is not None:
-        stmt = stmt.where(Story.published_at >= published_since)
-    stmt = stmt.options(selectinload(Story.provider), selectinload(Story.tags))
+    stmt = public_stories(_story_filters(updated_since, published_since), db.session, tombstones=sync)
+    stmt = stmt.options(selectinload(Story.tags))
     if sync:
         page = keyset_page(db.session, stmt, [Story.updated_at, Story.id], lambda s: (s.updated_at.isoformat(), s.id),
                            cursor, size=limit)
     else:
         page = keyset_page(db.session, stmt, [Story.published_at, Story.id],
                            lambda s: (s.published_at.isoformat(), s.id), cursor, size=limit, descending=True)
-    data = [story_json(s) if s.status == PUBLISHED else tombstone_json(s) for s in page.items]
+    data = [story_json(s) if is_public(s) else tombstone_json(s) for s in page.items]
     return jsonify(data=data, links={"next": _next_link("api.stories", page.next_cursor)}, licence=licence())
 
 
@@ -188,9 +190,9 @@ def stories():
 def story(story_id: int):
     item = db.session.get(Story, story_id)
     # Only stories that were ever published exist here; a withdrawn or hidden one leaves a tombstone (410).
-    if item is None or item.published_at is None or item.status not in (PUBLISHED, WITHDRAWN, HIDDEN):
+    if item is None or item.published_at is None or not (is_public(item) or is_tombstone(item)):
         return problem(404, "Not found", "No published story has that id.")
-    if item.status != PUBLISHED:
+    if not is_public(item):
         return problem(410, "Gone", "This story was withdrawn by its author or hidden by a moderator.",
                        tombstone=tombstone_json(item))
     body = story_json(item)
@@ -227,8 +229,8 @@ def providers():
     cursor = _cursor_arg(1)
     stmt = select(Provider).options(selectinload(Provider.parent))
     if (kind := request.args.get("kind")) is not None:
-        if kind not in KINDS:
-            raise BadParameter("kind", f"kind must be one of {', '.join(KINDS)}.")
+        if kind not in enums.PROVIDER_KINDS:
+            raise BadParameter("kind", f"kind must be one of {', '.join(enums.PROVIDER_KINDS)}.")
         stmt = stmt.where(Provider.kind == kind)
     if (parent := request.args.get("parent")) is not None:
         parent_provider = db.session.scalar(select(Provider).where(Provider.code == normalise_code(parent)))
@@ -250,12 +252,9 @@ def provider(code: str):
     stats = response_stats(db.session, item)
     body = provider_json(item, item.parent.code if item.parent else None)
     body["statistics"] = {
-        "period_days": stats.days, "period_from": stats.since.isoformat(),
-        "stories": stats.stories, "replied": stats.replied,
-        "reply_share": round(stats.reply_share, 4) if stats.reply_share is not None else None,
-        "median_hours_to_first_reply": round(stats.median_reply.total_seconds() / 3600, 2)
-        if stats.median_reply is not None else None,
-        "changes_planned": stats.changes_planned, "changes_made": stats.changes_made,
+        "period_days": stats.days, "period_from": stats.since.isoformat(), **figures.counts(stats),
+        "reply_share": figures.share(stats.reply_share),
+        "median_hours_to_first_reply": figures.median_hours(stats.median_reply),
     }
     return jsonify(data=body, licence=licence())
 
@@ -263,26 +262,17 @@ def provider(code: str):
 @bp.route("/providers/<code>/insight")
 def provider_insight(code: str):
     """The provider's monthly figures for 24 months, rolled up over everything below it, and its themes."""
-    from app.insight.services import insight
-
     item = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
     if item is None:
         return problem(404, "Not found", "No provider has that code.")
     ins = insight(db.session, item)
-
-    def hours(wait):
-        return round(wait.total_seconds() / 3600, 2) if wait is not None else None
-
     months = [{
-        "month": m.strftime("%Y-%m"), "stories": f.stories, "replied": f.replied,
-        "median_hours_to_first_reply": hours(f.median_reply), "criticality": f.criticality,
-        "changes_planned": f.changes_planned, "changes_made": f.changes_made,
+        "month": figures.year_month(m), **figures.counts(f),
+        "median_hours_to_first_reply": figures.median_hours(f.median_reply), "criticality": f.criticality,
     } for m, f in ((m, ins.by_month[m]) for m in ins.months)]
     themes = {kind: [{
-        "tag": t.tag.slug, "name": t.tag.name, "stories": t.count,
-        "share": round(t.share, 4) if t.share is not None else None,
-        "recent_share": round(t.recent_share, 4) if t.recent_share is not None else None,
-        "before_share": round(t.before_share, 4) if t.before_share is not None else None,
+        "tag": t.tag.slug, "name": t.tag.name, "stories": t.count, "share": figures.share(t.share),
+        "recent_share": figures.share(t.recent_share), "before_share": figures.share(t.before_share),
     } for t in listed] for kind, listed in ins.themes.items()}
     body = {"provider": {"code": item.code, "name": item.name},
             "url": _site(url_for("insight.provider", code=item.code)),
@@ -292,6 +282,4 @@ def provider_insight(code: str):
 
 @bp.route("/openapi.json")
 def openapi():
-    from app.opendata.openapi import document
-
     return jsonify(document())

@@ -18,6 +18,9 @@ from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
 from app.extensions import db, utcnow
+from app.insight import figures
+from app.insight.models import ProviderMonth, ProviderMonthWait
+from app.insight.services import median_wait
 from app.opendata.schema import (
     CHANGES,
     PROVIDER_MONTHS,
@@ -30,7 +33,8 @@ from app.opendata.schema import (
     table_schema,
 )
 from app.replies.models import VISIBLE, Change, Reply
-from app.stories.models import PUBLISHED, Story, Tag, story_tags
+from app.stories.models import Story, Tag, story_tags
+from app.stories.queries import StoryFilters, public_story_filter
 from app.text import SPREADSHEET_TRIGGERS
 
 BATCH = 5000
@@ -96,8 +100,13 @@ def _stream(session: Session, stmt) -> Iterator:
     return iter(session.execute(stmt.execution_options(yield_per=BATCH)))
 
 
-def _published_story_ids():
-    return select(Story.id).where(Story.status == PUBLISHED)
+def _public(session: Session):
+    """Every public story, unfiltered: what the dataset holds (the same read model as the list pages and API)."""
+    return public_story_filter(StoryFilters(), session)
+
+
+def _published_story_ids(session: Session):
+    return select(Story.id).where(_public(session))
 
 
 def _grouped(rows: Iterator, key: Callable[[Any], int]) -> Iterator[tuple[int, list]]:
@@ -192,10 +201,10 @@ def export_dataset(session: Session, directory: str | Path, progress: Callable[[
 
 def _id_ranges(session: Session, procs: int) -> list[tuple[int, int | None]] | None:
     """Published story ids cut into `procs` ranges of about as many stories, or None if too few to bother."""
-    total = session.scalar(select(func.count()).select_from(_published_story_ids().subquery())) or 0
+    total = session.scalar(select(func.count()).select_from(_published_story_ids(session).subquery())) or 0
     if total < PARALLEL_FROM:
         return None
-    cuts = [session.scalar(_published_story_ids().order_by(Story.id).offset(total * i // procs).limit(1))
+    cuts = [session.scalar(_published_story_ids(session).order_by(Story.id).offset(total * i // procs).limit(1))
             for i in range(1, procs)]
     edges = [0, *cuts, None]  # the last range is open: no bound past what an id can hold
     return [(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False)]
@@ -304,7 +313,7 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
             return []
         return [column >= ids[0]] + ([column < ids[1]] if ids[1] is not None else [])
 
-    published = _published_story_ids().where(*within(Story.id))
+    published = _published_story_ids(session).where(*within(Story.id))
     tags = _Merge(_grouped(_stream(session, select(story_tags.c.story_id, story_tags.c.tag_id)
                                    .where(story_tags.c.story_id.in_(published), *within(story_tags.c.story_id))
                                    .order_by(story_tags.c.story_id, story_tags.c.tag_id)), lambda r: r[0]))
@@ -322,13 +331,13 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
         Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
         Story.on_behalf, Story.public_name, Story.criticality, Story.response_status, Story.published_at,
         Story.first_reply_at,
-    ).where(Story.status == PUBLISHED, *within(Story.id)).order_by(Story.id))
+    ).where(_public(session), *within(Story.id)).order_by(Story.id))
     licence = current_app.config["CONTENT_LICENCE"]
     write = tables.write
     stories_header, responses_header, changes_header = STORIES.header, RESPONSES.header, CHANGES.header
     for s in stories:
         record = [s.id, s.provider_id, codes.get(s.provider_id, ""), s.title, s.body,
-                  s.experienced_on.strftime("%Y-%m"), s.author_role, s.on_behalf, s.public_name,
+                  figures.year_month(s.experienced_on), s.author_role, s.on_behalf, s.public_name,
                   s.criticality, s.response_status, s.published_at, s.first_reply_at,
                   f"{site_url}/stories/{s.id}"]
         # Each row is formatted once, for its CSV line and its place in the story's JSON alike.
@@ -347,9 +356,6 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
 
 def _write_provider_months(session: Session, write: Callable[[list], None], codes: dict[int, str]) -> None:
     """The monthly aggregates, per provider and month, as kept by app.insight."""
-    from app.insight.models import ProviderMonth, ProviderMonthWait
-    from app.insight.services import median_wait
-
     waits: dict[tuple[int, date], dict[int, int]] = {}
     for provider_id, month, bucket, n in _stream(session, select(
             ProviderMonthWait.provider_id, ProviderMonthWait.month, ProviderMonthWait.bucket,
@@ -361,8 +367,8 @@ def _write_provider_months(session: Session, write: Callable[[list], None], code
             ProviderMonth.crit5, ProviderMonth.changes_planned, ProviderMonth.changes_made,
     ).order_by(ProviderMonth.provider_id, ProviderMonth.month)):
         median = median_wait(waits.get((m.provider_id, m.month), {}))
-        write([m.provider_id, codes.get(m.provider_id, ""), m.month.strftime("%Y-%m"), m.stories, m.replied,
-               round(median.total_seconds() / 3600, 2) if median is not None else None,
+        write([m.provider_id, codes.get(m.provider_id, ""), figures.year_month(m.month), m.stories, m.replied,
+               figures.median_hours(median),
                m.crit0, m.crit1, m.crit2, m.crit3, m.crit4, m.crit5, m.changes_planned, m.changes_made])
 
 

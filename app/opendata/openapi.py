@@ -3,11 +3,17 @@ from __future__ import annotations
 
 from flask import current_app
 
-from app.directory.models import KINDS
-from app.stories.models import AUTHOR_ROLES, RESPONSE_STATUSES
+from app.opendata import enums
 
 DATETIME = {"type": "string", "format": "date-time"}
 NULLABLE_DATETIME = {"type": ["string", "null"], "format": "date-time"}
+# A moderator's rating is a number on a scale, so a range rather than an enum; the scale is the model's.
+CRITICALITY_RANGE = {"minimum": min(enums.CRITICALITY), "maximum": max(enums.CRITICALITY)}
+
+
+def _enum(values: tuple[str, ...]) -> dict:
+    """A string that is one of a model constant's values (from app.opendata.enums, never typed out here)."""
+    return {"type": "string", "enum": list(values)}
 
 
 def _obj(properties: dict, required: list[str] | None = None) -> dict:
@@ -26,24 +32,24 @@ STORY = _obj({
     "provider": _obj({"code": {"type": "string"}, "name": {"type": "string"}}),
     "title": {"type": "string"}, "body": {"type": "string"},
     "experienced_in": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
-    "author_role": {"type": "string", "enum": list(AUTHOR_ROLES)}, "on_behalf": {"type": "boolean"},
-    "public_name": {"type": "string"}, "criticality": {"type": ["integer", "null"], "minimum": 0, "maximum": 5},
-    "response_status": {"type": "string", "enum": list(RESPONSE_STATUSES)},
+    "author_role": _enum(enums.AUTHOR_ROLES), "on_behalf": {"type": "boolean"},
+    "public_name": {"type": "string"}, "criticality": {"type": ["integer", "null"], **CRITICALITY_RANGE},
+    "response_status": _enum(enums.RESPONSE_STATUSES),
     "tags": {"type": "array", "items": {"type": "string"}},
     "published_at": DATETIME, "updated_at": DATETIME, "first_reply_at": NULLABLE_DATETIME,
 })
-TOMBSTONE = _obj({"id": {"type": "integer"}, "status": {"type": "string", "enum": ["withdrawn", "hidden"]},
+TOMBSTONE = _obj({"id": {"type": "integer"}, "status": _enum(enums.TOMBSTONE_STATUSES),
                   "updated_at": DATETIME, "tombstone": {"const": True}})
 STORY_DETAIL = {**STORY, "properties": {
     **STORY["properties"],
     "responses": {"type": "array", "items": _obj({
-        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["staff", "author"]},
+        "id": {"type": "integer"}, "kind": _enum(enums.REPLY_KINDS),
         "body": {"type": "string"}, "published_at": DATETIME, "edited_at": NULLABLE_DATETIME,
         "responder": {"oneOf": [{"type": "null"}, _obj({
             "name": {"type": "string"}, "title": {"type": "string"}, "provider": {"type": ["string", "null"]}})]},
     })},
     "changes": {"type": "array", "items": _obj({
-        "id": {"type": "integer"}, "kind": {"type": "string", "enum": ["planned", "made"]},
+        "id": {"type": "integer"}, "kind": _enum(enums.CHANGE_KINDS),
         "description": {"type": "string"}, "made_on": {"type": ["string", "null"], "format": "date"},
         "provider": {"type": "string"},
         "reported_by": _obj({"name": {"type": "string"}, "title": {"type": "string"}}),
@@ -51,7 +57,7 @@ STORY_DETAIL = {**STORY, "properties": {
     })},
 }, "required": [*STORY["required"], "responses", "changes"]}
 PROVIDER = _obj({
-    "code": {"type": "string"}, "name": {"type": "string"}, "kind": {"type": "string", "enum": list(KINDS)},
+    "code": {"type": "string"}, "name": {"type": "string"}, "kind": _enum(enums.PROVIDER_KINDS),
     "parent_code": {"type": ["string", "null"]}, "postcode": {"type": ["string", "null"]},
     "website": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "url": {"type": "string"},
 })
@@ -125,9 +131,9 @@ def document() -> dict:
                      "description": "A provider code; stories about it and everything below it."},
                     {"name": "tag", "in": "query", "required": False, "schema": {"type": "string"}},
                     {"name": "status", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(RESPONSE_STATUSES)}},
+                     "schema": _enum(enums.RESPONSE_STATUSES)},
                     {"name": "criticality", "in": "query", "required": False,
-                     "schema": {"type": "integer", "minimum": 0, "maximum": 5}},
+                     "schema": {"type": "integer", **CRITICALITY_RANGE}},
                     {"name": "published_since", "in": "query", "required": False, "schema": DATETIME},
                     {"name": "updated_since", "in": "query", "required": False, "schema": DATETIME},
                     LIMIT, CURSOR,
@@ -150,7 +156,7 @@ def document() -> dict:
                 "operationId": "listProviders", "summary": "The provider directory",
                 "parameters": [
                     {"name": "kind", "in": "query", "required": False,
-                     "schema": {"type": "string", "enum": list(KINDS)}},
+                     "schema": _enum(enums.PROVIDER_KINDS)},
                     {"name": "parent", "in": "query", "required": False, "schema": {"type": "string"},
                      "description": "Only the providers directly below this code."},
                     {"name": "q", "in": "query", "required": False, "schema": {"type": "string"},

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.opendata import enums
+
 
 @dataclass(frozen=True)
 class Column:
@@ -10,7 +12,7 @@ class Column:
     type: str  # Table Schema type: integer, number, string, boolean, date, datetime, yearmonth
     description: str
     required: bool = False
-    enum: tuple[str, ...] | None = None
+    enum: tuple[str, ...] | None = None  # always from app.opendata.enums, never typed out here
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,11 @@ class Table:
         return [c.name for c in self.columns]
 
 
+def _either(kinds: tuple[str, ...]) -> str:
+    """A kind column's description, naming its values: "planned or made."."""
+    return f"{', '.join(kinds[:-1])} or {kinds[-1]}." if len(kinds) > 1 else f"{kinds[0]}."
+
+
 PROVIDERS = Table(
     "providers", "The directory of services: trusts, hospitals, wards, GP practices, care homes and others.",
     (
@@ -37,7 +44,7 @@ PROVIDERS = Table(
         Column("code", "string", "The provider's code (the key in Storyloop's URLs).", True),
         Column("name", "string", "Name of the service.", True),
         Column("kind", "string", "Kind of service.", True,
-               ("trust", "hospital", "department", "gp_practice", "care_home", "service")),
+               enums.PROVIDER_KINDS),
         Column("parent_code", "string", "Code of the provider this one belongs to; empty at the top."),
         Column("postcode", "string", "UK postcode of the service."),
         Column("website", "string", "The service's website."),
@@ -56,12 +63,12 @@ STORIES = Table(
         Column("body", "string", "The story, as published; paragraphs separated by a blank line.", True),
         Column("experienced_in", "yearmonth", "Month the experience happened (YYYY-MM).", True),
         Column("author_role", "string", "Who told it.", True,
-               ("patient", "carer", "parent", "relative", "staff", "other")),
+               enums.AUTHOR_ROLES),
         Column("on_behalf", "boolean", "Told on behalf of someone else.", True),
         Column("public_name", "string", "The pseudonym the author chose.", True),
         Column("criticality", "integer", "Moderator's rating: 0 not critical … 5 severely critical.", True),
         Column("response_status", "string", "Where the provider's response has got to.", True,
-               ("awaiting_response", "responded", "change_planned", "change_made")),
+               enums.RESPONSE_STATUSES),
         Column("published_at", "datetime", "When it was published (UTC).", True),
         Column("first_reply_at", "datetime", "When the provider first replied (UTC); empty if not yet."),
         Column("url", "string", "The story's page.", True),
@@ -74,7 +81,7 @@ RESPONSES = Table(
         Column("id", "integer", "Stable id of the response.", True),
         Column("story_id", "integer", "The story it answers.", True),
         Column("kind", "string", "staff: a provider's reply; author: the story author's answer.", True,
-               ("staff", "author")),
+               enums.REPLY_KINDS),
         Column("provider_id", "integer", "For staff replies: the provider the responder spoke for."),
         Column("responder_name", "string", "For staff replies: the responder's name."),
         Column("responder_title", "string", "For staff replies: the responder's job title."),
@@ -90,7 +97,7 @@ CHANGES = Table(
         Column("id", "integer", "Stable id of the change.", True),
         Column("story_id", "integer", "The story that led to it.", True),
         Column("provider_id", "integer", "The provider the change is recorded against.", True),
-        Column("kind", "string", "planned or made.", True, ("planned", "made")),
+        Column("kind", "string", _either(enums.CHANGE_KINDS), True, enums.CHANGE_KINDS),
         Column("description", "string", "What will change, or what changed.", True),
         Column("made_on", "date", "For a change made: the date it was made."),
         Column("reporter_name", "string", "Who reported it."),
@@ -105,7 +112,7 @@ TAGS = Table(
         Column("id", "integer", "Stable id of the tag.", True),
         Column("slug", "string", "Short name.", True),
         Column("name", "string", "The tag as shown.", True),
-        Column("kind", "string", "good or improve.", True, ("good", "improve")),
+        Column("kind", "string", _either(enums.TAG_KINDS), True, enums.TAG_KINDS),
     ),
     ("id",),
 )
