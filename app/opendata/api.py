@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.directory.models import Provider
-from app.directory.services import normalise_code, search_query
+from app.directory.services import find_by_code, search_query
 from app.extensions import csrf, db, limiter
 from app.insight import figures
 from app.insight.response import response_stats
@@ -150,7 +150,7 @@ def _story_filters(updated_since: datetime | None, published_since: datetime | N
     program asking for an unknown provider, tag or status is told so (400) rather than given everything."""
     filters = StoryFilters(updated_since=updated_since, published_since=published_since)
     if code := request.args.get("provider"):
-        filters.provider = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+        filters.provider = find_by_code(db.session, code)
         if filters.provider is None:
             raise BadParameter("provider", f"No provider has the code {code!r}.")
     if slug := request.args.get("tag"):
@@ -233,7 +233,7 @@ def providers():
             raise BadParameter("kind", f"kind must be one of {', '.join(enums.PROVIDER_KINDS)}.")
         stmt = stmt.where(Provider.kind == kind)
     if (parent := request.args.get("parent")) is not None:
-        parent_provider = db.session.scalar(select(Provider).where(Provider.code == normalise_code(parent)))
+        parent_provider = find_by_code(db.session, parent)
         if parent_provider is None:
             raise BadParameter("parent", f"No provider has the code {parent!r}.")
         stmt = stmt.where(Provider.parent_id == parent_provider.id)
@@ -246,7 +246,7 @@ def providers():
 
 @bp.route("/providers/<code>")
 def provider(code: str):
-    item = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    item = find_by_code(db.session, code)
     if item is None:
         return problem(404, "Not found", "No provider has that code.")
     stats = response_stats(db.session, item)
@@ -262,7 +262,7 @@ def provider(code: str):
 @bp.route("/providers/<code>/insight")
 def provider_insight(code: str):
     """The provider's monthly figures for 24 months, rolled up over everything below it, and its themes."""
-    item = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    item = find_by_code(db.session, code)
     if item is None:
         return problem(404, "Not found", "No provider has that code.")
     ins = insight(db.session, item)

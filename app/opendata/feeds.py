@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, render_template
-from sqlalchemy import select
 
 from app.directory.models import Provider
-from app.directory.services import normalise_code
+from app.directory.services import find_by_code
 from app.extensions import db, utcnow
 from app.stories.models import Story
 from app.stories.queries import StoryFilters, public_stories
@@ -36,7 +35,7 @@ def stories():
 
 @bp.route("/providers/<code>.atom")
 def provider(code: str):
-    item = db.session.scalar(select(Provider).where(Provider.code == normalise_code(code)))
+    item = find_by_code(db.session, code)
     if item is None:
         abort(404)
     return _feed(item)
