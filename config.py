@@ -77,6 +77,8 @@ class Config:
         # up to JOB_RETRY_MAX_SECONDS (app/jobs.py).
         self.JOB_RETRY_BASE_SECONDS = _int("JOB_RETRY_BASE_SECONDS", 60)
         self.JOB_RETRY_MAX_SECONDS = _int("JOB_RETRY_MAX_SECONDS", 3600)
+        # A scheduled job still running after this many seconds is recorded as failed and abandoned (app/jobs.py).
+        self.JOB_TIME_LIMIT_SECONDS = _int("JOB_TIME_LIMIT_SECONDS", 3600)
         # Processes writing a large dataset's stories (from 50,000 published), each a range of ids.
         self.EXPORT_PROCS = _int("EXPORT_PROCS", 2)
         self.MAIL_MAX_ATTEMPTS = _int("MAIL_MAX_ATTEMPTS", 8)
@@ -116,8 +118,8 @@ class Config:
         # Daily digests go out at this hour (UTC); weekly ones on Mondays at the same hour.
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 7)
         # The response loop counts working days: weekends and this UK region's bank holidays are skipped
-        # (England, Wales, Scotland or Northern Ireland; app/workdays.py).
-        self.BANK_HOLIDAYS_REGION = os.environ.get("BANK_HOLIDAYS_REGION", "England").strip()
+        # (england, wales, scotland or northern-ireland; app/workdays.py).
+        self.BANK_HOLIDAYS_REGION = os.environ.get("BANK_HOLIDAYS_REGION", "england").strip()
         # A published story with no reply reminds its service's staff after REMINDER_WORKING_DAYS; after
         # ESCALATE_WORKING_DAYS the managers of the provider above are told, and so on up the tree, each step
         # ESCALATE_WORKING_DAYS - REMINDER_WORKING_DAYS later (app/replies/reminders.py).

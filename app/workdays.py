@@ -17,9 +17,10 @@ REGIONS = {"england": "ENG", "wales": "WLS", "scotland": "SCT", "northern irelan
 
 def region_code(name: str) -> str:
     """ENG, WLS, SCT or NIR for a region as an operator may write it; ValueError for anything else."""
-    code = REGIONS.get(" ".join((name or "").split()).lower())
+    code = REGIONS.get(" ".join((name or "").replace("-", " ").replace("_", " ").split()).lower())
     if code is None:
-        raise ValueError(f"BANK_HOLIDAYS_REGION must be England, Wales, Scotland or Northern Ireland, not {name!r}")
+        raise ValueError("BANK_HOLIDAYS_REGION must be england, wales, scotland or northern-ireland, "
+                         f"not {name!r}")
     return code
 
 
