@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from app.mail.transports import recipient
+from app.workdays import region_code
 
 
 def _is_sqlite(config) -> bool:
@@ -125,6 +126,10 @@ def find_problems(app: Flask) -> tuple[list[str], list[str]]:
                         f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
     if (address := config.get("SAFEGUARDING_EMAIL")) and (problem := _address_problem(address)):
         problems.append(f"SAFEGUARDING_EMAIL is {problem}: a safeguarding concern would never reach anyone.")
+    try:
+        region_code(config.get("BANK_HOLIDAYS_REGION", "england"))
+    except ValueError as exc:
+        problems.append(f"{exc}: reminders could not count working days.")
     if config.get("SMTP_HOST"):
         if problem := _smtp_problem(config):
             problems.append(problem)

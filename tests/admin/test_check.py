@@ -94,3 +94,15 @@ def test_a_plain_safeguarding_address_passes(tmp_path, smtp_server):
     result = run_check(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port),
                        SAFEGUARDING_EMAIL="safeguarding@example.org")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_bank_holiday_region_that_is_not_one_is_reported(tmp_path, smtp_server):
+    result = run_check(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port),
+                       BANK_HOLIDAYS_REGION="Cornwall")
+    assert result.returncode == 1 and "BANK_HOLIDAYS_REGION must be" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("region", ["england", "wales", "scotland", "northern-ireland", "Northern Ireland"])
+def test_each_uk_region_passes(tmp_path, smtp_server, region):
+    result = run_check(tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=str(smtp_server.port), BANK_HOLIDAYS_REGION=region)
+    assert result.returncode == 0, result.stdout + result.stderr
