@@ -147,7 +147,7 @@ def _waiting():
         ~exists().where(Reply.story_id == Story.id, Reply.kind == STAFF_REPLY, Reply.status.in_(ANSWERED)),
         ~exists().where(Change.story_id == Story.id, Change.status.in_(ANSWERED)),
         ~exists().where(said.story_id == Story.id, said.kind == NOT_ABOUT_US,
-                        ~exists().where(moved.story_id == Story.id, moved.kind == REROUTED, moved.at > said.at)),
+                        ~exists().where(moved.story_id == said.story_id, moved.kind == REROUTED, moved.at > said.at)),
     ]
 
 

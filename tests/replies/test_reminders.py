@@ -205,15 +205,16 @@ def test_a_reply_waiting_for_a_moderator_stops_it_too_but_a_hidden_one_does_not(
 
 def test_not_about_us_stops_the_chain_until_a_moderator_moves_the_story(session, clock, tree, staff, make_story,
                                                                          make_provider):
-    story = make_story(tree["ward"], status=PUBLISHED)
+    story, also = make_story(tree["ward"], status=PUBLISHED), make_story(tree["ward"], status=PUBLISHED)
     clock.set(2026, 3, 9)
     run(session)
     clock.set(2026, 3, 10)
     record_event(session, story, NOT_ABOUT_US, provider=tree["ward"])
+    record_event(session, also, NOT_ABOUT_US, provider=tree["ward"])
     session.commit()
     clock.set(2026, 3, 16)
     run(session)
-    assert len(steps(session, story)) == 1
+    assert len(steps(session, story)) == 1 == len(steps(session, also))
     # A moderator moves it to the right ward (in the same hospital): the chain carries on there.
     other = make_provider(code="W2", name="Ward Two", kind="department", parent=tree["hospital"])
     clock.set(2026, 3, 17)
@@ -222,6 +223,7 @@ def test_not_about_us_stops_the_chain_until_a_moderator_moves_the_story(session,
     session.commit()
     run(session)
     assert steps(session, story)[1:] == [(ESCALATED, 2, "H1", 1)]
+    assert len(steps(session, also)) == 1  # another story's move settles nothing for this one
 
 
 def test_a_withdrawn_or_hidden_story_is_never_reminded(session, clock, tree, staff, make_story):
