@@ -153,7 +153,9 @@ def _waiting():
 
 def _due_stories(session: Session, schedule: Schedule, today: date, region: str) -> list[tuple[Story, int, int]]:
     """(story, last step done, levels in its tree) for each story whose next step is due today: one query for
-    the tallest tree, one for the stories. A story at the top of its tree, or not due yet, is not read."""
+    the tallest tree, one for the stories. Only due stories come back; the database still weighs every unanswered
+    story older than the first step (its last step through the story events' unique index), so a story at the
+    top of its tree costs an index probe per run, not a row in Python."""
     tallest = session.scalar(select(func.max(_levels().c.levels))) or 0
     if not tallest:
         return []
@@ -261,7 +263,7 @@ def _remind_story(session: Session, story: Story, step: int, chain: list[Provide
     context = {
         "story_title": story.title, "story_link": external_url("pages.story", story_id=story.id),
         "service": chain[0].name, "target": target.name, "step": step, "waited": waited,
-        "published_on": day_text(story.published_at.date()), "reminded_after": schedule.remind,
+        "published_on": day_text(story.published_at.date()),
         "next_provider": chain[step].name if step < len(chain) else None, "next_in": schedule.interval,
     }
     if step == 1:
