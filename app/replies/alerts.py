@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import Invitation, Membership, User
@@ -133,21 +133,39 @@ def _alert_contact(session: Session, story: Story, chain: list[Provider], skip: 
     provider = _contact(chain)
     if provider is None or provider.id in skip:
         return 0
-    invitation = session.scalar(select(Invitation).where(
-        Invitation.provider_id == provider.id, Invitation.email == provider.email.lower(),
-        Invitation.accepted_at.is_(None)).order_by(Invitation.created_at.desc()).limit(1))
-    if invitation is None or utcnow() - invitation.created_at > timedelta(
-            seconds=current_app.config["TOKEN_MAX_AGE_INVITE"] // 2):
-        invitation = Invitation(provider_id=provider.id, email=provider.email.lower(), job_title="", role="manager")
-        session.add(invitation)
-        session.flush()
-    invite_link = invitation_link(invitation)
+    invite_link = invitation_link(contact_invitation(session, provider,
+                                                     open_invitations(session, [provider]).get(provider.id)))
     url, headers = _unsubscribe_headers(make_token("unsubscribe", {"p": provider.id, "c": provider.code}))
     queue_email(session, provider.email, "story_alert", f"New story about {story.provider.name}: {story.title}",
                 kind="alert.contact", headers=headers, stories=[story], digest=None, provider=provider,
                 links={story.id: external_url("pages.story", story_id=story.id)}, unsubscribe_link=url,
                 settings_link=None, invitation_link=invite_link)
     return 1
+
+
+def open_invitations(session: Session, providers: list[Provider]) -> dict[int, Invitation]:
+    """Each provider's newest open invitation to its own contact address, by provider id (one query)."""
+    wanted = [p for p in providers if p.email]
+    if not wanted:
+        return {}
+    found: dict[int, Invitation] = {}
+    for invitation in session.scalars(select(Invitation).where(
+            Invitation.accepted_at.is_(None),
+            or_(*(and_(Invitation.provider_id == p.id, Invitation.email == p.email.lower()) for p in wanted)))
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())):
+        found.setdefault(invitation.provider_id, invitation)
+    return found
+
+
+def contact_invitation(session: Session, provider: Provider, latest: Invitation | None) -> Invitation:
+    """The invitation an email to the contact address carries: its newest open one while that has more than half
+    its life left (see open_invitations), else a new one, as a manager."""
+    if latest is None or utcnow() - latest.created_at > timedelta(
+            seconds=current_app.config["TOKEN_MAX_AGE_INVITE"] // 2):
+        latest = Invitation(provider_id=provider.id, email=provider.email.lower(), job_title="", role="manager")
+        session.add(latest)
+        session.flush()
+    return latest
 
 
 def run_due_digests(session: Session) -> int:

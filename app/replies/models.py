@@ -135,6 +135,10 @@ class Change(db.Model):
     def kind_label(self) -> str:
         return CHANGE_KINDS.get(self.kind, self.kind)
 
+    def is_overdue(self, today: date) -> bool:
+        """A planned change still not made after its due date (from the day after it)."""
+        return self.kind == CHANGE_PLANNED and self.due_on is not None and today > self.due_on
+
 
 class DigestItem(db.Model):
     """A story waiting to go out in someone's daily or weekly digest."""
