@@ -1,25 +1,14 @@
-"""Black-box helpers for the trust tests: they drive the site only through its pages, forms and emails."""
+"""Black-box helpers for the trust tests: they drive the site only through its pages, forms and emails.
+
+Settings per test: @pytest.mark.settings(NAME=value, ...) (tests/conftest.py's app_overrides)."""
 from __future__ import annotations
 
 import re
-
-import pytest
 
 from tests.conftest import PASSWORD, link_in, login, text_of  # noqa: F401
 
 BODY = ("The nurses on the ward were kind and explained everything about my operation. "
         "The food was cold most days and I waited a long time for pain relief at night.")
-
-
-@pytest.fixture
-def app_overrides(request) -> dict:
-    """Settings per test: @pytest.mark.settings(NAME=value, ...)."""
-    marker = request.node.get_closest_marker("settings")
-    return dict(marker.kwargs) if marker else {}
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "settings(**kw): app settings for a black-box test")
 
 
 def main_text(response) -> str:

@@ -322,11 +322,10 @@ def test_a_later_link_kills_an_earlier_unused_one(app, make_author, smtp_server,
 
 
 @pytest.mark.settings(SIGN_IN_LINK_DAYS=2)
-def test_a_sign_in_link_dies_after_the_setting(app, make_author, smtp_server, deliver, monkeypatch):
+def test_a_sign_in_link_dies_after_the_setting(app, make_author, smtp_server, deliver, clock):
     make_author("author@example.org")
     link = request_link(app, smtp_server, deliver, "author@example.org")
-    real = time.time
-    monkeypatch.setattr(time, "time", lambda: real() + 3 * 86400)
+    clock.advance(days=3)
     client = app.test_client()
     press(client, link)
     assert signed_in_as(client) is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import func, insert, select
 
 from app.directory.models import Provider
 from app.directory.services import ancestors, descendants
@@ -95,25 +95,6 @@ def walk_pages(client, url: str, limit: int = 50) -> tuple[list[str], int]:
         seen += codes_on(html)
         url = more_link(html)
     return seen, pages
-
-
-class QueryCounter:
-    def __init__(self):
-        self.statements: list[str] = []
-
-    def __call__(self, conn, cursor, statement, parameters, context, executemany):
-        self.statements.append(statement)
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(db.engine, "before_cursor_execute", self)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
 
 
 @pytest.fixture
@@ -361,10 +342,10 @@ def test_website_with_a_script_scheme_is_not_published_as_a_link(app, client, tm
 
 # ---------------------------------------------------------------- hierarchy queries
 
-def test_ancestors_is_one_query_root_first(app, tree):
+def test_ancestors_is_one_query_root_first(app, tree, count_queries):
     ward = by_code("WA1")
     _ = (ward.id, ward.parent_id)
-    with QueryCounter() as counter:
+    with count_queries() as counter:
         found = ancestors(db.session, ward)
         codes = [p.code for p in found]
         names = [p.name for p in found]
@@ -373,10 +354,10 @@ def test_ancestors_is_one_query_root_first(app, tree):
     assert counter.count == 1, counter.statements
 
 
-def test_descendants_is_one_query_and_complete(app, tree):
+def test_descendants_is_one_query_and_complete(app, tree, count_queries):
     trust = by_code("TR1")
     _ = (trust.id, trust.parent_id)
-    with QueryCounter() as counter:
+    with count_queries() as counter:
         found = descendants(db.session, trust)
         codes = sorted(p.code for p in found)
         parents = {p.code: p.parent_id for p in found}
@@ -387,7 +368,7 @@ def test_descendants_is_one_query_and_complete(app, tree):
     assert [p.code for p in ancestors(db.session, by_code("TR1"))] == []
 
 
-def test_fifty_thousand_providers_hierarchy_queries_are_still_one_query(app, session):
+def test_fifty_thousand_providers_hierarchy_queries_are_still_one_query(app, session, count_queries):
     rows = [{"id": 1, "code": "BIGTRUST", "name": "Big Trust", "kind": "trust", "parent_id": None}]
     rows.append({"id": 2, "code": "OTHERTRUST", "name": "Other Trust", "kind": "trust", "parent_id": None})
     next_id = 3
@@ -421,7 +402,7 @@ def test_fifty_thousand_providers_hierarchy_queries_are_still_one_query(app, ses
 
     trust = session.get(Provider, 1)
     _ = (trust.id, trust.parent_id)
-    with QueryCounter() as counter:
+    with count_queries() as counter:
         found = descendants(session, trust)
         count = len(found)
     assert counter.count == 1, counter.statements[:3]
@@ -430,7 +411,7 @@ def test_fifty_thousand_providers_hierarchy_queries_are_still_one_query(app, ses
 
     deepest = session.get(Provider, rows[-1]["id"])
     _ = (deepest.id, deepest.parent_id)
-    with QueryCounter() as counter:
+    with count_queries() as counter:
         chain = ancestors(session, deepest)
         ids = [p.id for p in chain]
     assert counter.count == 1, counter.statements

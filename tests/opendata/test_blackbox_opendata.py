@@ -1185,13 +1185,12 @@ def test_provider_statistics_forget_a_withdrawn_story_and_its_change(app, client
     assert after["changes_planned"] == 0, after
 
 
-def test_staff_reply_and_change_bring_a_story_back_in_the_sync_feed(app, client, record, make_story, tmp_path):
-    import time
-
+def test_staff_reply_and_change_bring_a_story_back_in_the_sync_feed(app, client, record, make_story, tmp_path,
+                                                                    clock):
     app.config["RESPONDER_MODERATED_REPLIES"] = 0  # a trusted responder: the reply is public at once
     story_id = make_story(record["ward"], status="published", title="Awaiting a reply").id
-    time.sleep(1.2)
-    since = stamp(datetime.now(UTC))
+    clock.advance(seconds=2)  # updated_since has whole seconds: the story's last change is before the next one
+    since = stamp(clock.now())
     assert story_id not in {s["id"] for s in api_all(client, f"/api/v1/stories?updated_since={since}")}
     staff = app.test_client()
     login(staff, "hidden-staff@example.org", PASSWORD)
