@@ -403,7 +403,9 @@ def clock(monkeypatch) -> Iterator[TestClock]:
     Everything the app times goes through app.extensions.utcnow(), except two readers of time.time() the
     fixture points at the same clock: itsdangerous's TimestampSigner (the age of every signed link, so a link
     made now expires when the clock passes its max_age), and the sign-in links' own issue and use times
-    (app/accounts/links.py). Threads (a live server) see the same clock; another process does not.
+    (app/accounts/links.py). Flask's session cookie and the CSRF tokens are signed the same way, so they age
+    with the clock too (the CSRF client fetches a fresh token for every post). Threads (a live server) see
+    the same clock; another process does not.
     """
     from itsdangerous.timed import TimestampSigner
 
