@@ -1,7 +1,7 @@
 """The one instance of each Flask extension, bound to the app in create_app()."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -51,8 +51,42 @@ class Base(DeclarativeBase):
     registry = registry(metadata=MetaData(naming_convention=NAMING), type_annotation_map={datetime: UTCDateTime()})
 
 
+class Clock:
+    """Where the app reads the time. Real time unless something set it: the tests' `clock` fixture freezes it
+    at a chosen moment and moves it on, so expiry and ordering are tested without sleeping."""
+
+    def __init__(self) -> None:
+        self._fixed: datetime | None = None
+
+    def now(self) -> datetime:
+        fixed = self._fixed
+        return fixed if fixed is not None else datetime.now(UTC)
+
+    def set(self, when: datetime) -> None:
+        """Stop the clock at `when` (timezone-aware: every stored time is UTC)."""
+        if when.tzinfo is None:
+            raise ValueError("the clock takes timezone-aware datetimes")
+        self._fixed = when.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move a stopped clock on (or back, with a negative delta); a running one is stopped first."""
+        self._fixed = self.now() + delta
+
+    def reset(self) -> None:
+        """Back to real time."""
+        self._fixed = None
+
+    @property
+    def frozen(self) -> bool:
+        return self._fixed is not None
+
+
+clock = Clock()
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """The current time, timezone-aware UTC: every time the app writes or compares comes from here."""
+    return clock.now()
 
 
 db = SQLAlchemy(model_class=Base)

@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh app and database per test, a real SMTP server, factories and a CSRF-aware client."""
+"""Shared fixtures: a fresh app and database per test, a real SMTP server, factories, a CSRF-aware client, a
+clock to move instead of sleeping, and a counter of SQL statements."""
 from __future__ import annotations
 
 import contextvars
@@ -8,18 +9,24 @@ import os
 import re
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
 from flask import has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.engine import make_url
 
-from app import create_app
+from app import create_app, extensions
+from app.audit import AuditEvent
 from app.extensions import db
+from app.mail.models import OutboxMessage
 from app.stories.tags import ensure_tags
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
@@ -78,9 +85,15 @@ def make_app(database_url: str, tmp_path, **overrides):
 
 
 @pytest.fixture
-def app_overrides() -> dict:
-    """Tests override settings by redefining this fixture or updating it before `app` is built."""
-    return {}
+def app_overrides(request) -> dict:
+    """Settings for this test's app: @pytest.mark.settings(NAME=value, ...) on the test, or on every test of a
+    module (pytestmark); or redefine this fixture nearer the test, or update it before `app` is built."""
+    marker = request.node.get_closest_marker("settings")
+    return dict(marker.kwargs) if marker else {}
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "settings(**kw): app settings for a test (the app_overrides fixture)")
 
 
 @pytest.fixture
@@ -361,3 +374,127 @@ def make_story(session, make_user):
         return story
 
     return make
+
+
+# ---------------------------------------------------------------- clock
+
+class TestClock:
+    """The app's clock (app.extensions.clock), stopped: it moves only when the test moves it."""
+
+    __test__ = False  # not a test class, whatever pytest thinks of the name
+
+    def now(self) -> datetime:
+        return extensions.clock.now()
+
+    def set(self, when: datetime) -> datetime:
+        extensions.clock.set(when)
+        return self.now()
+
+    def advance(self, **delta: float) -> datetime:
+        """clock.advance(days=8, seconds=1): the keyword arguments of a timedelta."""
+        extensions.clock.advance(timedelta(**delta))
+        return self.now()
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Iterator[TestClock]:
+    """Time stopped at the coming second, for expiry and ordering without sleeps.
+
+    Everything the app times goes through app.extensions.utcnow(), except two readers of time.time() the
+    fixture points at the same clock: itsdangerous's TimestampSigner (the age of every signed link, so a link
+    made now expires when the clock passes its max_age), and the sign-in links' own issue and use times
+    (app/accounts/links.py). Flask's session cookie and the CSRF tokens are signed the same way, so they age
+    with the clock too (the CSRF client fetches a fresh token for every post). Threads (a live server) see
+    the same clock; another process does not.
+    """
+    from itsdangerous.timed import TimestampSigner
+
+    from app.accounts import links
+
+    def seconds() -> float:
+        return extensions.clock.now().timestamp()
+
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(seconds()))
+    monkeypatch.setattr(links, "time", SimpleNamespace(time=seconds))
+    # The next whole second: a signed link's age counts whole seconds, and nothing written before the fixture
+    # (by other fixtures, in real time) is later than the clock.
+    extensions.clock.set(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1))
+    try:
+        yield TestClock()
+    finally:
+        extensions.clock.reset()
+
+
+# ---------------------------------------------------------------- counting queries
+
+@dataclass
+class QueryLog:
+    """The SQL statements sent to the database inside one count_queries() block, with their parameters."""
+
+    executed: list[tuple[str, object]] = field(default_factory=list)
+
+    @property
+    def statements(self) -> list[str]:
+        return [statement for statement, _ in self.executed]
+
+    @property
+    def count(self) -> int:
+        return len(self.executed)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as log:` ... `log.count`, `log.statements`: what reached the database meanwhile.
+
+    Counts at the engine (before_cursor_execute), so it sees every statement from any session or request
+    in this process, and nothing served from a cache.
+    """
+
+    @contextmanager
+    def counting() -> Iterator[QueryLog]:
+        log = QueryLog()
+
+        def capture(conn, cursor, statement, parameters, context, executemany) -> None:
+            log.executed.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            yield log
+        finally:
+            event.remove(db.engine, "before_cursor_execute", capture)
+
+    return counting
+
+
+# ---------------------------------------------------------------- what a service wrote
+
+def audit_actions(session, story=None) -> list[str]:
+    """The audit trail's actions in the order written (this transaction's too: the session flushes first)."""
+    stmt = select(AuditEvent.action).order_by(AuditEvent.id)
+    if story is not None:
+        stmt = stmt.where(AuditEvent.story_id == story.id)
+    return list(session.scalars(stmt))
+
+
+def last_audit(session, action: str):
+    """The newest audit event with this action (AssertionError when there is none)."""
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id.desc()))
+    assert event is not None, f"no {action!r} in the audit trail"
+    return event
+
+
+def outbox(session, kind: str | None = None, to: str | None = None) -> list:
+    """The outbox rows, oldest first, of one kind and to one address when given."""
+    stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind is not None:
+        stmt = stmt.where(OutboxMessage.kind == kind)
+    if to is not None:
+        stmt = stmt.where(OutboxMessage.to_addr == to)
+    return list(session.scalars(stmt))
+
+
+def token_in(message, path: str) -> str:
+    """The token of the first link in a queued message's text whose path starts with `path`."""
+    found = re.search(re.escape(path) + r"([A-Za-z0-9_.\-]+)", message.body_text)
+    assert found, f"no {path} link in:\n{message.body_text}"
+    return found.group(1)

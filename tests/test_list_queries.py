@@ -4,26 +4,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
-from app.extensions import db, utcnow
+from app.extensions import utcnow
 from app.replies.models import Change, Reply
 from app.stories.models import PUBLISHED, Tag
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:
-        self.statements.append(statement)
-
-    def __enter__(self) -> QueryCounter:
-        event.listen(db.engine, "before_cursor_execute", self)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        event.remove(db.engine, "before_cursor_execute", self)
 
 
 @pytest.fixture
@@ -60,20 +45,24 @@ def app_overrides() -> dict:
     return {"PAGE_CACHE_MB": 0}  # the queries of rendering a page, not of serving a kept one
 
 
-def queries_for(client, url: str) -> int:
-    with QueryCounter() as counter:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(counter.statements)
+@pytest.fixture
+def queries_for(client, count_queries):
+    def count(url: str) -> int:
+        with count_queries() as log:
+            response = client.get(url)
+        assert response.status_code == 200
+        return log.count
+
+    return count
 
 
 @pytest.mark.parametrize("url", ["/stories", "/providers/T1", "/api/v1/stories", "/api/v1/stories?provider=T1"])
-def test_list_page_queries_do_not_grow_with_its_rows(client, add_stories, url):
+def test_list_page_queries_do_not_grow_with_its_rows(client, add_stories, queries_for, url):
     add_stories(2)
-    queries_for(client, url)  # the first request also loads what the app caches
-    few = queries_for(client, url)
+    queries_for(url)  # the first request also loads what the app caches
+    few = queries_for(url)
     add_stories(30)  # more than a page: a full page of rows, each with its own provider, tags and reply
-    many = queries_for(client, url)
+    many = queries_for(url)
     body = client.get(url).get_data(as_text=True)
     assert body.count("Listed story") >= 20  # the page really shows a full page of rows
     assert many == few

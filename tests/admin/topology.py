@@ -79,7 +79,7 @@ class Topology:
                 except requests.RequestException:
                     pass
                 assert time.monotonic() < deadline, f"{url} did not start: {self.log_tail()}"
-                time.sleep(0.2)
+                time.sleep(0.2)  # real time: a separate server process is starting (the clock fixture is ours only)
 
     def log_tail(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in sorted(self.logs.glob("*.log")))
@@ -151,4 +151,4 @@ def wait_for(condition, timeout: float = 60, message: str = "") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, message
-        time.sleep(0.25)
+        time.sleep(0.25)  # real time: what we wait for happens in other processes, which no test clock reaches

@@ -1,4 +1,6 @@
-"""Black-box helpers for the trust tests: they drive the site only through its pages, forms and emails."""
+"""Black-box helpers for the trust tests: they drive the site only through its pages, forms and emails.
+
+Settings per test: @pytest.mark.settings(NAME=value, ...) (tests/conftest.py's app_overrides)."""
 from __future__ import annotations
 
 import re
@@ -9,17 +11,6 @@ from tests.conftest import PASSWORD, link_in, login, text_of  # noqa: F401
 
 BODY = ("The nurses on the ward were kind and explained everything about my operation. "
         "The food was cold most days and I waited a long time for pain relief at night.")
-
-
-@pytest.fixture
-def app_overrides(request) -> dict:
-    """Settings per test: @pytest.mark.settings(NAME=value, ...)."""
-    marker = request.node.get_closest_marker("settings")
-    return dict(marker.kwargs) if marker else {}
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "settings(**kw): app settings for a black-box test")
 
 
 def main_text(response) -> str:
@@ -77,3 +68,79 @@ def reply_form_action(client, path: str, **fields):
     page = client.get(path.rsplit("/", 1)[0]).get_data(as_text=True)
     version = re.search(r'name="version"[^>]*value="(\d+)"', page)
     return client.post(path, data={"version": version.group(1) if version else "1", **fields})
+
+
+# ---------------------------------------------------------------- shared by test_bb_trust_accounts_*.py (issue 16)
+
+VICTIM = "victim@example.org"
+
+
+@pytest.fixture
+def make_author(session, make_user):
+    """A confirmed author who never chose a password."""
+
+    def make(email: str):
+        user = make_user(email=email, display_name="")
+        user.password_hash = None
+        session.commit()
+        return user
+
+    return make
+
+
+def confirm_link(smtp_server, address=VICTIM) -> str:
+    return link_in(smtp_server.last_to(address), "/stories/confirm/")
+
+
+def published_sign_in_link(app, session, make_story, make_user, tree, smtp_server, deliver, author):
+    """Publish a story of `author` through the moderation page; return the sign-in link in the mail they get."""
+    moderator = make_user(email="mod@example.org", moderator=True)
+    story = make_story(tree["ward"], author=author, status="pending", title="Letters were confusing")
+    mod = app.test_client()
+    login(mod, moderator.email)
+    assert moderate(mod, story).status_code == 302
+    deliver()
+    return story, link_in(smtp_server.last_to(author.email), "/account/link/")
+
+
+# ---------------------------------------------------------------- shared by test_bb_trust_content_*.py (issue 17)
+
+@pytest.fixture
+def people(make_user, tree):
+    return {
+        "author": make_user(email="author@example.org"),
+        "staff": make_user(email="staff@example.org", provider=tree["hospital"], display_name="Sam Staff"),
+        "mod": make_user(email="mod@example.org", moderator=True),
+        "admin": make_user(email="admin@example.org", admin=True),
+    }
+
+
+def signed(app, email):
+    client = app.test_client()
+    login(client, email)
+    return client
+
+
+def public_story(app, story) -> str:
+    return app.test_client().get(f"/stories/{story.id}").get_data(as_text=True)
+
+
+def api_story(app, story) -> dict:
+    response = app.test_client().get(f"/api/v1/stories/{story.id}")
+    payload = response.get_json() or {}
+    return payload.get("data", payload)
+
+
+def published(make_story, tree, people, **fields):
+    return make_story(tree["ward"], author=people["author"], status="published", **fields)
+
+
+def report(app, story, address, reply=None, client=None):
+    client = client or app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    path = f"/stories/{story.id}/report" + (f"?reply={reply}" if reply else "")
+    return client.post(path, data={"reason": "offensive", "note": "please look"})
+
+
+def is_public(app, story) -> bool:
+    return app.test_client().get(f"/stories/{story.id}").status_code == 200

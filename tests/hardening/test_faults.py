@@ -37,6 +37,8 @@ class HangingRelay:
     async def handle_DATA(self, server, session, envelope):
         self.received.append(envelope.content)
         self.arrived.set()
+        # Real time, on the relay's own event loop: a sender in another process must be left hanging mid-send
+        # until the test kills it (no test clock reaches that process, and none should).
         await asyncio.sleep(120)
         return "250 OK"
 

@@ -1,11 +1,20 @@
-"""A small published record with every kind of content, and things that must never leak."""
+"""A small published record with every kind of content, things that must never leak, and the black-box
+open-data tests' helpers for reading the dataset, the API and the feeds (test_bb_opendata_*.py)."""
 from __future__ import annotations
+
+import csv
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from app.extensions import utcnow
 from app.replies.models import Change, Reply
 from app.stories.models import Tag
+from tests.conftest import PASSWORD, login
 
 
 @pytest.fixture
@@ -50,3 +59,130 @@ def record(session, make_provider, make_user, make_story):
 
 FORBIDDEN = ["hidden-author@example.org", "hidden-staff@example.org", "secret-contact@trust.example",
              "UNPUBLISHED", "PRIVATE MODERATOR NOTE", "argon2", "@example.org"]
+
+
+# ---------------------------------------------------------------- shared by test_bb_opendata_*.py
+
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|\+00:00)$")
+CC_BY_URL = "creativecommons.org/licenses/by/4.0"
+
+
+def export(app, directory: Path) -> Path:
+    result = app.test_cli_runner().invoke(args=["dataset", "export", str(directory)])
+    assert result.exit_code == 0, result.output
+    return directory
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def read_ndjson(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def relative(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def api_pages(client, url: str) -> list[dict]:
+    """Every page of a paginated API list, following links.next."""
+    pages = []
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        body = response.get_json()
+        pages.append(body)
+        nxt = body["links"]["next"]
+        url = relative(nxt) if nxt else None
+        assert len(pages) < 500, "pagination does not end"
+    return pages
+
+
+def api_all(client, url: str) -> list[dict]:
+    return [item for page in api_pages(client, url) for item in page["data"]]
+
+
+def main_of(html: str) -> str:
+    """The page's <main> element only (the footer names the licence on every page)."""
+    match = re.search(r"<main\b.*?</main>", html, re.S)
+    assert match, "page has no <main>"
+    return match.group(0)
+
+
+def assert_problem(response, status: int):
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json", response.headers.get("Content-Type")
+    body = json.loads(response.get_data(as_text=True))
+    assert body["status"] == status
+    assert body.get("title")
+    assert "type" in body
+    return body
+
+
+def assert_clean(text: str, where: str):
+    for secret in FORBIDDEN:
+        assert secret not in text, f"{secret!r} leaked in {where}"
+
+
+def iso_utc(value: str) -> datetime:
+    assert ISO_UTC.match(value), f"not ISO 8601 UTC: {value!r}"
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    assert parsed.utcoffset() == timedelta(0)
+    return parsed
+
+
+def stamp(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def withdraw_as_author(app, story_id: int, email: str):
+    author = app.test_client()
+    login(author, email, PASSWORD)
+    response = author.post(f"/my/stories/{story_id}/withdraw")
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:1000]
+    return response
+
+
+def add_reply(session, story, provider, author, body, status="visible", kind="staff"):
+    from app.extensions import utcnow
+    from app.replies.models import Reply
+
+    reply = Reply(story_id=story.id, author_id=author.id, kind=kind,
+                  provider_id=provider.id if kind == "staff" else None,
+                  responder_name="Rhys Responder" if kind == "staff" else None,
+                  responder_title="Ward manager" if kind == "staff" else None,
+                  body=body, status=status, published_at=utcnow() if status == "visible" else None)
+    session.add(reply)
+    session.commit()
+    return reply
+
+
+def named_story(session, make_story, provider, public_name, **kwargs):
+    story = make_story(provider, status="published", **kwargs)
+    story.public_name = public_name
+    session.commit()
+    return story
+
+
+def published_many(make_story, provider, n, **fields):
+    return [make_story(provider, status="published", title=f"Bulk story {i:03d}", **fields) for i in range(n)]
+
+
+def form_data(page: str, action: str) -> dict:
+    form = re.search(rf'<form[^>]*action="{re.escape(action)}".*?</form>', page, re.S)
+    assert form, f"no form posting to {action}"
+    html = form.group(0)
+    data = {}
+    for tag in re.findall(r"<input\b[^>]*>", html):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        kind = re.search(r'type="([^"]+)"', tag)
+        if name and (not kind or kind.group(1) not in ("radio", "checkbox")):
+            data[name.group(1)] = value.group(1) if value else ""
+    for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
+        data[name] = text.strip()
+    return data

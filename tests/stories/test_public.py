@@ -5,10 +5,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.audit import AuditEvent
-from app.extensions import db, utcnow
+from app.extensions import utcnow
 from app.stories.models import AWAITING_CONFIRMATION, HIDDEN, PENDING, PUBLISHED, REJECTED, RETURNED, WITHDRAWN, Story
 from tests.conftest import PASSWORD, login
 
@@ -136,21 +136,15 @@ def test_stories_list_filters(client, session, tree, make_story):
         assert response.status_code == 400 and f"{named} must be" in response.get_data(as_text=True)
 
 
-def test_stories_list_pages_by_key_newest_first_without_offset(client, session, tree, make_story):
+def test_stories_list_pages_by_key_newest_first_without_offset(client, session, tree, make_story, count_queries):
     now = utcnow()
     for i in range(45):
         story = make_story(tree["ward"], status=PUBLISHED, title=f"Numbered story {i:02d}")
         story.published_at = now - timedelta(minutes=i)
     session.commit()
-    statements: list[tuple[str, object]] = []
-
-    def capture(conn, cursor, statement, parameters, *args):
-        statements.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", capture)
     seen: list[str] = []
     url = "/stories"
-    try:
+    with count_queries() as log:
         for _ in range(10):  # a cursor that does not move on must fail the test, not hang it
             if not url:
                 break
@@ -158,11 +152,9 @@ def test_stories_list_pages_by_key_newest_first_without_offset(client, session, 
             seen += re.findall(r"Numbered story (\d\d)", html)
             more = re.search(r'href="(/stories\?after=[^"]+)"', html)
             url = more.group(1).replace("&amp;", "&") if more else None
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
     assert seen == [f"{i:02d}" for i in range(45)]
     # SQLite renders "LIMIT ? OFFSET ?" for any LIMIT; the offset bound must always be 0.
-    for statement, parameters in statements:
+    for statement, parameters in log.executed:
         if "OFFSET" in statement.upper():
             assert isinstance(parameters, (tuple, list)) and parameters[-1] == 0, statement
 
