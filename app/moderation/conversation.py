@@ -1,14 +1,14 @@
 """Moderators' actions on a conversation: publish, turn down, edit, hide and restore replies, answers, changes."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Text, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
 from app.audit import record
 from app.errors import Conflict, Invalid
 from app.extensions import utcnow
-from app.flags import text_flag_kinds
+from app.flags import SAFEGUARDING, text_flag_kinds
 from app.moderation.models import ReplyRevision, Report
 from app.moderation.services import NOTE_MAX, resolve_report
 from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, HIDDEN, REJECTED, VISIBLE, Change, Reply
@@ -140,10 +140,17 @@ def revise(session: Session, moderator: User, item: Item, body: str, reason: str
 
 def waiting(session: Session, limit: int = 100) -> list[Item]:
     """Replies, answers and changes waiting for a moderator: those that may speak of harm first, then oldest."""
+    def harm_first(model):
+        # In the query, not after it: a flagged item newer than `limit` others must still make the list.
+        flagged = func.coalesce(cast(model.flags, Text), "").like(f'%"{SAFEGUARDING}"%')
+        return case((flagged, 0), else_=1)
+
     replies = session.scalars(select(Reply).where(Reply.status == AWAITING_MODERATION)
-                              .options(selectinload(Reply.story)).order_by(Reply.created_at).limit(limit))
+                              .options(selectinload(Reply.story))
+                              .order_by(harm_first(Reply), Reply.created_at, Reply.id).limit(limit))
     changes = session.scalars(select(Change).where(Change.status == AWAITING_MODERATION)
-                              .options(selectinload(Change.story)).order_by(Change.created_at).limit(limit))
+                              .options(selectinload(Change.story))
+                              .order_by(harm_first(Change), Change.created_at, Change.id).limit(limit))
     items: list[Item] = [*replies, *changes]
-    items.sort(key=lambda i: ("safeguarding" not in (i.flags or []), i.created_at, i.id))
+    items.sort(key=lambda i: (SAFEGUARDING not in (i.flags or []), i.created_at, i.id))
     return items[:limit]

@@ -429,8 +429,6 @@ def test_waiting_items_put_possible_harm_first_then_the_oldest(session, tree, ma
     assert conversation.waiting(session, limit=3) == [harm, old, new]
 
 
-@pytest.mark.xfail(strict=True, reason="waiting() limits each query to the oldest rows before it puts possible "
-                                       "harm first, so a flagged reply newer than `limit` others is left out")
 def test_a_short_waiting_list_still_starts_with_possible_harm(session, tree, make_story):
     story = make_story(tree["ward"], status=PUBLISHED)
     old = add_reply(session, story, status=AWAITING_MODERATION, minutes_ago=30)
