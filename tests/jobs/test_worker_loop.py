@@ -55,7 +55,7 @@ def test_mail_goes_out_while_a_job_hangs_and_stopping_lets_go_of_it(app, session
         began = time.monotonic()
         worker.stop()
         loop.join(SAFETY_SECONDS)
-    assert not loop.is_alive() and time.monotonic() - began < 5
+    assert not loop.is_alive() and time.monotonic() - began < 15  # not waiting for the hung job
     assert sorted(str(m["To"]) for m in smtp_server.messages) == ["first@example.org", "second@example.org"]
     session.expire_all()
     assert set(session.scalars(select(OutboxMessage.status))) == {SENT}
