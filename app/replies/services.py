@@ -436,8 +436,8 @@ def ask_author(session: Session, change: Change) -> None:
     if author.email_confirmed_at is None:
         return
     change.author_asked_at = utcnow()
-    queue_email(session, author.email, "change_check", f"{change.provider.name} says it made a change after your "
-                "story: does it match what you see?", kind="change.check", story=story, change=change,
+    queue_email(session, author.email, "change_check", f"{change.provider.name}: change made after your story. "
+                "Does it match what you see?", kind="change.check", story=story, change=change,
                 provider=change.provider, check_link=verdict_link(change),
                 link=author_link(author, "pages.story", story_id=story.id), answer_link=answer_link(story))
 

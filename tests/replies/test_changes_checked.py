@@ -66,7 +66,7 @@ def made_change(app, staff, story, session, smtp_server, deliver, **fields) -> i
 
 def check_link(smtp_server) -> str:
     mail = smtp_server.last_to("author@example.org")
-    assert "does it match what you see" in mail["Subject"]
+    assert "change made after your story. Does it match what you see?" in mail["Subject"]
     return link_in(mail, "/check/")
 
 
