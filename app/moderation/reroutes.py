@@ -85,11 +85,8 @@ def confirm(session: Session, moderator: User, item: RerouteRequest, expected_ve
     if len(why) > NOTE_MAX:
         raise Invalid(f"Keep it under {NOTE_MAX:,} characters.", field="reason")
     _decided(item, moderator, REROUTE_MOVED, why)
-    # REROUTED before the move, whose signal alerts the new service and records its ALERTED after this.
-    if provider is not None and provider.id != story.provider_id and provider.active:
-        timeline.record_event(session, story, timeline.REROUTED, provider=provider,
-                              detail={"request_id": item.id, "from_provider_id": story.provider_id})
-    fixing.move(session, moderator, story, expected_version, provider, why)
+    # The move writes REROUTED, then its signal alerts the new service (ALERTED).
+    fixing.move(session, moderator, story, expected_version, provider, why, request_id=item.id)
     record(session, "story.reroute_confirmed", story=story, actor=moderator, reason=why,
            after={"request": item.id, "provider": story.provider.code})
     _tell_requester(session, item)
