@@ -89,6 +89,8 @@ def render_story(story: Story, status: int = 200, **forms):
         # The staff member's own replies and changes not (yet) public: "waiting for a moderator".
         "waiting_items": replies.waiting_for_writer(db.session, story, current_user) if staff else [],
         "edit_minutes": replies.REPLY_EDIT_MINUTES,
+        # The author, signed in, answers about a change made through the same page as the emailed link.
+        "verdict_link": replies.verdict_link if is_author and story.status == PUBLISHED else None,
     }
     return render_template("pages/story.html", **context), status
 

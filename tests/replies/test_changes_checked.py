@@ -205,6 +205,10 @@ def test_the_author_confirms_a_change_by_the_signed_link_without_signing_in(
     assert kinds(session, story.id)[-1] == "confirmed"
     assert "The author confirms this matches what they see." in page(app, story.id)
     assert session.get(Story, story.id).response_status == "change_made"
+    # Signed in, the author finds the same page from the story; nobody else is offered it.
+    own = page(app, story.id, "author@example.org")
+    assert re.search(rf'href="http://localhost/changes/{change_id}/check/[^"]+">Change your answer', own)
+    assert "/check/" not in page(app, story.id, "ward@example.org") and "/check/" not in page(app, story.id)
 
 
 def test_not_yet_reopens_the_story_and_a_later_confirmation_settles_it(
