@@ -23,6 +23,7 @@ from app.moderation.services import (
     resolve_report,
 )
 from app.replies.models import Reply
+from app.stories import timeline
 from app.stories.models import (
     AWAITING_CONFIRMATION,
     BODY_MAX,
@@ -36,12 +37,14 @@ from app.stories.models import (
     Story,
 )
 from app.stories.text import clean_text
+from app.stories.timeline import record_event
 
 
 def move(session: Session, moderator: User, story: Story, expected_version: int, provider: Provider | None,
-         reason: str) -> Story:
+         reason: str, request_id: int | None = None) -> Story:
     """Move a story to another service, before or after publication. A published story's new service is
-    alerted as at publication (people already alerted through a provider above both are not told twice)."""
+    alerted as at publication (people already alerted through a provider above both are not told twice), and its
+    timeline says REROUTED (then the new service's ALERTED); request_id is the staff's "not about us" it answers."""
     _check_version(story, expected_version)
     if provider is None:
         raise Invalid("No service has that code.", field="provider")
@@ -59,6 +62,8 @@ def move(session: Session, moderator: User, story: Story, expected_version: int,
            before={"provider": old.code, "provider_name": old.name},
            after={"provider": provider.code, "provider_name": provider.name})
     if story.status == PUBLISHED:
+        detail = {"from_provider_id": old.id, **({"request_id": request_id} if request_id else {})}
+        record_event(session, story, timeline.REROUTED, provider=provider, detail=detail)
         events.story_moved.send(story, session=session, old_provider_id=old.id)
     return story
 

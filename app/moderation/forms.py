@@ -94,3 +94,16 @@ class CorrectionRequestForm(FlaskForm):
     words = TextAreaField("Tell the moderators what to change",
                           description="Quote the words, and say what they should say instead or that they should go.",
                           render_kw={"rows": 6, "maxlength": 2000})
+
+
+class RerouteConfirmForm(VersionedForm):
+    """Agree with staff's "not about us": move the story to the service they named (or another code)."""
+
+    provider = StringField("Code of the service the story is about", render_kw={"class": "input input-short"},
+                           description="The one staff named; change it if you find another is right.")
+    reason = TextAreaField("Note (optional)", render_kw={"rows": 2}, description="Kept in the story's history.")
+
+
+class RerouteDeclineForm(FlaskForm):
+    reason = TextAreaField("Why does the story stay where it is?", render_kw={"rows": 2},
+                           description="Kept in the story's history and emailed to the staff member who asked.")

@@ -104,3 +104,36 @@ class Report(db.Model):
     @property
     def reason_label(self) -> str:
         return REPORT_REASONS.get(self.reason) or AUTHOR_REQUESTS.get(self.reason, self.reason)
+
+
+# The outcome of a staff member's "not about us": the story moved to the service they named, or kept.
+REROUTE_MOVED, REROUTE_DECLINED = "moved", "declined"
+
+
+class RerouteRequest(db.Model):
+    """Staff said a published story is not about their service and named the right one; a moderator decides
+    (app/moderation/reroutes.py). Waiting while decided_at is empty."""
+
+    __tablename__ = "reroute_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    # The service the story was about when staff said so, and the one they named (either may be merged away).
+    from_provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"))
+    to_provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(String(10))
+    decision_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+    story: Mapped[Story] = relationship()  # noqa: F821  (app.stories.models)
+    from_provider: Mapped[Provider | None] = relationship(foreign_keys=[from_provider_id])  # noqa: F821
+    to_provider: Mapped[Provider | None] = relationship(foreign_keys=[to_provider_id])  # noqa: F821
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    __table_args__ = (Index("ix_reroute_requests_open", "decided_at", "created_at"),
+                      Index("ix_reroute_requests_story", "story_id", "decided_at"))

@@ -14,7 +14,7 @@ from app.directory.services import ancestors, find_by_code, normalise_code
 from app.errors import STALE, Conflict, Invalid, NotFound, commit_or_conflict, stale_is_conflict
 from app.extensions import db, utcnow
 from app.flags import FLAG_KINDS, SAFEGUARDING, highlight
-from app.moderation import conversation, fixing, services
+from app.moderation import conversation, disputes, fixing, reroutes, services
 from app.moderation.forms import (
     CorrectForm,
     ItemForm,
@@ -23,11 +23,14 @@ from app.moderation.forms import (
     QueueFilterForm,
     ReasonForm,
     RejectForm,
+    RerouteConfirmForm,
+    RerouteDeclineForm,
     SafeguardingForm,
     SendBackForm,
 )
-from app.moderation.models import ReplyRevision, Report, StoryRevision
+from app.moderation.models import ReplyRevision, Report, RerouteRequest, StoryRevision
 from app.replies.models import Change, Reply
+from app.replies.services import waiting_verdicts
 from app.stories.models import Story, Tag
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
@@ -78,7 +81,8 @@ def queue():
     return render_template("moderation/queue.html", page=page, urgent=urgent, form=form, args=args,
                            counts=services.queue_counts(db.session), flag_kinds=FLAG_KINDS,
                            reports=services.open_reports(db.session), now=utcnow(), report_form=ConfirmForm(),
-                           items=conversation.waiting(db.session), item_form=ItemForm(), highlight=highlight)
+                           items=conversation.waiting(db.session), item_form=ItemForm(), highlight=highlight,
+                           disputes=waiting_verdicts(db.session), reroutes=reroutes.waiting(db.session))
 
 
 def _story(story_id: int) -> Story:
@@ -106,6 +110,8 @@ def _forms(story: Story) -> dict:
         "correct": CorrectForm(prefix="correct", data={"version": story.version, "title": story.title,
                                                        "body": story.body}),
         "safeguarding": SafeguardingForm(prefix="safeguarding"),
+        "reroute_confirm": RerouteConfirmForm(prefix="reroute_confirm", data={"version": story.version}),
+        "reroute_decline": RerouteDeclineForm(prefix="reroute_decline"),
     }
 
 
@@ -122,6 +128,7 @@ def _render(story: Story, forms: dict, status: int = 200):
             SAFEGUARDING in (i.flags or []) for i in items),
         reports=db.session.scalars(select(Report).where(Report.story_id == story.id)
                                    .order_by(Report.created_at.desc())).all(),
+        reroute_requests=reroutes.for_story(db.session, story),
     ), status
 
 
@@ -262,6 +269,8 @@ def _render_item(kind: str, item: Reply | Change, form: ItemForm | None = None, 
     form = form or ItemForm(data={"version": item.version, "body": item.body})
     return render_template("moderation/item.html", kind=kind, item=item, story=item.story, form=form,
                            noun=conversation.noun(item), segments=highlight(item.body),
+                           verdict_segments=highlight(item.verdict_note or "") if kind == "changes" else [],
+                           highlight=highlight,
                            reports=db.session.scalars(select(Report).where(Report.reply_id == item.id)
                                                       .order_by(Report.created_at.desc())).all()
                            if kind == "replies" else []), status
@@ -312,3 +321,73 @@ def dismiss_report(report_id: int):
         commit_or_conflict(db.session)
         flash("Report dismissed.", "info")
     return redirect(url_for("moderation.queue"))
+
+
+# ---------------------------------------------------------------- "not about us" and the authors' disputes
+
+@bp.route("/reroutes/<int:request_id>/<any(confirm, decline):action>", methods=["POST"])
+def reroute(request_id: int, action: str):
+    """Decide a staff member's "not about us": move the story (its new service is alerted) or keep it."""
+    item = db.session.get(RerouteRequest, request_id)
+    if item is None:
+        raise NotFound("No request has that number.")
+    story = item.story
+    forms = _forms(story)
+    form = forms[f"reroute_{action}"]
+    form.process(request.form)
+    if not form.validate_on_submit():
+        return _render(story, forms, 400)
+    try:
+        with stale_is_conflict(db.session):
+            if action == "confirm":
+                reroutes.confirm(db.session, current_user, item, form.version.data,
+                                 find_by_code(db.session, form.provider.data), form.reason.data or "")
+            else:
+                reroutes.decline(db.session, current_user, item, form.reason.data or "")
+            db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render(_story(story.id), forms, 400)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        story = _story(story.id)
+        return _render(story, _forms(story), 409)
+    flash("Moved. The new service's staff are alerted and the staff member who asked is told."
+          if action == "confirm" else "Kept where it is. The staff member who asked is told why.", "success")
+    return redirect(url_for("moderation.story", story_id=story.id))
+
+
+DISPUTE_ACTIONS = {
+    "publish": ("The author's dispute is public beside the change.",
+                lambda c, f: disputes.publish(db.session, current_user, c, f.version.data)),
+    "reject": ("The dispute is turned down; the change stays as reported.",
+               lambda c, f: disputes.reject(db.session, current_user, c, f.reason.data or "", f.version.data)),
+}
+
+
+@bp.route("/disputes/<int:change_id>/<any(publish, reject):action>", methods=["POST"])
+def dispute(change_id: int, action: str):
+    """Check an author's dispute of a change made before it shows beside the change."""
+    change = _item("changes", change_id)
+    form = ItemForm()
+    if not form.validate_on_submit():
+        return _render_item("changes", change, form, 400)
+    done, run = DISPUTE_ACTIONS[action]
+    try:
+        with stale_is_conflict(db.session):
+            run(change, form)
+            db.session.commit()
+    except Invalid as exc:
+        db.session.rollback()
+        show_error(form, exc)
+        return _render_item("changes", _item("changes", change_id), form, 400)
+    except Conflict as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_item("changes", _item("changes", change_id), status=409)
+    flash(done, "success")
+    if request.form.get("next") == "queue":
+        return redirect(url_for("moderation.queue", _anchor="disputes"))
+    return redirect(url_for("moderation.item", kind="changes", item_id=change.id))

@@ -1,25 +1,38 @@
-"""The story page with its conversation: the story, replies, changes and answers, and the forms that add to it.
+"""The story page with its conversation and timeline: the story, replies, changes and answers, and the forms that
+add to it (reply, change planned, made or none, marking a change made, "not about us", "this happened to me too").
 
 A form posted from the page that has a problem shows the page again with the form's errors (no JavaScript needed),
 so the posts live beside the page they come from.
 """
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.accounts.forms import ConfirmForm
 from app.accounts.permissions import can, require
-from app.directory.services import ancestors
+from app.accounts.tokens import make_token, read_token
+from app.directory.services import ancestors, find_by_code
 from app.errors import Conflict, Invalid, NotAllowed
-from app.extensions import db
+from app.extensions import db, limiter, utcnow
+from app.moderation import reroutes
 from app.pages.blueprint import bp
 from app.replies import services as replies
-from app.replies.forms import AnswerForm, ChangeForm, HideReplyForm, ReplyForm
-from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, Change
+from app.replies.forms import AnswerForm, ChangeForm, HideReplyForm, MarkMadeForm, NotAboutUsForm, ReplyForm
+from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, CHANGE_PLANNED, VISIBLE, Change
 from app.stories import queries
+from app.stories import timeline as tl
 from app.stories.models import PUBLISHED, Story
+from app.stories.timeline import StoryEvent, timeline
 from app.web.cache import ON_HIT
 from app.web.helpers import show_error
+
+# "This happened to me too": the story ids this browser has counted, in a signed cookie (no account, no address).
+ME_TOO_COOKIE = "storyloop_me_too"
+ME_TOO_KEEP = 200  # the most recent ids kept: the cookie stays well under 4 KB
+ME_TOO_MAX_AGE = 5 * 365 * 24 * 3600
 
 
 def _count_read(story_id: int) -> None:
@@ -34,6 +47,8 @@ ON_HIT["pages.story"] = _count_read
 @bp.route("/stories/<int:story_id>")
 def story(story_id: int):
     story = queries.story_for_viewer(db.session, story_id, current_user, can("moderation.view"))
+    if current_user.is_authenticated and replies.note_first_read(db.session, current_user, story):
+        db.session.commit()  # once per story: the timeline's "read by staff" shows on this very page
     # Rendered first: the count's commit would expire the story and load it again, and its row lock
     # would last through the rendering.
     response = render_story(story)
@@ -43,17 +58,30 @@ def story(story_id: int):
 
 
 def render_story(story: Story, status: int = 200, **forms):
-    """The story page with its conversation; the forms shown depend on who is looking.
+    """The story page with its conversation and timeline; the forms shown depend on who is looking.
 
-    A form that failed elsewhere (a reply with no text, say) is passed in by its class name to show its errors.
+    A form that failed elsewhere (a reply with no text, say) is passed in by its class name to show its errors;
+    a failed "mark as made" form also carries the change it was for (made_for).
     """
     is_author = current_user.is_authenticated and current_user.id == story.author_id
     staff = story.status == PUBLISHED and can("provider.respond", story.provider)
+    conversation = replies.conversation(db.session, story)
+    made_forms = {}
+    if staff:
+        failed = forms.get("MarkMadeForm")
+        for item in conversation:
+            if isinstance(item, Change) and item.kind == CHANGE_PLANNED:
+                made_forms[item.id] = failed if failed is not None and forms.get("made_for") == item.id \
+                    else MarkMadeForm(prefix=f"made-{item.id}", formdata=None)
     context = {
         "story": story, "trail": ancestors(db.session, story.provider), "is_author": is_author,
-        "conversation": replies.conversation(db.session, story), "can_respond": staff,
+        "conversation": conversation, "can_respond": staff,
+        "today": utcnow().date(), "events": [(e, timeline_words(e)) for e in timeline(db.session, story.id)],
         "reply_form": forms.get("ReplyForm") or (ReplyForm() if staff else None),
         "change_form": forms.get("ChangeForm") or (ChangeForm() if staff else None),
+        "made_forms": made_forms,
+        "reroute_form": forms.get("NotAboutUsForm") or (NotAboutUsForm() if staff else None),
+        "reroute_waiting": reroutes.open_request(db.session, story),
         "answer_form": forms.get("AnswerForm") or (AnswerForm() if is_author and story.status == PUBLISHED
                                                    else None),
         "hide_form": HideReplyForm() if can("moderation.view") else None,
@@ -61,8 +89,50 @@ def render_story(story: Story, status: int = 200, **forms):
         # The staff member's own replies and changes not (yet) public: "waiting for a moderator".
         "waiting_items": replies.waiting_for_writer(db.session, story, current_user) if staff else [],
         "edit_minutes": replies.REPLY_EDIT_MINUTES,
+        # The author, signed in, answers about a change made through the same page as the emailed link.
+        "verdict_link": replies.verdict_link if is_author and story.status == PUBLISHED else None,
     }
     return render_template("pages/story.html", **context), status
+
+
+def _people(n: int | None) -> str:
+    return "" if n is None else f"{n} {'person' if n == 1 else 'people'}"
+
+
+def _on(value: object) -> str:
+    try:
+        return date.fromisoformat(str(value)).strftime("%d %B %Y")
+    except ValueError:
+        return "a date not given"
+
+
+def timeline_words(event: StoryEvent) -> str:
+    """One step of the timeline in plain words (no names, no addresses: events hold none)."""
+    who = event.provider.name if event.provider is not None else "The service"
+    detail = event.detail or {}
+    n = event.count
+    words = {
+        tl.PUBLISHED: "Published",
+        tl.ALERTED: (f"{who} alerted: {_people(n)} told" if n else
+                     f"{who} alerted: nobody could be told (no one there takes alerts)"),
+        tl.INVITED: f"{who} told at its contact address and invited to register and reply",
+        tl.FIRST_READ: f"Read by staff of {who}",
+        tl.REPLIED: f"{who} replied",
+        tl.REMINDED: f"Staff of {who} reminded" + (f" ({_people(n)})" if n else ""),
+        tl.ESCALATED: f"Escalated to {who}" + (f": {_people(n)} told" if n else ""),
+        tl.NOT_ABOUT_US: f"{who} said the story is not about them",
+        tl.REROUTED: f"Moved to {who}",
+        tl.CHANGE_PLANNED: f"Change planned, due {_on(detail.get('due_on'))}",
+        tl.CHANGE_DUE_REMINDED: (f"Staff reminded that a planned change is due {_on(detail.get('due_on'))}"),
+        tl.CHANGE_OVERDUE: f"A planned change is overdue: it was due {_on(detail.get('due_on'))}",
+        tl.CHANGE_MADE: f"{who} made a change",
+        tl.NO_CHANGE_PLANNED: f"{who} plans no change, and said why",
+        tl.CONFIRMED: "The author confirmed the change matches what they see",
+        tl.NOT_YET: "The author does not see the change yet",
+        tl.DISPUTED: "The author disputed the change",
+        tl.REOPENED: "Reopened by the author's answer",
+    }
+    return words.get(event.kind, event.label)
 
 
 def _story(story_id: int) -> Story:
@@ -72,7 +142,7 @@ def _story(story_id: int) -> Story:
     return story
 
 
-def _respond(story: Story, form, action) -> object:
+def _respond(story: Story, form, action, **extra) -> object:
     """Run a staff or author action from the story page; on a problem, show the page with the form's errors."""
     if form.validate_on_submit():
         try:
@@ -86,7 +156,7 @@ def _respond(story: Story, form, action) -> object:
                 flash(f"Thank you. Your {'change' if isinstance(item, Change) else 'reply'} is waiting for a "
                       "moderator: it appears on the story, and the author is told, once they have read it.", "info")
             return redirect(url_for("pages.story", story_id=story.id, _anchor=f"{item.__tablename__}-{item.id}"))
-    return render_story(story, status=400, **{form.__class__.__name__: form})
+    return render_story(story, status=400, **{form.__class__.__name__: form}, **extra)
 
 
 @bp.route("/stories/<int:story_id>/replies", methods=["POST"])
@@ -103,7 +173,43 @@ def change(story_id: int):
     require("provider.respond", story.provider)
     form = ChangeForm()
     return _respond(story, form, lambda: replies.add_change(
-        db.session, current_user, story, form.kind.data or "", form.description.data or "", form.made_on.data))
+        db.session, current_user, story, form.kind.data or "", form.description.data or "", form.made_on.data,
+        due_on=form.due_on.data, owner=form.owner.data or "", evidence=form.evidence.data or "",
+        evidence_url=form.evidence_url.data or ""))
+
+
+@bp.route("/stories/<int:story_id>/changes/<int:change_id>/made", methods=["POST"])
+def mark_made(story_id: int, change_id: int):
+    """A planned change is done: staff give the date it was made and, if they like, evidence."""
+    story = _story(story_id)
+    require("provider.respond", story.provider)
+    item = db.session.get(Change, change_id)
+    if item is None or item.story_id != story.id or item.status != VISIBLE:
+        abort(404)
+    form = MarkMadeForm(prefix=f"made-{item.id}")
+    return _respond(story, form, lambda: replies.mark_made(
+        db.session, current_user, item, form.made_on.data, form.evidence.data or "", form.evidence_url.data or ""),
+        made_for=item.id)
+
+
+@bp.route("/stories/<int:story_id>/not-about-us", methods=["POST"])
+def not_about_us(story_id: int):
+    """Staff say the story is about another service and name it: a moderator decides."""
+    story = _story(story_id)
+    require("provider.respond", story.provider)
+    form = NotAboutUsForm()
+    if form.validate_on_submit():
+        try:
+            reroutes.request_reroute(db.session, current_user, story, find_by_code(db.session, form.provider.data),
+                                     form.note.data or "")
+        except (Invalid, Conflict) as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Thank you. A moderator will check and move the story; until then it is not reminded.", "success")
+            return redirect(url_for("pages.story", story_id=story.id, _anchor="not-about-us"))
+    return render_story(story, status=400, NotAboutUsForm=form)
 
 
 @bp.route("/stories/<int:story_id>/answers", methods=["POST"])
@@ -118,3 +224,51 @@ def answer(story_id: int):
     if getattr(result, "status_code", None) == 302:
         flash("Thank you. Your answer will appear once a moderator has read it.", "success")
     return result
+
+
+# ---------------------------------------------------------------- "this happened to me too"
+
+def _me_too_ids() -> list[int]:
+    """The story ids this browser has said "me too" to: read from the signed cookie (nothing if tampered)."""
+    raw = request.cookies.get(ME_TOO_COOKIE)
+    if not raw:
+        return []
+    try:
+        ids = read_token("me-too", raw, ME_TOO_MAX_AGE).get("ids")
+    except Invalid:
+        return []
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+def _me_too_limit():
+    return limiter.limit(lambda: current_app.config["RATELIMIT_POSTING"], methods=["POST"])
+
+
+@bp.route("/stories/<int:story_id>/me-too", methods=["GET", "POST"])
+@_me_too_limit()
+def me_too(story_id: int):
+    """The story page's "This happened to me too" opens this page, whose button counts it: once per browser,
+    no account. (A form on the story page itself would carry a visitor's CSRF token, and the page could no longer
+    be kept for every visitor: app/web/cache.py.)"""
+    story = queries.story_for_viewer(db.session, story_id, current_user, False)
+    if story.status != PUBLISHED:
+        abort(404)
+    ids = _me_too_ids()
+    already = story.id in ids
+    form = ConfirmForm()
+    if request.method == "POST" and form.validate_on_submit():
+        if already:
+            flash("You have already said this happened to you too, from this browser. Thank you.", "info")
+            return redirect(url_for("pages.story", story_id=story.id, _anchor="me-too"))
+        if not queries.count_me_too(db.session, story.id):
+            abort(404)
+        db.session.commit()
+        flash("Thank you. You have said this happened to you too.", "success")
+        response = redirect(url_for("pages.story", story_id=story.id, _anchor="me-too"))
+        token = make_token("me-too", {"ids": [*ids, story.id][-ME_TOO_KEEP:]})
+        response.set_cookie(ME_TOO_COOKIE, token, max_age=ME_TOO_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")), path="/stories/")
+        return response
+    return render_template("pages/me_too.html", story=story, form=form, already=already), \
+        400 if request.method == "POST" else 200
+

@@ -17,7 +17,9 @@ from app.errors import Invalid
 from app.extensions import db, utcnow
 from app.mail.services import queue_email
 from app.replies.models import ALERT_FREQUENCIES, DigestItem
+from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
+from app.stories.timeline import record_event
 
 UNSUBSCRIBE_MAX_AGE = 10 * 365 * 24 * 3600  # an unsubscribe link in an old email must still work
 
@@ -72,7 +74,14 @@ def story_published(session: Session, story: Story, already_told: tuple[set[int]
     depth = {p.id: i for i, p in enumerate(chain)}
     memberships = _memberships(session, depth)
     if not memberships:
-        return _alert_contact(session, story, chain, skip=told_contacts)
+        count = _alert_contact(session, story, chain, skip=told_contacts)
+        # The timeline: the contact address told and invited, or (nobody to tell) the alert that reached nobody.
+        contact = _contact(chain)
+        if count and contact is not None:
+            record_event(session, story, timeline.INVITED, provider=contact, count=count)
+        else:
+            record_event(session, story, timeline.ALERTED, provider=story.provider, count=0)
+        return count
     memberships = [m for m in memberships if m.user_id not in told_users]
     # Someone on the staff of both a ward and its trust is alerted once, by the membership nearest the story.
     nearest: dict[int, Membership] = {}
@@ -90,6 +99,8 @@ def story_published(session: Session, story: Story, already_told: tuple[set[int]
                                    due_at=next_digest_time(membership.alert_frequency, now,
                                                            current_app.config["DIGEST_HOUR"])))
         count += 1
+    # The timeline: how many people were told, at once or in their digest (no names, no addresses).
+    record_event(session, story, timeline.ALERTED, provider=story.provider, count=count)
     return count
 
 

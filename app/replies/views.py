@@ -1,16 +1,17 @@
-"""Pages of the response loop of their own: editing a reply, answering by an emailed link, alert settings and
-unsubscribing. The story page and its forms are in app/pages/story.py; the dashboard in app/pages/dashboard.py."""
+"""Pages of the response loop of their own: editing a reply, answering by an emailed link, the author's verdict
+on a change made (by an emailed link), alert settings and unsubscribing. The story page and its forms are in
+app/pages/story.py; the dashboard in app/pages/dashboard.py."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.accounts.models import Membership
-from app.errors import Conflict, Invalid
+from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import csrf, db
 from app.replies import alerts, services
-from app.replies.forms import AlertSettingsForm, AnswerForm, ReplyForm
-from app.replies.models import STAFF_REPLY, VISIBLE, Reply
+from app.replies.forms import AlertSettingsForm, AnswerForm, ReplyForm, VerdictForm
+from app.replies.models import DISPUTED, STAFF_REPLY, VISIBLE, Change, Reply
 from app.stories.models import Story
 from app.web.helpers import link_problem, show_error
 from app.web.params import whole_number
@@ -69,6 +70,31 @@ def answer_by_link(story_id: int, token: str):
             flash("Thank you. Your answer will appear once a moderator has read it.", "success")
             return redirect(url_for("pages.story", story_id=story.id))
     return render_template("replies/answer.html", form=form, story=story)
+
+
+@bp.route("/changes/<int:change_id>/check/<token>", methods=["GET", "POST"])
+def check_change(change_id: int, token: str):
+    """The author says, through the signed link in the "change made" email and without a password, whether the
+    change matches what they see now: it matches, not yet, or it does not (with their words)."""
+    change = db.session.get(Change, change_id)
+    try:
+        author = services.change_from_link(db.session, change, token)
+    except Invalid as exc:
+        return link_problem(exc.message)
+    form = VerdictForm(data={"verdict": change.verdict} if request.method == "GET" and change.verdict else None)
+    if form.validate_on_submit():
+        try:
+            services.record_verdict(db.session, author, change, form.verdict.data or "", form.note.data or "")
+        except (Invalid, Conflict, NotAllowed) as exc:
+            db.session.rollback()
+            show_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Thank you. A moderator reads your words before they appear beside the change."
+                  if change.verdict == DISPUTED else "Thank you. Your answer is shown beside the change.", "success")
+            return redirect(url_for("pages.story", story_id=change.story_id, _anchor=f"changes-{change.id}"))
+    return render_template("replies/check.html", form=form, change=change, story=change.story), \
+        400 if form.errors or form.form_errors else 200
 
 
 @bp.route("/alerts/unsubscribe/<token>", methods=["GET", "POST"])

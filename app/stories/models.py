@@ -60,6 +60,7 @@ RESPONSE_STATUSES = {
     "responded": "Responded",
     "change_planned": "Change planned",
     "change_made": "Change made",
+    "no_change_planned": "No change planned",
 }
 
 CRITICALITY = {

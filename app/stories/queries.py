@@ -147,3 +147,12 @@ def authors_stories(session: Session, user) -> list[Story]:
 
 def active_tags(session: Session) -> list[Tag]:
     return list(session.scalars(select(Tag).where(Tag.active.is_(True)).order_by(Tag.kind, Tag.name)))
+
+
+def count_me_too(session: Session, story_id: int) -> bool:
+    """A reader says "this happened to me too": one atomic UPDATE (no read-modify-write, so two readers at once
+    both count), for a published story only. False when the story is not published (nothing counted)."""
+    done = session.execute(update(Story).where(Story.id == story_id, Story.status == PUBLISHED)
+                           .values(me_too_count=Story.me_too_count + 1)
+                           .execution_options(synchronize_session=False))
+    return done.rowcount == 1

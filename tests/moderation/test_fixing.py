@@ -11,6 +11,7 @@ from app.audit import AuditEvent
 from app.moderation.models import Report, StoryRevision
 from app.replies.models import VISIBLE, DigestItem, Reply
 from app.stories.models import HIDDEN, PENDING, PUBLISHED, Story
+from app.stories.timeline import StoryEvent
 from tests.conftest import PASSWORD, login, text_of
 
 
@@ -60,6 +61,11 @@ def test_moving_a_published_story_is_audited_and_alerts_the_new_service_only(
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "story.moved"))
     assert event.reason == "The author meant Ward Two" and event.actor.email == "mod@example.org"
     assert event.before["provider"] == "W1" and event.after["provider"] == "W2"
+    # The timeline says so: moved to Ward Two, then Ward Two's staff alerted (the trust was told before).
+    steps = session.scalars(select(StoryEvent).where(StoryEvent.story_id == story.id)
+                            .order_by(StoryEvent.at, StoryEvent.id)).all()
+    assert [(e.kind, e.provider_id, e.count) for e in steps] == [("rerouted", story.provider_id, None),
+                                                                 ("alerted", story.provider_id, 1)]
     deliver()
     alert = smtp_server.last_to("ward2@example.org")
     assert "Wrong ward story" in alert["Subject"] and f"/stories/{story.id}" in text_of(alert)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -68,6 +69,8 @@ def post_reply(client, story_id: int, body: str = "Thank you for telling us. We 
 def post_change(client, story_id: int, kind: str = "planned", description: str = CHANGE_TEXT,
                 made_on: str | None = None):
     data = {"kind": kind, "description": description}
+    if kind == "planned":  # a change planned names its due date and who owns it
+        data.update(due_on=(date.today() + timedelta(days=60)).isoformat(), owner="Outpatients team")
     if made_on is not None:
         data["made_on"] = made_on
     return client.post(f"/stories/{story_id}/changes", data=data)

@@ -3,7 +3,7 @@ edits with revisions, and who may still edit a reply."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -140,7 +140,8 @@ def test_a_new_responders_change_waits_and_the_author_hears_of_it_on_publication
                                                                                 session, smtp_server, deliver):
     staff = as_user("ward@example.org")
     response = staff.post(f"/stories/{story.id}/changes",
-                          data={"kind": "planned", "description": "We will rewrite the appointment letters."})
+                          data={"kind": "planned", "description": "We will rewrite the appointment letters.",
+                                "due_on": (date.today() + timedelta(days=60)).isoformat(), "owner": "Outpatients"})
     assert response.status_code == 302
     change = session.scalar(select(Change))
     assert change.status == AWAITING_MODERATION
