@@ -203,7 +203,9 @@ def funnel_chart(chart_id: str, title: str, desc: str, plot: funnel.Funnel, min_
         if pt.outside:
             name = pt.name if len(pt.name) <= 18 else pt.name[:17] + "…"
             anchor, tx = ("end", x - 9) if x > (left + right) / 2 else ("start", x + 9)
-            body.append(f'<text x="{tx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" {text}>{escape(name)}</text>')
+            # A white halo keeps the name legible where it crosses a line.
+            body.append(f'<text x="{tx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" stroke="#ffffff" stroke-width="3" '
+                        f'paint-order="stroke" {text}>{escape(name)}</text>')
     # The legend: lines and shapes with their meaning in words.
     y0 = bottom + 50
     legend = [

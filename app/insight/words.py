@@ -83,27 +83,33 @@ def working_days(value: float) -> str:
     return f"{text} working day{'' if value == 1 else 's'}"
 
 
-def within(replied: int, counted: int, waiting: int, days: int, min_stories: int = MIN_STORIES) -> str:
-    """A share replied to within some working days, in words, with the stories behind it and the stories still
-    inside their days; below min_stories it gives the counts and says they are too few for a percentage."""
-    still = f"{waiting} more {'is' if waiting == 1 else 'are'} still within {days} working days of publication"
+def within(replied: int, counted: int, waiting: int, min_stories: int = MIN_STORIES) -> str:
+    """A share replied to within some working days, with the stories behind it: "67% (8 of 12)"; below
+    min_stories only the counts ("2 of 3"), since a percentage of so few would mislead."""
     if not counted:
-        return f"No story has had {days} working days yet; {still}." if waiting else "No stories yet."
-    counts = f"{replied} of {counted} {'story' if counted == 1 else 'stories'}"
+        return "Not known yet" if waiting else "–"
     if counted < min_stories:
-        text = f"Too few stories for a fair percentage: {counts} replied to within {days} working days"
-    else:
-        text = f"{percent(replied / counted)} ({counts})"
-    return text + (f"; {still}." if waiting else ".")
+        return f"{replied} of {counted}"
+    return f"{percent(replied / counted)} ({replied} of {counted})"
+
+
+def _stories(n: int) -> str:
+    return f"{n} {'story' if n == 1 else 'stories'}"
+
+
+def waiting(soon: int, late: int) -> str:
+    """Says how many stories are still inside their working days, so not counted yet (or nothing)."""
+    if not late:
+        return ""
+    text = f"Not counted yet, as they are still within their time: {_stories(late)} for “within 20 working days”"
+    return text + (f" and {_stories(soon)} for “within 5”." if soon else ".")
 
 
 def median_workdays(value: float | None, replies: int, min_stories: int = MIN_STORIES) -> str:
+    """The median in words, and a warning when it rests on too few replies to rely on."""
     if value is None:
-        return "No replies yet."
-    text = working_days(value)
-    if replies < min_stories:
-        return f"{text}, from only {replies} {'reply' if replies == 1 else 'replies'}: too few to rely on."
-    return f"{text} (from {replies} replies)."
+        return "No replies yet"
+    return working_days(value) + (" (too few replies to rely on)" if replies < min_stories else "")
 
 
 def _names(points) -> str:

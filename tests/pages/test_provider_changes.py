@@ -43,7 +43,7 @@ def test_each_change_shows_its_story_due_date_evidence_and_verdict(client, accou
     confirmed = page.split(f'id="changes-{c["confirmed"].id}"', 1)[1].split("</article>", 1)[0]
     assert f'href="/stories/{stories[0].id}#changes-{c["confirmed"].id}"' in confirmed
     assert stories[0].title in confirmed
-    assert "to be done by 05 June 2026: made 5 days after that date" in confirmed
+    assert "To be done by 05 June 2026: made 5 days after that date" in confirmed
     assert "The new rota is on the board." in confirmed
     assert '<a href="https://example.org/rota" rel="nofollow ugc noopener">' in confirmed
     assert "The author confirms it" in confirmed and "at Ward One" in confirmed
@@ -53,7 +53,7 @@ def test_each_change_shows_its_story_due_date_evidence_and_verdict(client, accou
     unchecked = page.split(f'id="changes-{c["dispute_unchecked"].id}"', 1)[1].split("</article>", 1)[0]
     assert "disputes" not in unchecked and "Unchecked words" not in page  # not until a moderator checked it
     not_yet = page.split(f'id="changes-{c["not_yet"].id}"', 1)[1].split("</article>", 1)[0]
-    assert "to be done by" not in not_yet and "verdict" not in not_yet  # never planned; "not yet" is not shown
+    assert "To be done by" not in not_yet and "verdict" not in not_yet  # never planned; "not yet" is not shown
     assert "@" not in re.sub(r"https?://\S+", "", page.split('id="main"', 1)[1].split("</main>", 1)[0])
 
 

@@ -59,38 +59,43 @@ def test_trust_figures_match_the_hand_computed_fixture(session, tree, accountabi
     assert stats.changes_overdue == 1  # due 12 June; not the one due today, nor the hidden ones
 
 
+def _notes(page: str) -> str:
+    notes = page.split('class="muted stats-notes"', 1)[1].split("</div>", 1)[0]
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", notes)).split())
+
+
 def test_the_trust_page_says_it_in_words(client, tree, accountability):
     page = client.get("/providers/T1").get_data(as_text=True)
     figures = _stats_text(page)
     assert figures["Stories published"] == "13"
     assert figures["Replied to"] == "77% (10 of 13)"
-    assert figures["Replied to within 5 working days"] == \
-        "67% (8 of 12 stories); 1 more is still within 5 working days of publication."
-    assert figures["Replied to within 20 working days"] == \
-        "82% (9 of 11 stories); 2 more are still within 20 working days of publication."
-    assert figures["Working days to the first reply (median)"] == "2 working days (from 10 replies)."
+    assert figures["Replied to within 5 working days"] == "67% (8 of 12)"
+    assert figures["Replied to within 20 working days"] == "82% (9 of 11)"
+    assert figures["Working days to the first reply (median)"] == "2 working days"
     assert figures["Changes planned, not yet made"] == "3"
     assert figures["Changes made"] == "4"
     assert figures["Changes made that the story's author confirmed"] == "1 of 4"
-    assert figures["Changes made that the story's author disputed"] == "1 (each checked by a moderator)"
-    assert figures["Planned changes overdue today"].startswith("1 past the date given, not yet made")
+    assert figures["Changes made that the story's author disputed"] == "1"
+    assert figures["Planned changes past their due date"] == "1"
+    notes = _notes(page)
+    assert "Not counted yet, as they are still within their time: 2 stories for “within 20 working days” and " \
+           "1 story for “within 5”." in notes
+    assert "too few" not in notes
     assert 'href="/providers/T1/changes"' in page
 
 
 def test_a_ward_with_few_stories_says_they_are_too_few(client, session, tree, accountability):
-    figures = _stats_text(client.get("/providers/W1").get_data(as_text=True))
+    page = client.get("/providers/W1").get_data(as_text=True)
+    figures = _stats_text(page)
     assert figures["Stories published"] == "4"
-    assert figures["Replied to within 5 working days"] == (
-        "Too few stories for a fair percentage: 2 of 3 stories replied to within 5 working days; 1 more is still "
-        "within 5 working days of publication.")
-    assert figures["Replied to within 20 working days"] == \
-        "Too few stories for a fair percentage: 3 of 3 stories replied to within 20 working days; 1 more is " \
-        "still within 20 working days of publication."
-    assert figures["Working days to the first reply (median)"] == \
-        "5 working days, from only 3 replies: too few to rely on."
+    assert figures["Replied to within 5 working days"] == "2 of 3"  # no percentage of so few
+    assert figures["Replied to within 20 working days"] == "3 of 3"
+    assert figures["Working days to the first reply (median)"] == "5 working days (too few replies to rely on)"
     assert figures["Changes made that the story's author confirmed"] == "1 of 2"
-    assert figures["Planned changes overdue today"].startswith("1 past")
-    assert "%" not in figures["Replied to within 5 working days"]
+    assert figures["Planned changes past their due date"] == "1"
+    notes = _notes(page)
+    assert "Fewer than 10 stories: too few for a fair percentage, so the counts are given instead." in notes
+    assert "1 story for “within 20 working days” and 1 story for “within 5”." in notes
 
 
 def test_days_passing_move_waiting_stories_into_the_figures(session, tree, accountability, clock):
@@ -105,10 +110,12 @@ def test_days_passing_move_waiting_stories_into_the_figures(session, tree, accou
 
 
 def test_nothing_published_says_so(client, tree):
-    figures = _stats_text(client.get("/providers/G1").get_data(as_text=True))
-    assert figures["Replied to within 5 working days"] == "No stories yet."
-    assert figures["Working days to the first reply (median)"] == "No replies yet."
-    assert figures["Planned changes overdue today"] == "None"
+    page = client.get("/providers/G1").get_data(as_text=True)
+    figures = _stats_text(page)
+    assert figures["Replied to within 5 working days"] == "–"
+    assert figures["Working days to the first reply (median)"] == "No replies yet"
+    assert figures["Planned changes past their due date"] == "0"
+    assert "Not counted yet" not in _notes(page) and "too few" not in _notes(page)
 
 
 # ---------------------------------------------------------------- queries
