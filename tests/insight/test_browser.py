@@ -89,3 +89,19 @@ def test_provider_pages_readable_at_320_px(live_server, chromium, session, tree,
         assert page.evaluate("document.documentElement.scrollWidth") <= 320
     finally:
         context.close()
+
+
+def test_no_serious_axe_violation_on_the_accountability_pages(live_server, page, session, tree, make_user,
+                                                              make_story, funnel_world, monkeypatch):
+    from axe_playwright_python.sync_playwright import Axe
+
+    from tests.insight.conftest import build_accountability, install_clock
+
+    build_accountability(session, tree, make_user, make_story, install_clock(monkeypatch))
+    axe, problems = Axe(), []
+    for path in ("/compare?parent=TF", "/compare?parent=T1", "/providers/T1", "/providers/W1",
+                 "/providers/T1/changes"):
+        page.goto(live_server.url + path)
+        problems += [f"{path}: {v['id']} [{v['impact']}] {v['help']}: {[n['target'] for n in v['nodes']][:3]}"
+                     for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert problems == [], "\n".join(problems)
