@@ -1,4 +1,5 @@
-"""Charts as inline SVG, drawn on the server: a title and description, text on every bar, no colour-only meaning.
+"""Charts as inline SVG, drawn on the server: a title and description, text on every bar, no colour-only meaning;
+and the comparison's funnel plot, whose shapes say where each service falls.
 
 The drawings are 320 units wide so that, shown at a phone's 320 px, text is at its full size; on wider
 screens they scale up. Each chart sits beside a table of the same numbers (in the template).
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from app.insight import words
+from app.insight import funnel, words
 from app.insight.response import describe_wait
 from app.stories.models import CRITICALITY
 
@@ -117,3 +118,111 @@ def insight_charts(ins) -> dict[str, dict]:
                          summary[kind], [t.tag.name for t in top], [t.share or 0 for t in top],
                          [words.percent(t.share) for t in top])
     return {k: {"svg": svg[k], "summary": summary[k]} for k in svg}
+
+
+# ---------------------------------------------------------------- the funnel plot
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten at or above value (axis ends people can read)."""
+    power = 1.0
+    while power * 10 <= value:
+        power *= 10
+    for step in (1, 2, 2.5, 5, 10):
+        if step * power >= value:
+            return step * power
+    return 10 * power
+
+
+def _marker(kind: str, x: float, y: float, tip: str) -> str:
+    """A point's shape says where it falls, so colour is never needed: a ring within the limits, a square
+    beyond the 95% limits, a larger diamond beyond the 99.8% limits."""
+    title = f"<title>{escape(tip)}</title>"
+    if kind in (funnel.ABOVE_998, funnel.BELOW_998):
+        return (f'<path d="M{x:.1f} {y - 7:.1f} L{x + 7:.1f} {y:.1f} L{x:.1f} {y + 7:.1f} L{x - 7:.1f} {y:.1f} Z" '
+                f'fill="{BAR}" stroke="{INK}" stroke-width="1">{title}</path>')
+    if kind in (funnel.ABOVE_95, funnel.BELOW_95):
+        return f'<rect x="{x - 4.5:.1f}" y="{y - 4.5:.1f}" width="9" height="9" fill="{INK}">{title}</rect>'
+    return (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="#ffffff" stroke="{INK}" stroke-width="1.5">'
+            f'{title}</circle>')
+
+
+def funnel_chart(chart_id: str, title: str, desc: str, plot: funnel.Funnel, min_stories: int,
+                 days: int = 20) -> Markup:
+    """Share replied to within `days` working days (y) against stories (x), with the overall share and its
+    95% (dashed) and 99.8% (dotted) limits; services outside them are named beside their point."""
+    left, right, top, bottom = 40, WIDTH - 8, 30, 212
+    if plot.overall is None or not plot.points:
+        body = [f'<text x="0" y="20" font-size="13" fill="{INK}" {FONT}>No service has {min_stories} or more '
+                f'stories to plot yet.</text>']
+        return _svg(chart_id, title, desc, 32, body)
+    p = plot.overall
+    x_max = _nice_ceiling(max(max(pt.n for pt in plot.points), 2 * min_stories))
+    narrowest = funnel.limits(p, min_stories)
+    low = min([pt.share for pt in plot.points] + [narrowest.lower_998, p])
+    high = max([pt.share for pt in plot.points] + [narrowest.upper_998, p])
+    y_min = max(0.0, int(low * 10) / 10)
+    y_max = min(1.0, -int(-high * 10) / 10)
+    if y_max - y_min < 0.2:
+        y_min, y_max = max(0.0, y_min - 0.1), min(1.0, y_max + 0.1)
+
+    def sx(n: float) -> float:
+        return left + (right - left) * n / x_max
+
+    def sy(share: float) -> float:
+        return bottom - (bottom - top) * (share - y_min) / (y_max - y_min)
+
+    text = f'font-size="12" fill="{INK}" {FONT}'
+    body = [
+        f'<text x="0" y="12" {text}>Replied to within {days} working days</text>',
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{GRID}" stroke-width="1"/>',
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{GRID}" stroke-width="1"/>',
+    ]
+    for share in (y_min, (y_min + y_max) / 2, y_max):
+        body.append(f'<text x="{left - 4}" y="{sy(share) + 4:.1f}" text-anchor="end" {text}>'
+                    f'{round(share * 100)}%</text>')
+    for i, n in enumerate((0, x_max / 2, x_max)):
+        anchor = ("start", "middle", "end")[i]
+        body.append(f'<text x="{sx(n):.1f}" y="{bottom + 15}" text-anchor="{anchor}" {text}>{n:g}</text>')
+    body.append(f'<text x="{(left + right) / 2:.1f}" y="{bottom + 31}" text-anchor="middle" {text}>'
+                f'Stories that have had {days} working days</text>')
+    # The limits, drawn from the fewest stories plotted to the axis' end (more points where they curve most).
+    steps = 48
+    ns = [min_stories * (x_max / min_stories) ** (i / (steps - 1)) for i in range(steps)]
+    bands = [funnel.limits(p, n) for n in ns]
+    for attribute, dash in (("lower_95", "6 3"), ("upper_95", "6 3"), ("lower_998", "2 3"), ("upper_998", "2 3")):
+        line = " ".join(f"{sx(n):.1f},{sy(getattr(b, attribute)):.1f}" for n, b in zip(ns, bands, strict=True))
+        body.append(f'<polyline points="{line}" fill="none" stroke="{INK}" stroke-width="1.2" '
+                    f'stroke-dasharray="{dash}"/>')
+    body.append(f'<line x1="{left}" y1="{sy(p):.1f}" x2="{right}" y2="{sy(p):.1f}" stroke="{INK}" '
+                f'stroke-width="1.5"/>')
+    for pt in sorted(plot.points, key=lambda q: q.outside):  # the outliers drawn last, on top
+        x, y = sx(pt.n), sy(pt.share)
+        tip = (f"{pt.name}: {round(pt.share * 100)}% of {pt.n} stories replied to within {days} working days; "
+               f"{pt.position_label.lower()}")
+        body.append(_marker(pt.position, x, y, tip))
+        if pt.outside:
+            name = pt.name if len(pt.name) <= 18 else pt.name[:17] + "…"
+            anchor, tx = ("end", x - 9) if x > (left + right) / 2 else ("start", x + 9)
+            # A white halo keeps the name legible where it crosses a line.
+            body.append(f'<text x="{tx:.1f}" y="{y + 4:.1f}" text-anchor="{anchor}" stroke="#ffffff" stroke-width="3" '
+                        f'paint-order="stroke" {text}>{escape(name)}</text>')
+    # The legend: lines and shapes with their meaning in words.
+    y0 = bottom + 50
+    legend = [
+        (f'<line x1="0" y1="{{y}}" x2="22" y2="{{y}}" stroke="{INK}" stroke-width="1.5"/>',
+         f"Overall: {round(p * 100)}%"),
+        (f'<line x1="0" y1="{{y}}" x2="22" y2="{{y}}" stroke="{INK}" stroke-width="1.2" stroke-dasharray="6 3"/>',
+         "95% limits"),
+        (f'<line x1="0" y1="{{y}}" x2="22" y2="{{y}}" stroke="{INK}" stroke-width="1.2" stroke-dasharray="2 3"/>',
+         "99.8% limits"),
+    ]
+    for i, (sample, label) in enumerate(legend):
+        y = y0 + i * 18
+        body.append(sample.format(y=y))
+        body.append(f'<text x="28" y="{y + 4}" {text}>{escape(label)}</text>')
+    for i, (kind, label) in enumerate(((funnel.WITHIN, "Within the limits"), (funnel.ABOVE_95, "Beyond 95%"),
+                                       (funnel.ABOVE_998, "Beyond 99.8%"))):
+        y = y0 + i * 18
+        body.append(_marker(kind, 172, y, label))
+        body.append(f'<text x="186" y="{y + 4}" {text}>{escape(label)}</text>')
+    return _svg(chart_id, title, desc, y0 + 3 * 18, body)

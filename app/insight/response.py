@@ -11,8 +11,10 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
+from app.directory.services import descendant_ids
 from app.extensions import utcnow
-from app.insight.services import month_range, rolled_up
+from app.insight.changes import overdue
+from app.insight.services import MIN_STORIES, Figures, month_range, rolled_up, today_utc
 
 MONTHS = 12  # this month and the eleven before it, as on the insight page
 
@@ -25,6 +27,8 @@ class ResponseStats:
     changes_planned: int
     changes_made: int
     since: date  # the first day counted
+    figures: Figures | None = None  # everything else, in working days (app.insight.services.Figures)
+    changes_overdue: int = 0  # planned changes past their due date now, whenever they were planned
 
     @property
     def reply_share(self) -> float | None:
@@ -35,17 +39,23 @@ class ResponseStats:
         """How many days the figures cover, today included."""
         return (utcnow().date() - self.since).days + 1
 
+    @property
+    def min_stories(self) -> int:
+        return MIN_STORIES
+
 
 def response_stats(session: Session, provider: Provider, today: date | None = None) -> ResponseStats:
     """Stories published in the last 12 months here and below: how many, how many replied to and how fast
-    (the median of the first reply's wait, to the minute, hour or day as it is shown), and the changes
-    planned and made in those months, counted only on stories still published."""
+    (the median of the first reply's wait, to the minute, hour or day as it is shown, and in working days),
+    the shares replied to within 5 and 20 working days, the changes planned, made, confirmed and disputed
+    in those months (counted only on stories still published), and the planned changes overdue today."""
+    today = today or today_utc()
     since = month_range(today, MONTHS)[0]
-    figures = rolled_up(session, [provider.id], since).get(provider.id)
-    if figures is None:
-        return ResponseStats(0, 0, None, 0, 0, since)
+    figures = rolled_up(session, [provider.id], since, today).get(provider.id) or Figures()
     return ResponseStats(stories=figures.stories, replied=figures.replied, median_reply=figures.median_reply,
-                         changes_planned=figures.changes_planned, changes_made=figures.changes_made, since=since)
+                         changes_planned=figures.changes_planned, changes_made=figures.changes_made, since=since,
+                         figures=figures, changes_overdue=overdue(session, descendant_ids(session, provider.id),
+                                                                   today))
 
 
 def describe_wait(wait: timedelta | None) -> str:

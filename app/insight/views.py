@@ -1,4 +1,4 @@
-"""Insight pages: a provider's trends, comparison between providers, and their CSV downloads (all public)."""
+"""Insight pages (all public): a provider's trends, the comparison as a funnel plot, never a league table; CSVs."""
 from __future__ import annotations
 
 import csv
@@ -10,7 +10,7 @@ from app.directory.models import KINDS
 from app.directory.services import ancestors, get_by_code, normalise_code
 from app.extensions import db
 from app.insight import services, words
-from app.insight.charts import insight_charts
+from app.insight.charts import funnel_chart, insight_charts
 from app.insight.flags import open_flags, thresholds
 from app.insight.response import describe_wait
 from app.stories.models import CRITICALITY
@@ -66,7 +66,7 @@ def _comparison():
     parent_code = request.args.get("parent", "").strip()[:40]
     parent = get_by_code(db.session, parent_code) if parent_code else None
     return services.compare(db.session, kind=request.args.get("kind") or None, parent=parent,
-                            sort=request.args.get("sort") or "stories", order=request.args.get("order") or None)
+                            sort=request.args.get("sort") or None, order=request.args.get("order") or None)
 
 
 @bp.route("/compare")
@@ -74,20 +74,39 @@ def compare():
     if not request.args.get("kind") and not request.args.get("parent"):
         return render_template("insight/compare.html", comparison=None, kinds=KINDS)
     comparison = _comparison()
+    summary = words.funnel(comparison.funnel, len(comparison.too_few), services.MIN_STORIES)
+    chart = funnel_chart("chart-funnel", f"Funnel plot: {comparison.title}, share of stories replied to within 20 "
+                                         f"working days against the number of stories", summary,
+                         comparison.funnel, services.MIN_STORIES)
     return render_template("insight/compare.html", comparison=comparison, kinds=KINDS, sorts=services.SORTS,
                            describe_wait=describe_wait, percent=words.percent, min_stories=services.MIN_STORIES,
+                           chart=chart, summary=summary, working_days=words.working_days,
                            args={k: v for k, v in request.args.items() if k in ("kind", "parent")})
+
+
+def _limit(value: float | None):
+    return round(value, 4) if value is not None else ""
 
 
 @bp.route("/compare.csv")
 def compare_csv():
     comparison = _comparison()
-    rows: list[list] = [["rank", "code", "name", "kind", "stories", "comparable", "replied", "reply_share",
-                         "median_hours_to_first_reply", "changes_made", "critical_stories", "critical_share"]]
-    for r in comparison.rows:
-        f = r.figures
-        rows.append([r.rank or "", r.provider.code, r.provider.name, r.provider.kind, f.stories,
-                     "true" if r.comparable else "false", f.replied, _share(f.reply_share), _hours(f),
-                     f.changes_made, f.critical, _share(f.critical_share)])
+    rows: list[list] = [["funnel_position", "code", "name", "kind", "stories", "comparable", "replied", "reply_share",
+                         "median_hours_to_first_reply", "changes_made", "critical_stories", "critical_share",
+                         "stories_with_20_working_days", "replied_within_20_working_days", "share_within_20",
+                         "overall_share_within_20", "lower_95", "upper_95", "lower_99_8", "upper_99_8",
+                         "stories_with_5_working_days", "replied_within_5_working_days", "share_within_5",
+                         "median_working_days_to_first_reply", "changes_confirmed", "changes_disputed"]]
+    overall = _limit(comparison.funnel.overall)
+    for r in [*comparison.rows, *comparison.too_few]:
+        f, point = r.figures, r.point
+        bounds = [_limit(point.bounds.lower_95), _limit(point.bounds.upper_95), _limit(point.bounds.lower_998),
+                  _limit(point.bounds.upper_998)] if point else ["", "", "", ""]
+        median = f.median_workdays
+        rows.append([point.position if point else "too_few", r.provider.code, r.provider.name, r.provider.kind,
+                     f.stories, "true" if r.comparable else "false", f.replied, _share(f.reply_share), _hours(f),
+                     f.changes_made, f.critical, _share(f.critical_share), f.counted_20, f.replied_20,
+                     _share(f.share_20), overall, *bounds, f.counted_5, f.replied_5, _share(f.share_5),
+                     median if median is not None else "", f.changes_confirmed, f.changes_disputed])
     what = comparison.parent.code if comparison.parent else comparison.kind
     return _csv(rows, f"storyloop-compare-{what}.csv")

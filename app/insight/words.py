@@ -1,8 +1,9 @@
 """Plain-words summaries beside each chart ("Replies went out to 84% of stories this year, up from 61%")."""
 from __future__ import annotations
 
+from app.insight.funnel import ABOVE_95, ABOVE_998, BELOW_95, BELOW_998, WITHIN
 from app.insight.response import describe_wait
-from app.insight.services import Figures, Insight, Theme
+from app.insight.services import MIN_STORIES, Figures, Insight, Theme
 
 
 def percent(share: float | None) -> str:
@@ -73,4 +74,69 @@ def themes(insight: Insight, kind: str) -> str:
     if falling:
         f = falling[0]
         text += f" Falling most: {f.tag.name}, {percent(f.recent_share)} against {percent(f.before_share)}."
+    return text
+
+
+def working_days(value: float) -> str:
+    """3 working days, 1 working day, 2.5 working days."""
+    text = f"{value:g}" if value != int(value) else str(int(value))
+    return f"{text} working day{'' if value == 1 else 's'}"
+
+
+def within(replied: int, counted: int, waiting: int, min_stories: int = MIN_STORIES) -> str:
+    """A share replied to within some working days, with the stories behind it: "67% (8 of 12)"; below
+    min_stories only the counts ("2 of 3"), since a percentage of so few would mislead."""
+    if not counted:
+        return "Not known yet" if waiting else "–"
+    if counted < min_stories:
+        return f"{replied} of {counted}"
+    return f"{percent(replied / counted)} ({replied} of {counted})"
+
+
+def _stories(n: int) -> str:
+    return f"{n} {'story' if n == 1 else 'stories'}"
+
+
+def waiting(soon: int, late: int) -> str:
+    """Says how many stories are still inside their working days, so not counted yet (or nothing)."""
+    if not late:
+        return ""
+    text = f"Not counted yet, as they are still within their time: {_stories(late)} for “within 20 working days”"
+    return text + (f" and {_stories(soon)} for “within 5”." if soon else ".")
+
+
+def median_workdays(value: float | None, replies: int, min_stories: int = MIN_STORIES) -> str:
+    """The median in words, and a warning when it rests on too few replies to rely on."""
+    if value is None:
+        return "No replies yet"
+    return working_days(value) + (" (too few replies to rely on)" if replies < min_stories else "")
+
+
+def _names(points) -> str:
+    names = [p.name for p in points]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def funnel(plot, too_few: int, min_stories: int, days: int = 20) -> str:
+    """What a funnel plot shows, in words: the overall share, and which services fall outside its limits."""
+    if plot.overall is None or not plot.points:
+        return f"No service here has {min_stories} or more stories that have had {days} working days, so none " \
+               f"is compared yet."
+    text = f"Each point is a service: the share of its stories replied to within {days} working days against " \
+           f"how many stories it had. Across all {plot.stories} stories here the share was " \
+           f"{percent(plot.overall)}. The lines either side show how far a service's share is expected to stray " \
+           f"from it by chance alone: 95% limits (dashed) and 99.8% limits (dotted), closer together the more " \
+           f"stories a service has."
+    groups = [(ABOVE_998, "Above the 99.8% limit, replying in time far more often than the rest"),
+              (ABOVE_95, "Above the 95% limit"),
+              (BELOW_998, "Below the 99.8% limit, replying in time far less often than the rest"),
+              (BELOW_95, "Below the 95% limit")]
+    for where, label in groups:
+        if found := plot.outside(where):
+            text += f" {label}: {_names(found)}."
+    within = len(plot.outside(WITHIN))
+    text += f" {within} service{' is' if within == 1 else 's are'} within the limits."
+    if too_few:
+        text += f" {too_few} service{' has' if too_few == 1 else 's have'} fewer than {min_stories} stories and " \
+                f"{'is' if too_few == 1 else 'are'} not plotted."
     return text

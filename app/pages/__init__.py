@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.pages import dashboard, home, my_data, provider, story  # noqa: F401  (their routes join the blueprint)
+from app.pages import changes, dashboard, home, my_data, provider, story  # noqa: F401  (their routes join the blueprint)
 from app.pages.blueprint import bp
 
 

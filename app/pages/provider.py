@@ -1,4 +1,5 @@
-"""One provider's page: its place in the hierarchy, the services below it, its stories and its response figures."""
+"""One provider's page: its place in the hierarchy, the services below it, its stories and its response figures
+(in working days, with the changes planned, made, confirmed and overdue)."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
@@ -7,6 +8,7 @@ from app.accounts.permissions import can
 from app.directory.models import Provider
 from app.directory.services import ancestors, get_by_code, normalise_code
 from app.extensions import db
+from app.insight import words
 from app.insight.response import describe_wait, response_stats
 from app.pages.blueprint import bp
 from app.stories.models import Story
@@ -27,5 +29,5 @@ def provider(code: str):
                           request.args.get("after"), size=20, descending=True)
     return render_template("pages/provider.html", provider=provider,
                            trail=ancestors(db.session, provider), children=children, stories=stories,
-                           stats=response_stats(db.session, provider), describe_wait=describe_wait,
+                           stats=response_stats(db.session, provider), describe_wait=describe_wait, words=words,
                            can_manage=can("provider.manage_staff", provider))
