@@ -2,7 +2,7 @@
 confirmed and disputed per provider-month, unanswered stories by day, and the index overdue changes are counted by
 
 Revision ID: 20261127accountability
-Revises: 20261127changes
+Revises: 20261127outcomes
 Create Date: 2026-11-27 22:30:00.000000
 
 The new figures start at zero: run `flask --app wsgi insight rebuild` once after upgrading (it recomputes every
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261127accountability'
-down_revision = '20261127changes'
+down_revision = '20261127outcomes'
 branch_labels = None
 depends_on = None
 
