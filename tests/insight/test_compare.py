@@ -155,3 +155,23 @@ def test_nothing_to_plot_says_so(client, make_provider):
     html = client.get("/compare?kind=hospital").get_data(as_text=True)
     assert "No service here has 10 or more stories" in html
     assert "Lonely Hospital</a>: too few to compare (0 stories)" in html
+
+
+@pytest.mark.parametrize("rows", [
+    [("a", "All answered", 30, 30), ("b", "Also all", 12, 12)],  # p = 1: the limits close on it
+    [("a", "None answered", 30, 0)],  # p = 0
+    [("a", "One", 10, 7)],  # a single service, at the smallest size plotted
+    [("a", "Few", 3, 1)],  # nothing to plot
+    [],
+])
+def test_funnel_drawing_survives_edge_cases(rows):
+    from app.insight.charts import funnel_chart
+
+    plot = funnel.funnel(rows, 10)
+    root = ET.fromstring(str(funnel_chart("f", "Title", "Description", plot, 10)))
+    assert root.get("viewBox").startswith("0 0 320 ")
+    for element in root.iter():
+        for name in ("x", "y", "cx", "cy", "x1", "y1", "x2", "y2"):
+            if element.get(name) is not None:
+                assert element.get(name) not in ("nan", "inf", "-inf")
+    assert "nan" not in ET.tostring(root, encoding="unicode")
