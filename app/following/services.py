@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.services import external_url
@@ -128,8 +128,13 @@ def _new_stories(session: Session, provider: Provider, since: datetime, until: d
 def run_digests(session: Session) -> int:
     """Send each confirmed follower one digest a day, at or after DIGEST_HOUR, of what happened at the service
     and below it since their last one; nothing when nothing happened. The follower's mark moves in the same
-    transaction as the outbox row, and only if nobody moved it first: two runs or two workers send one digest."""
+    transaction as the outbox row, and only if nobody moved it first: two runs or two workers send one digest.
+    Addresses that never confirmed are deleted once their confirmation link has expired."""
     now = utcnow()
+    # An address that never confirmed is forgotten once its link has expired.
+    session.execute(delete(Follow).where(Follow.confirmed_at.is_(None),
+                                         Follow.created_at < now - timedelta(seconds=CONFIRM_MAX_AGE)))
+    session.commit()
     cutoff = now.replace(hour=current_app.config["DIGEST_HOUR"], minute=0, second=0, microsecond=0)
     if now < cutoff:
         return 0

@@ -226,3 +226,14 @@ def test_asking_to_follow_is_rate_limited(client, tree):
     assert ask(client, "H1", "a@example.net").status_code == 200
     assert ask(client, "H1", "b@example.net").status_code == 200
     assert ask(client, "H1", "c@example.net").status_code == 429
+
+
+def test_an_address_that_never_confirms_is_forgotten(app, session, client, tree, monkeypatch):
+    ask(client, "H1")
+    ask(client, "W1", "kept@example.net")
+    session.execute(Follow.__table__.update().where(Follow.email == READER)
+                    .values(created_at=utcnow() - timedelta(days=8)))
+    session.commit()
+    at(monkeypatch, utcnow())
+    run_digests(app, session)
+    assert session.scalars(select(Follow.email)).all() == ["kept@example.net"]
