@@ -15,6 +15,7 @@ from app import (
     admin,
     demo,
     directory,
+    following,
     insight,
     mail,
     models,  # noqa: F401  (every model registered before the metadata is used)
@@ -32,8 +33,8 @@ from config import BASE_DIR, Config
 log = logging.getLogger(__name__)
 
 # Lowest first; the import contract in .importlinter declares the same order.
-LAYERS = (web, directory, mail, accounts, stories, replies, moderation, search, insight, opendata, pages, admin,
-          demo)
+LAYERS = (web, directory, mail, accounts, stories, replies, moderation, following, search, insight, opendata, pages,
+          admin, demo)
 
 
 class DatabaseInt(IntegerConverter):

@@ -3,6 +3,7 @@ from app.accounts.models import Invitation, Membership, User  # noqa: F401
 from app.admin.models import ProviderRedirect, WorkerHeartbeat  # noqa: F401
 from app.audit import AuditEvent  # noqa: F401
 from app.directory.models import Provider  # noqa: F401
+from app.following.models import Follow  # noqa: F401
 from app.insight.models import ProviderMonth, ProviderMonthTag, ProviderMonthWait, RedFlag  # noqa: F401
 from app.jobs import JobRun  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401

@@ -106,10 +106,7 @@ FEED_NASTY = "x\u0001\u000b\u000c\ufffe\uffff\ud800y\u202e \x7f\x85 ]]> <![CDATA
 
 
 @pytest.mark.parametrize("path", ["/feeds/stories.atom", "/feeds/providers/W1.atom", "/feeds/providers/T1.atom",
-                                  pytest.param("/feeds/providers/W1/replies.atom", marks=pytest.mark.xfail(
-                                      strict=True, reason="not built yet: INTERFACES.md lists "
-                                                          "/feeds/providers/<code>/replies.atom; no issue of this "
-                                                          "round builds it so far"))])
+                                  "/feeds/providers/W1/replies.atom"])
 def test_feeds_are_well_formed_whatever_is_in_the_database(app, session, tree, people, make_story, path):
     """Old rows stored before the normaliser (or written by psql) must not break a feed."""
     from app.extensions import utcnow

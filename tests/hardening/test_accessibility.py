@@ -16,6 +16,8 @@ PAGE_TYPES: list[tuple[str, str, str]] = [
     ("home", "anonymous", "/"),
     ("story list", "anonymous", "/stories"),
     ("story with its conversation", "anonymous", "/stories/{published}"),
+    ("you said, we did", "anonymous", "/providers/T1/changes"),
+    ("follow a service", "anonymous", "/providers/T1/follow"),
     ("tell a story", "anonymous", "/tell"),
     ("provider directory", "anonymous", "/providers"),
     ("provider page", "anonymous", "/providers/W1"),
