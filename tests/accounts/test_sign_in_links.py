@@ -1,10 +1,13 @@
 """Passwordless authors and the links emailed to them: one press signs in, to their own stories only."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
 from app.accounts.models import User
+from app.extensions import utcnow
 from app.stories.models import PUBLISHED, RETURNED
 from tests.accounts.conftest import main_text, press, sign_in_link, signed_in
 from tests.conftest import PASSWORD, link_in, login
@@ -117,7 +120,8 @@ def test_every_link_emailed_to_an_author_signs_them_in_from_a_fresh_browser(
     session.commit()
     replies.add_reply(session, staff, published, "Thank you for telling us.")
     session.commit()
-    replies.add_change(session, staff, published, "planned", "We are rewriting the appointment letters.")
+    replies.add_change(session, staff, published, "planned", "We are rewriting the appointment letters.",
+                       due_on=utcnow().date() + timedelta(days=30), owner="Outpatients team")
     session.commit()
     deliver()
     mails = smtp_server.to("every@example.org")

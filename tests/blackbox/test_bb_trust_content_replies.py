@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -80,6 +81,8 @@ def test_a_change_description_with_a_phone_number_waits(app, tree, people, make_
     data = {"kind": kind, "description": f"We will call every patient from {PHONE} after discharge."}
     if kind == "made":
         data["made_on"] = "2025-06-01"
+    else:  # a change planned names its due date and who owns it
+        data.update(due_on=(date.today() + timedelta(days=60)).isoformat(), owner="Discharge team")
     assert staff.post(f"/stories/{story.id}/changes", data=data).status_code == 302
     assert PHONE not in public_story(app, story)
     assert PHONE not in app.test_client().get("/feeds/providers/W1/replies.atom").get_data(as_text=True)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 
@@ -21,15 +22,17 @@ class World:
     report: object
     membership: object  # the staff member's membership of the hospital
     message: object  # a failed message in the outbox, for the console's resend
+    change: object  # a planned change on the published story, which its author disputes
+    reroute: object  # the staff's "not about us" on the published story, waiting for a moderator
 
 
 @pytest.fixture
 def world(session, tree, make_user, make_story) -> World:
     from app.accounts.models import Membership
     from app.mail.models import OutboxMessage
-    from app.moderation.models import Report
+    from app.moderation.models import Report, RerouteRequest
     from app.opendata.bundle import zip_path
-    from app.replies.models import Reply
+    from app.replies.models import Change, Reply
 
     users = {
         "author": make_user(email="author@example.org", display_name="Ann Author"),
@@ -53,6 +56,16 @@ def world(session, tree, make_user, make_story) -> World:
     message = OutboxMessage(message_id="<failed@storyloop.test>", to_addr="someone@example.org", subject="Failed",
                             body_text="Not delivered", status="failed", last_error="550 no such user")
     session.add(message)
+    change = Change(story_id=published.id, provider_id=tree["hospital"].id, reported_by_id=users["staff"].id,
+                    reporter_name="Sam Staff", reporter_title="Ward manager", kind="planned",
+                    description="We will rewrite the appointment letters.", due_on=utcnow().date() + timedelta(days=30),
+                    owner="Outpatients team", status="visible", verdict="disputed", verdict_note="Not so.",
+                    verdict_at=utcnow(), verdict_status="pending")
+    session.add(change)
+    session.flush()
+    reroute = RerouteRequest(story_id=published.id, from_provider_id=tree["ward"].id,
+                             to_provider_id=tree["other"].id, requested_by_id=users["staff"].id, note="Not ours.")
+    session.add(reroute)
     session.commit()
     membership = session.scalar(session.query(Membership).filter_by(user_id=users["staff"].id).statement)
     # The download route serves whatever the last export left; a stand-in file is enough to reach it.
@@ -60,7 +73,7 @@ def world(session, tree, make_user, make_story) -> World:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"PK\x05\x06" + b"\0" * 18)
     return World(users=users, providers=tree, published=published, pending=pending, reply=reply, report=report,
-                 membership=membership, message=message)
+                 membership=membership, message=message, change=change, reroute=reroute)
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """The aggregates stay right through publish, reply, change, hiding a reply, hide, restore and withdraw."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -47,7 +49,8 @@ def test_aggregates_follow_every_event(session, tree, make_story, make_user):
     assert session.scalar(select(ProviderMonthWait.bucket).where(ProviderMonthWait.provider_id == ward.id)) == 0
     assert_same_as_rebuild(session)
 
-    add_change(session, staff, story, "planned", "We will add a second triage nurse at weekends.")
+    add_change(session, staff, story, "planned", "We will add a second triage nurse at weekends.",
+               due_on=utcnow().date() + timedelta(days=30), owner="Emergency department")
     session.commit()
     assert _month(session, ward).changes_planned == 1
     assert_same_as_rebuild(session)
