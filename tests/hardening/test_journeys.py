@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -89,6 +90,8 @@ def test_the_whole_response_loop_in_a_browser(live_server, page, cast, smtp_serv
     page.get_by_role("button", name="Publish reply").click()
     page.get_by_label("A change we plan to make").check()
     page.get_by_label("What will change, or what changed?").fill("We are rewriting our appointment letters.")
+    page.get_by_label("When is it due?").fill((date.today() + timedelta(days=60)).isoformat())
+    page.get_by_label("Who owns it?").fill("Outpatients team")
     page.get_by_role("button", name="Record the change").click()
     assert "We are rewriting our appointment letters." in page.text_content("main")
     # A new responder's first replies and changes wait for a moderator; the author hears nothing yet.

@@ -3,7 +3,7 @@ the story's derived response, and the alerts and digests (alerts.py), with the a
 writes in the caller's transaction."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from flask_login import AnonymousUserMixin
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Invitation, Membership
 from app.errors import Conflict, Invalid, NotAllowed
+from app.extensions import utcnow
 from app.replies import alerts, services
 from app.replies.models import (
     AUTHOR_ANSWER,
@@ -185,21 +186,26 @@ def test_a_change_made_needs_a_date_that_is_neither_ahead_nor_before_the_story(s
     for made_on, message in cases:
         with pytest.raises(Invalid, match=message.replace("(", r"\(").replace(")", r"\)")) as caught:
             services.add_change(session, ward, story, "made", "New letters went out to everyone.", made_on)
-        assert caught.value.field == "made_on"
+        assert "made_on" in caught.value.errors
     with pytest.raises(Invalid) as caught:
         services.add_change(session, ward, story, "someday", "New letters went out to everyone.")
     assert caught.value.field == "kind"
     with pytest.raises(Invalid) as caught:
-        services.add_change(session, ward, story, "planned", "  Soon\u200b. ")
-    assert caught.value.field == "description"
+        services.add_change(session, ward, story, "planned", "  Soon\u200b. ", due_on=_due(), owner="Ward team")
+    assert "description" in caught.value.errors
     change = services.add_change(session, ward, story, "made", "New letters went out to everyone.",
                                  date(2026, 6, 15))
     assert change.made_on == date(2026, 6, 15) and change.reporter_title == "Ward sister"
 
 
+def _due() -> date:
+    """A planned change names a due date ahead of today."""
+    return utcnow().date() + timedelta(days=30)
+
+
 def test_changes_move_the_storys_response_planned_then_made(session, story, people, trusted):
     services.add_change(session, people["ward"], story, "planned", "We will rewrite the letters.",
-                        date(2025, 2, 1))
+                        date(2025, 2, 1), due_on=_due(), owner="Ward team")
     assert story.response_status == "change_planned"
     planned = session.scalar(select(Change))
     assert planned.made_on is None  # a planned change carries no date, whatever was sent
@@ -208,15 +214,18 @@ def test_changes_move_the_storys_response_planned_then_made(session, story, peop
     services.add_change(session, people["trust"], story, "made", "The letters are rewritten.", date(2025, 3, 1))
     assert story.response_status == "change_made"
     assert [m.subject for m in outbox(session, kind="story.update")] == [
-        "Ward One: change planned after your story", "Ward One replied to your story",
-        "Ward One: change made after your story"]
+        "Ward One: change planned after your story", "Ward One replied to your story"]
+    # A change made is told to the author by the one email that also asks them to check it.
+    assert [m.subject for m in outbox(session, kind="change.check")] == [
+        "Ward One: change made after your story. Does it match what you see?"]
     assert audit_actions(session, story) == ["change.planned", "reply.added", "change.made"]
 
 
 def test_the_conversation_is_what_is_visible_in_time_order(session, story, people, trusted, clock):
     first = services.add_reply(session, people["ward"], story, THANKS)
     clock.advance(minutes=1)
-    change = services.add_change(session, people["ward"], story, "planned", "We will rewrite the letters.")
+    change = services.add_change(session, people["ward"], story, "planned", "We will rewrite the letters.",
+                                 due_on=_due(), owner="Ward team")
     clock.advance(minutes=1)
     waiting = services.add_reply(session, people["ward"], story, "Ring 07700 900123.")
     clock.advance(minutes=1)
