@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.audit import AuditEvent
 from app.moderation.models import ReplyRevision
 from app.replies.models import AWAITING_MODERATION, HIDDEN, REJECTED, VISIBLE, Change, Reply
-from tests.conftest import PASSWORD, login, text_of
+from tests.conftest import text_of
 
 NHS_REPLY = "Please call us quoting NHS number 943 476 5919 so we can look into this."
 CLEAN = "Thank you for telling us. We are looking into the letters with the team."
@@ -34,16 +34,6 @@ def story(make_story, tree, people, session):
     story.experienced_on = date(2025, 3, 1)
     session.commit()
     return story
-
-
-@pytest.fixture
-def as_user(app):
-    def make(email: str | None):
-        c = app.test_client()
-        if email:
-            login(c, email, PASSWORD)
-        return c
-    return make
 
 
 def trust(session, user, story, n: int = 5) -> None:
