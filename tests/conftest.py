@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
+from argon2 import PasswordHasher
 from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, select, text
@@ -45,6 +46,8 @@ def _worker_database_url(worker_id: str) -> str:
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # A test database need not survive a crash of the server: commits need not wait for the disk.
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
 
@@ -64,6 +67,91 @@ def worker_id(request) -> str:
 @pytest.fixture
 def database_url(postgres_url, tmp_path) -> str:
     return postgres_url or f"sqlite:///{tmp_path / 'storyloop.db'}"
+
+
+# Building the schema is most of a test's set-up (about a second on PostgreSQL), so each process builds it once:
+# SQLite tests copy a file made once; PostgreSQL tests empty the tables of a schema made once. A test that changes
+# the schema (the migration tests run Alembic on the same database) is noticed by its fingerprint, and the next
+# test builds it anew.
+_sqlite_template: dict[str, str] = {}
+_postgres_built: dict[str, tuple] = {}
+
+_FINGERPRINT = text(
+    "SELECT (SELECT string_agg(table_name || ':' || n::text, ',' ORDER BY table_name) FROM"
+    " (SELECT table_name, count(*) AS n FROM information_schema.columns WHERE table_schema = 'public'"
+    "  GROUP BY table_name) AS c),"
+    " (SELECT count(*) FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
+    "  JOIN pg_namespace s ON s.oid = r.relnamespace WHERE s.nspname = 'public' AND NOT t.tgisinternal),"
+    " (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public')")
+
+
+def _seed(connection) -> None:
+    """What every test's database holds before the test: the curated tags (the content version's row comes with
+    the schema's triggers)."""
+    from sqlalchemy.orm import Session as OrmSession
+
+    with OrmSession(bind=connection) as seeding:
+        ensure_tags(seeding)
+        seeding.commit()
+
+
+def _copy_sqlite_template(database_url: str) -> None:
+    import shutil
+    import tempfile
+
+    if "path" not in _sqlite_template:
+        path = os.path.join(tempfile.mkdtemp(prefix="storyloop-schema-"), "template.db")
+        engine = create_engine(f"sqlite:///{path}")
+        with engine.begin() as connection:
+            db.metadata.create_all(connection)
+        with engine.connect() as connection:
+            _seed(connection)
+        engine.dispose()
+        _sqlite_template["path"] = path
+    target = make_url(database_url).database
+    if not os.path.exists(target):
+        shutil.copyfile(_sqlite_template["path"], target)
+
+
+def _postgres_emptying(connection) -> str:
+    """One batch of statements: delete every row, children first, and start every id sequence at 1 again."""
+    sequences = connection.execute(text("SELECT quote_ident(sequencename) FROM pg_sequences "
+                                        "WHERE schemaname = 'public'")).scalars().all()
+    deletes = "".join(f'DELETE FROM "{t.name}";' for t in reversed(db.metadata.sorted_tables))
+    restarts = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+    return deletes + (f"SELECT {restarts};" if restarts else "")
+
+
+def _empty_postgres(database_url: str) -> None:
+    """Empty every table of the schema built once (ids start at 1 again), or build it when a test changed it."""
+    from app.web.models import trigger_statements
+
+    engine = db.engine
+    with engine.connect() as connection:
+        fingerprint = tuple(connection.execute(_FINGERPRINT).one())
+    if _postgres_built.get(database_url) != fingerprint:
+        db.drop_all()
+        with engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        with engine.connect() as connection:
+            _seed(connection)
+            _postgres_built[database_url] = tuple(connection.execute(_FINGERPRINT).one())
+        return
+    with engine.begin() as connection:
+        # DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE makes every table's files anew (slow).
+        # A connection another test left open would hold its locks for ever: wait a while, then end it.
+        connection.execute(text("SET LOCAL lock_timeout = '5s'"))
+        try:
+            connection.exec_driver_sql(_postgres_emptying(connection))
+        except Exception:
+            connection.rollback()
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            connection.exec_driver_sql(_postgres_emptying(connection))
+        connection.execute(text(trigger_statements("postgresql")[0]))
+    with engine.connect() as connection:
+        _seed(connection)
 
 
 def make_app(database_url: str, tmp_path, **overrides):
@@ -94,6 +182,25 @@ def app_overrides(request) -> dict:
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "settings(**kw): app settings for a test (the app_overrides fixture)")
+    config.addinivalue_line("markers", "real_password_hashing: Argon2 at the site's own cost (timing tests)")
+
+
+# Argon2 at the site's cost takes a tenth of a second or more per hash, and most tests hash and verify several
+# passwords: tests run with the same algorithm at its cheapest (as Django's tests do with their own hasher). The
+# tests that measure how long answers take keep the real cost with @pytest.mark.real_password_hashing; the
+# subprocess tests (make run, gunicorn, the worker) always have it.
+_CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_CHEAP_DUMMY = _CHEAP_HASHER.hash("storyloop-timing-equaliser")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(request, monkeypatch) -> None:
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    from app.accounts import passwords
+
+    monkeypatch.setattr(passwords, "_hasher", _CHEAP_HASHER)
+    monkeypatch.setattr(passwords, "_DUMMY_HASH", _CHEAP_DUMMY)
 
 
 @pytest.fixture
@@ -103,14 +210,13 @@ def app(database_url, tmp_path, app_overrides, smtp_server):
     # Each test's database is new under the same URL: forget what PostgreSQL search read of the last one.
     postgres_backend._stats_cache.clear()
     postgres_backend._vocabulary_cache.clear()
+    if database_url.startswith("sqlite"):
+        _copy_sqlite_template(database_url)
     app = make_app(database_url, tmp_path, SMTP_HOST="127.0.0.1", SMTP_PORT=smtp_server.port, **app_overrides)
     app.test_client_class = CSRFClient
     with app.app_context():
         if database_url.startswith("postgresql"):
-            db.drop_all()
-        db.create_all()
-        ensure_tags(db.session)
-        db.session.commit()
+            _empty_postgres(database_url)
         yield app
         db.session.remove()
         db.engine.dispose()

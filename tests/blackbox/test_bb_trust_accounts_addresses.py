@@ -107,6 +107,7 @@ def test_known_and_unknown_addresses_get_the_same_answer(app, session, make_user
     assert len(distinct) == 1, answers
 
 
+@pytest.mark.real_password_hashing
 @pytest.mark.settings(RATELIMIT_LOGIN="1000 per minute", RATELIMIT_RESET="1000 per minute",
                       RATELIMIT_SIGNUP="1000 per minute")
 @pytest.mark.parametrize("form", ["login", "forgot", "link", "signup"])
