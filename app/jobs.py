@@ -117,6 +117,22 @@ def register(app: Flask, name: str, func: Callable[[Session], object], every: in
     return job
 
 
+def register_presence(app: Flask, beat: Callable[[Session], object], leave: Callable[[Session], object]) -> None:
+    """What every worker does at each pass to say it is alive (beat), and as it stops (leave): unlike a job, each
+    worker does it itself, so a silent worker is one that stopped or stalled (the heartbeat, app/admin/site.py)."""
+    app.extensions.setdefault("jobs.presence", []).append((beat, leave))
+
+
+def _presence(app: Flask, which: int) -> None:
+    for hooks in app.extensions.get("jobs.presence", []):
+        try:
+            hooks[which](db.session)
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 — the database is down: said once a pass, the worker carries on
+            db.session.rollback()
+            log.error("worker %s failed: %s", "heartbeat" if which == 0 else "leaving", one_line(exc))
+
+
 def registered(app: Flask | None = None) -> list[Job]:
     app = app or current_app
     return list(app.extensions.get("jobs", {}).values())
@@ -316,6 +332,7 @@ class Scheduler:
                     self._renew(session, run, now)
             if self.stopping:
                 return []
+            _presence(self.app, 0)
             started = []
             for job in _due(session, registered(self.app), now):
                 if job.name in self.runs:
@@ -340,10 +357,10 @@ class Scheduler:
         for run in list(self.runs.values()):
             run.done.wait(max(0.0, until - time.monotonic()))
         left = [run for run in self.runs.values() if not run.done.is_set()]
-        if left:
-            with self.app.app_context():
-                for run in left:
-                    self._release(db.session, run)
+        with self.app.app_context():
+            for run in left:
+                self._release(db.session, run)
+            _presence(self.app, 1)  # a worker stopped on purpose is not a stalled one: it leaves at once
 
     # -- the runs
 
