@@ -28,6 +28,7 @@ from app import (
     web,
 )
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.web.security import keep_retry_after
 from config import BASE_DIR, Config
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    # After-request hooks run last-registered first: this one, before the extensions', has the last word.
+    app.after_request(keep_retry_after)
     _init_extensions(app)
     app.url_map.converters["int"] = DatabaseInt
     app.extensions["storyloop.factory"] = create_app  # what opendata's export processes build their app with
