@@ -78,6 +78,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     # After-request hooks run last-registered first: this one, before the extensions', has the last word.
     app.after_request(keep_retry_after)
+    _init_sentry(app)
     _init_extensions(app)
     app.url_map.converters["int"] = DatabaseInt
     app.extensions["storyloop.factory"] = create_app  # what opendata's export processes build their app with
@@ -91,6 +92,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _ensure_sqlite_folder(url: str) -> None:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _init_sentry(app: Flask) -> None:
+    """Errors reported to Sentry when SENTRY_DSN is set. Nothing personal goes: no request bodies (stories,
+    addresses), no cookies or users, no local variables."""
+    if not (dsn := app.config.get("SENTRY_DSN")):
+        return
+    import sentry_sdk
+    from sentry_sdk.integrations.flask import FlaskIntegration
+
+    sentry_sdk.init(dsn=dsn, integrations=[FlaskIntegration()], send_default_pii=False,
+                    max_request_body_size="never", include_local_variables=False, traces_sample_rate=0.0)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from app.admin import readiness
+from app.admin import metrics, readiness
 from app.extensions import db, limiter
 
 bp = Blueprint("ops", __name__)
@@ -21,3 +21,9 @@ def readyz():
     response.headers["Retry-After"] = "30"
     response.headers["Cache-Control"] = "no-store"
     return response, 503
+
+
+@bp.route("/metrics")
+@limiter.exempt
+def metrics_page():
+    return metrics.response()

@@ -158,6 +158,7 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("stories.withdraw", "POST", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),
     ("web.favicon", "GET", ""): ({}, everyone()),
     ("web.healthz", "GET", ""): ({}, everyone()),
+    ("ops.metrics_page", "GET", ""): ({}, dict.fromkeys(ROLES, MISSING)),  # closed: METRICS_TOKEN is unset
     ("ops.readyz", "GET", ""): ({}, everyone()),  # 503 in the test world (no migrations stamped): still served
     ("pages.home", "GET", ""): ({}, everyone()),
     ("web.terms", "GET", ""): ({}, everyone()),
