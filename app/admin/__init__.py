@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app import jobs
-from app.admin import ops, site, views
+from app.admin import figures, ops, site, views
 from app.admin.cli import check
 
 
@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(check)
     jobs.register_presence(app, site.beat, site.leave)
     jobs.register(app, "heartbeat", site.forget_stopped, every=60)
+    jobs.register(app, figures.JOB, figures.fill_in, every=figures.EVERY, limit=figures.LIMIT)
