@@ -17,6 +17,22 @@ def stamp(session, *revisions: str) -> None:
     session.commit()
 
 
+@pytest.fixture(autouse=True)
+def unstamped(request):
+    """No revision left behind: on PostgreSQL the suite's database outlives each test, and drop_all does not know
+    alembic_version."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    session = request.getfixturevalue("session")
+    session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    session.commit()
+    yield
+    session.rollback()
+    session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    session.commit()
+
+
 @pytest.fixture
 def at_head(app, session):
     stamp(session, *migration_heads(app.extensions["migrate"].directory))
