@@ -90,6 +90,11 @@ class Config:
         # Lets several sites (or test runs) share one Redis without counting each other's requests.
         self.RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "")
         self.RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+        # Redis down: each process counts in its own memory (logged loudly) rather than refusing logins and
+        # stories; a dead or unroutable Redis costs at most a second before that.
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+        self.RATELIMIT_STORAGE_OPTIONS = ({"socket_connect_timeout": 1, "socket_timeout": 1}
+                                          if self.RATELIMIT_STORAGE_URI.startswith(("redis", "rediss")) else {})
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;60 per hour")
         self.RATELIMIT_SIGNUP = os.environ.get("RATELIMIT_SIGNUP", "5 per minute;20 per hour")
         self.RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour")
@@ -106,6 +111,27 @@ class Config:
         self.PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
         self.PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
         self.SECRET_KEY_MISSING = False
+        # Whether any setting came from the environment at all: `flask check` run by a user who could not read
+        # the settings file would otherwise judge the defaults and call them right.
+        self.SETTINGS_IN_ENVIRONMENT = any(os.environ.get(name) for name in ("DATABASE_URL", "SECRET_KEY", "SITE_URL"))
+        # Readiness (/readyz and `flask check`, app/admin/readiness.py): a worker silent for longer than
+        # READY_WORKER_SECONDS is stalled; one silent for WORKER_FORGET_SECONDS has stopped and is forgotten (it
+        # leaves the admin page; a worker that stops cleanly leaves at once). Mail due for longer than
+        # READY_OUTBOX_SECONDS, or a scheduled job failing READY_JOB_FAILURES times in a row, is not ready.
+        self.READY_WORKER_SECONDS = _int("READY_WORKER_SECONDS", 120)
+        self.WORKER_FORGET_SECONDS = _int("WORKER_FORGET_SECONDS", 3600)
+        self.READY_OUTBOX_SECONDS = _int("READY_OUTBOX_SECONDS", 900)
+        self.READY_JOB_FAILURES = _int("READY_JOB_FAILURES", 3)
+        # Logs: "text" (one line: time, level, logger, request id, message) or "json" (one object a line).
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+        # /metrics answers only a request carrying `Authorization: Bearer <METRICS_TOKEN>`; unset, it is a 404.
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+        # prometheus-client's own variable: the folder where each gunicorn process writes its figures, so that
+        # /metrics adds them up across processes. Emptied at each start of the web service (docs/deploy.md).
+        self.PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+        # Errors reported to Sentry when set (no request bodies, no personal data).
+        self.SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
         self.MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.TOKEN_MAX_AGE_CONFIRM = _int("TOKEN_MAX_AGE_CONFIRM", 7 * 24 * 3600)
         self.TOKEN_MAX_AGE_RESET = _int("TOKEN_MAX_AGE_RESET", 3600)

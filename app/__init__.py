@@ -28,6 +28,7 @@ from app import (
     web,
 )
 from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.web.security import keep_retry_after
 from config import BASE_DIR, Config
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
+    # After-request hooks run last-registered first: this one, before the extensions', has the last word.
+    app.after_request(keep_retry_after)
+    _init_sentry(app)
     _init_extensions(app)
     app.url_map.converters["int"] = DatabaseInt
     app.extensions["storyloop.factory"] = create_app  # what opendata's export processes build their app with
@@ -88,6 +92,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _ensure_sqlite_folder(url: str) -> None:
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _init_sentry(app: Flask) -> None:
+    """Errors reported to Sentry when SENTRY_DSN is set. Nothing personal goes: no request bodies (stories,
+    addresses), no cookies or users, no local variables."""
+    if not (dsn := app.config.get("SENTRY_DSN")):
+        return
+    import sentry_sdk
+    from sentry_sdk.integrations.flask import FlaskIntegration
+
+    sentry_sdk.init(dsn=dsn, integrations=[FlaskIntegration()], send_default_pii=False,
+                    max_request_body_size="never", include_local_variables=False, traces_sample_rate=0.0)
 
 
 def _init_extensions(app: Flask) -> None:

@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from prometheus_client import Counter
 from sqlalchemy import Integer, String, Text, and_, case, event, not_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -48,6 +49,10 @@ from app.errors import one_line
 from app.extensions import db, utcnow
 
 log = logging.getLogger(__name__)
+# Counted in the worker's process: /metrics adds them up when the worker shares the web's PROMETHEUS_MULTIPROC_DIR
+# (one machine); job_runs in the database gives the same story from anywhere (app/admin/metrics.py).
+JOB_RUNS = Counter("storyloop_job_runs", "Runs of scheduled jobs by this worker, by job and outcome",
+                   ["job", "outcome"])
 ERROR_MAX = 4000  # characters of a failure's traceback kept for the admin page
 TIME_LIMIT_SETTING = "JOB_TIME_LIMIT_SECONDS"
 DEFAULT_TIME_LIMIT = 3600  # seconds, without the setting: a full search rebuild of 700,000 stories takes 700
@@ -115,6 +120,22 @@ def register(app: Flask, name: str, func: Callable[[Session], object], every: in
         raise ValueError(f"job {name!r}: a time limit is at least one second")
     jobs[name] = job = Job(name, func, every, limit)
     return job
+
+
+def register_presence(app: Flask, beat: Callable[[Session], object], leave: Callable[[Session], object]) -> None:
+    """What every worker does at each pass to say it is alive (beat), and as it stops (leave): unlike a job, each
+    worker does it itself, so a silent worker is one that stopped or stalled (the heartbeat, app/admin/site.py)."""
+    app.extensions.setdefault("jobs.presence", []).append((beat, leave))
+
+
+def _presence(app: Flask, which: int) -> None:
+    for hooks in app.extensions.get("jobs.presence", []):
+        try:
+            hooks[which](db.session)
+            db.session.commit()
+        except Exception as exc:  # noqa: BLE001 — the database is down: said once a pass, the worker carries on
+            db.session.rollback()
+            log.error("worker %s failed: %s", "heartbeat" if which == 0 else "leaving", one_line(exc))
 
 
 def registered(app: Flask | None = None) -> list[Job]:
@@ -316,6 +337,7 @@ class Scheduler:
                     self._renew(session, run, now)
             if self.stopping:
                 return []
+            _presence(self.app, 0)
             started = []
             for job in _due(session, registered(self.app), now):
                 if job.name in self.runs:
@@ -340,10 +362,10 @@ class Scheduler:
         for run in list(self.runs.values()):
             run.done.wait(max(0.0, until - time.monotonic()))
         left = [run for run in self.runs.values() if not run.done.is_set()]
-        if left:
-            with self.app.app_context():
-                for run in left:
-                    self._release(db.session, run)
+        with self.app.app_context():
+            for run in left:
+                self._release(db.session, run)
+            _presence(self.app, 1)  # a worker stopped on purpose is not a stalled one: it leaves at once
 
     # -- the runs
 
@@ -428,7 +450,11 @@ class Scheduler:
                                 "next_run_at": end + timedelta(seconds=retry_delay(failures, config))}
 
             # requested_at is never written here: a request made while the job ran stands for the next pass.
-            self._write(session, run, values, "end")
+            if self._write(session, run, values, "end") and run.timed_out_at is None:
+                outcome = "success" if run.error is None else "failure"
+                JOB_RUNS.labels(run.job.name, outcome).inc()
+                log.info("scheduled job %s: %s in %s s", run.job.name, "done" if run.error is None else "failed",
+                         _took(run, end))
 
     def _time_out(self, session: Session, run: Run, now: datetime) -> None:
         """A run still going at its limit: abandoned, and recorded as failed. It stays held while its thread lives."""
@@ -450,6 +476,7 @@ class Scheduler:
 
             if self._write(session, run, values, "time-out"):
                 run.timed_out_at, run.held_until = now, held["until"]
+                JOB_RUNS.labels(run.job.name, "timeout").inc()
                 log.error("scheduled job %s: %s", run.job.name, error)
 
     def _renew(self, session: Session, run: Run, now: datetime) -> None:

@@ -77,11 +77,11 @@ def _unwritable_folders(config) -> list[str]:
     return problems
 
 
-def _ratelimit_storage_problem(uri: str) -> str | None:
+def _ratelimit_storage_problem(uri: str, options: dict | None = None) -> str | None:
     from limits.storage import storage_from_string
 
     try:
-        if storage_from_string(uri).check():
+        if storage_from_string(uri, **(options or {})).check():
             return None
     except Exception as exc:  # a bad URI or a missing driver is just as fatal as a stopped server
         return f"RATELIMIT_STORAGE_URI {uri} cannot be used ({type(exc).__name__}: {exc})."
@@ -114,7 +114,8 @@ def find_problems(app: Flask) -> tuple[list[str], list[str]]:
     if storage.startswith("memory://") and web > 1:
         problems.append(f"Rate limits are kept in memory with {web} web processes: each counts alone, so every limit "
                         "is multiplied. Set RATELIMIT_STORAGE_URI=redis://host:6379.")
-    elif not storage.startswith("memory://") and (problem := _ratelimit_storage_problem(storage)):
+    elif not storage.startswith("memory://") and (
+            problem := _ratelimit_storage_problem(storage, config.get("RATELIMIT_STORAGE_OPTIONS"))):
         problems.append(problem)
     try:
         with app.app_context():
@@ -157,10 +158,52 @@ def find_problems(app: Flask) -> tuple[list[str], list[str]]:
     return problems, notes
 
 
+def readiness_findings(app: Flask) -> tuple[list[str], list[str]]:
+    """What /readyz would say, as `check` reports it: a schema not yet upgraded and no worker started yet are
+    notes (check runs before both on a new site); a stalled worker, old mail and failing jobs are mistakes."""
+    from app.admin import readiness
+
+    problems: list[str] = []
+    notes: list[str] = []
+    with app.app_context():
+        try:
+            found = readiness.problems(app, db.session)
+        finally:
+            db.session.remove()
+    for problem in found:
+        if problem.check in ("ratelimit", "folders", "database"):
+            continue  # find_problems says these, with their causes
+        line = f"readiness: {problem.line}" + (f" ({problem.detail})" if problem.detail else "")
+        if problem.check == "schema" or (problem.check == "workers" and problem.line.startswith("No outbox worker")):
+            notes.append(line)
+        else:
+            problems.append(line)
+    return problems, notes
+
+
+def all_findings(app: Flask) -> tuple[list[str], list[str]]:
+    problems, notes = find_problems(app)
+    if not app.config.get("SETTINGS_IN_ENVIRONMENT", True):
+        notes.insert(0, "DATABASE_URL, SECRET_KEY and SITE_URL are all unset: this judges the defaults. If your "
+                        "settings are in a file (/etc/storyloop/env), this user could not read it or it was not "
+                        "loaded: `set -a; . /etc/storyloop/env; set +a` first, as a user who can read it.")
+    if not any(p.startswith("The database") for p in problems):
+        more, more_notes = readiness_findings(app)
+        problems.extend(more)
+        notes.extend(more_notes)
+    return problems, notes
+
+
 @click.command("check")
 def check() -> None:
     """Report configuration mistakes (one line each); exit status 1 if there is any."""
-    problems, notes = find_problems(current_app._get_current_object())
+    try:
+        problems, notes = all_findings(current_app._get_current_object())
+    except Exception as exc:  # noqa: BLE001 — an operator's command ends in a sentence, never a traceback
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        click.echo(f"error: the check itself failed ({type(exc).__name__}: {first}): fix the settings it names, or "
+                   "report this.", err=True)
+        raise SystemExit(1) from None
     for note in notes:
         click.echo(f"note: {note}")
     for problem in problems:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -51,15 +51,40 @@ def resend(session: Session, admin: User, message_id: int | None = None) -> int:
     return count
 
 
+def worker_name() -> str:
+    """This process as the heartbeats name it: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
 def beat(session: Session) -> None:
-    """An outbox job: the worker running it was alive now (one row per host and process)."""
-    name = f"{socket.gethostname()}:{os.getpid()}"[:100]
+    """Each pass of every worker: it was alive now (one row per host and process)."""
+    name = worker_name()
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     # An upsert: two worker threads of one process (or a restarted pid) must not trip over the key.
     stmt = insert(WorkerHeartbeat).values(name=name, seen_at=utcnow())
     session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={"seen_at": stmt.excluded.seen_at}))
     session.commit()
+
+
+def leave(session: Session) -> None:
+    """A worker stopping on purpose takes its heartbeat with it: only a worker that died or stalled goes stale."""
+    session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.name == worker_name()))
+
+
+def forget_stopped(session: Session) -> None:
+    """The heartbeat job: workers silent for WORKER_FORGET_SECONDS (killed, or their machine gone) are forgotten,
+    so that a restart leaves no stalled worker behind on the admin page or in readiness for ever."""
+    beat(session)
+    cutoff = utcnow() - timedelta(seconds=current_app.config["WORKER_FORGET_SECONDS"])
+    session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < cutoff))
+
+
+def live_heartbeats(session: Session, now: datetime | None = None) -> list[WorkerHeartbeat]:
+    """The workers seen within WORKER_FORGET_SECONDS, most recent first (older ones have stopped)."""
+    cutoff = (now or utcnow()) - timedelta(seconds=current_app.config["WORKER_FORGET_SECONDS"])
+    return list(session.scalars(select(WorkerHeartbeat).where(WorkerHeartbeat.seen_at >= cutoff)
+                                .order_by(WorkerHeartbeat.seen_at.desc()).limit(50)))
 
 
 @dataclass
@@ -91,7 +116,7 @@ def site_state(session: Session) -> SiteState:
         search_available=available,
         search_queue=session.scalar(select(func.count()).select_from(SearchQueue)) or 0,
         oldest_search_queued=session.scalar(select(func.min(SearchQueue.queued_at))),
-        heartbeats=list(session.scalars(select(WorkerHeartbeat).order_by(WorkerHeartbeat.seen_at.desc()).limit(20))),
+        heartbeats=live_heartbeats(session),
         outbox=outbox_counts(session),
         jobs=jobs.states(session),
     )

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from select import select as wait_readable
 
 from flask import Flask
+from prometheus_client import Counter
 from sqlalchemy import and_, or_, select, update
 
 from app import jobs
@@ -22,6 +23,8 @@ from app.mail.models import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from app.mail.transports import build_email, transport_from_config
 
 log = logging.getLogger(__name__)
+MAIL_DELIVERED = Counter("storyloop_outbox_deliveries", "Messages this worker handed to the relay, by outcome",
+                         ["outcome"])
 
 
 def _due(now):
@@ -207,6 +210,10 @@ class OutboxWorker:
                     break
                 batch_sent, batch_failed = self.deliver(ids, failed_ids)
                 sent, failed = sent + batch_sent, failed + batch_failed
+                MAIL_DELIVERED.labels("sent").inc(batch_sent)
+                MAIL_DELIVERED.labels("failed").inc(batch_failed)
+                log.info("outbox batch of %d: %d sent, %d failed (worker %s)", len(ids), batch_sent, batch_failed,
+                         self.name)
         return sent, failed
 
     def run_once(self) -> tuple[int, int]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.web import cache, views
+from app.web import cache, logs, metrics, static, views
 from app.web.security import add_security_headers, drop_nul_characters, register_error_handlers
 
 LICENCES = {
@@ -15,6 +15,9 @@ LICENCES = {
 
 
 def init_app(app: Flask) -> None:
+    logs.init_app(app)
+    metrics.init_app(app)
+    static.init_app(app)
     app.register_blueprint(views.bp)
     app.before_request(drop_nul_characters)
     app.after_request(add_security_headers)

@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
+from app.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,9 @@ MESSAGES = {
     500: ("Sorry, something went wrong", "The problem is ours, not yours. Please try again in a few minutes."),
     503: ("The site is busy", "Please try again in a minute."),
 }
+DATABASE_DOWN = ("The site cannot reach its database for a moment. Nothing you sent was saved: go back (your "
+                 "browser keeps what you typed) and send it again in a minute.")
+RETRY_AFTER_SECONDS = 30
 
 
 def add_security_headers(response):
@@ -101,7 +107,47 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(DBAPIError)
+    def database_unavailable(exc: Exception):
+        if isinstance(exc, DBAPIError) and not isinstance(exc, OperationalError) and not exc.connection_invalidated:
+            return unexpected(exc)  # a bad statement is our bug, not an outage
+        return database_down(exc)
+
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500)
+
+
+def database_down(exc: Exception):
+    """The database did not answer (restarting, unreachable, out of connections): 503 with Retry-After, and one
+    line in the log rather than a traceback per request. Only the driver's first line is logged: SQLAlchemy's own
+    text quotes the statement's parameters, which may hold a visitor's address or story."""
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [""])[0][:300]
+    log.error("database unavailable on %s %s: %s: %s", request.method, request.path, type(cause).__name__, first)
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 — the connection is gone: the session is dropped at the request's end
+        pass
+    try:
+        response, status = render_error(503, DATABASE_DOWN)
+        response = current_app.make_response((response, status))
+    except Exception:  # noqa: BLE001 — the page itself needed the database (a signed-in visitor's name)
+        response = current_app.response_class(
+            f"<!doctype html><title>The site is busy</title><h1>The site is busy</h1><p>{DATABASE_DOWN}</p>",
+            status=503, mimetype="text/html")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    g.retry_after = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def keep_retry_after(response):
+    """The last after-request hook (registered before the extensions'): the rate limiter writes its own window
+    into Retry-After on every limited route; an outage's 503 keeps the outage's."""
+    if (value := g.get("retry_after")) is not None:
+        response.headers["Retry-After"] = value
+    return response
