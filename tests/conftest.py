@@ -185,6 +185,32 @@ def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "real_password_hashing: Argon2 at the site's own cost (timing tests)")
 
 
+def pytest_collection_modifyitems(config, items) -> None:
+    """On the PostgreSQL pass a test that never touches a database (a text normaliser's properties, the docs, a
+    parser) would only repeat the SQLite pass: it is left out. A test reaches a database through the
+    database_url or postgres_url fixture, or reads TEST_DATABASE_URL itself."""
+    if not TEST_DATABASE_URL:
+        return
+    keep, drop = [], []
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ())) & {"database_url", "postgres_url"}
+        (keep if uses or "TEST_DATABASE_URL" in _module_source(item) else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+_sources: dict[str, str] = {}
+
+
+def _module_source(item) -> str:
+    path = str(item.path)
+    if path not in _sources:
+        with open(path, encoding="utf-8") as f:
+            _sources[path] = f.read()
+    return _sources[path]
+
+
 # Argon2 at the site's cost takes a tenth of a second or more per hash, and most tests hash and verify several
 # passwords: tests run with the same algorithm at its cheapest (as Django's tests do with their own hasher). The
 # tests that measure how long answers take keep the real cost with @pytest.mark.real_password_hashing; the
