@@ -5,7 +5,8 @@ answered, reminded, escalated, moved, changed and checked as on the live site: b
 the app's clock (app.extensions.clock, which every service reads) set back to the moment of each step, and the
 scheduled job "reminders" run each working day at 07:00 over the weeks the stories cover. Their timeline events, audit
 rows, outbox mail and monthly figures are therefore the ones the site itself writes. Dates count back from today in
-working days, so each story is at the same stage of its loop whatever day the demo is loaded; nothing is random.
+working days, so each story is at the same stage of its loop whatever day the demo is loaded (with the default
+REMINDER_WORKING_DAYS and ESCALATE_WORKING_DAYS); nothing is random.
 
 The steps of all the stories run in time order, so the daily job sees them as the worker would have.
 """
@@ -110,33 +111,33 @@ SCENES: tuple[Scene, ...] = (
           "Mum was on the ward for nine days. Every morning we asked what the plan was and every morning the answer "
           "was that the doctors had not been round yet. We only found out she was going home when the transport "
           "arrived. The care itself was good, but the not knowing was exhausting.",
-          age=40, role="relative", public_name="A carer", tags=("improve-communication", "good-kindness"),
+          age=30, role="relative", public_name="A carer", tags=("improve-communication", "good-kindness"),
           criticality=2, me_too=2,
           acts=(Act(11, READ, TOM, at=time(9, 10)),
                 Act(11, REPLY, TOM, "Thank you for telling us, and I am sorry your family spent nine days not "
                     "knowing the plan. You are right that this is exhausting. I have shared your story with the "
                     "whole ward team.", at=time(9, 30)),
                 Act(11, PLAN, TOM, "We will hold a short huddle at four every afternoon so that every patient and "
-                    "their family hears the plan for the next day.", at=time(11, 0), due=30,
+                    "their family hears the plan for the next day.", at=time(11, 0), due=25,
                     owner="Ward 7 manager"),
-                Act(28, MARK_MADE, TOM, "The four o'clock huddle now happens every day, and the plan for each "
+                Act(23, MARK_MADE, TOM, "The four o'clock huddle now happens every day, and the plan for each "
                     "patient is written on the board by their bed.", at=time(15, 0),
                     url="https://rdm.example.org/ward-7/daily-plan"),
-                Act(29, VERDICT, say=CONFIRMED, at=time(19, 30)))),
+                Act(24, VERDICT, say=CONFIRMED, at=time(19, 30)))),
     Scene("overdue", "RDM01-W02", "Medicines took five hours at discharge",
           "I was told I could go home at eleven in the morning, then waited until after four for my tablets to come "
           "up from pharmacy. My lift had to leave and come back. Everyone was apologetic but nobody could speed it "
           "up.",
-          age=34, tags=("improve-discharge", "improve-waiting"), criticality=2, me_too=6,
+          age=24, tags=("improve-discharge", "improve-waiting"), criticality=2, me_too=6,
           acts=(Act(1, REPLY, TOM, "I am sorry you waited so long for your medicines. We are looking at how we "
                     "order them so they are ready when people are told they can go home.", at=time(10, 0)),
                 Act(1, PLAN, TOM, "Discharge medicines will be ordered the day before a planned discharge, so they "
-                    "are on the ward in the morning.", at=time(11, 0), due=16, owner="Ward 7 pharmacist lead"))),
+                    "are on the ward in the morning.", at=time(11, 0), due=12, owner="Ward 7 pharmacist lead"))),
     Scene("disputed", "RDM01-W03", "Partners sent home at night",
           "After our daughter was born my partner was sent home at nine in the evening and I was left alone with a "
           "newborn after a long labour. I could barely stand. The midwives were lovely but there were so few of "
           "them on the postnatal ward at night.",
-          age=35, role="patient", public_name="Proud mum", tags=("improve-staffing", "good-kindness"),
+          age=22, role="patient", public_name="Proud mum", tags=("improve-staffing", "good-kindness"),
           criticality=3, me_too=4,
           acts=(Act(1, READ, PRIYA, at=time(9, 0)),
                 Act(1, REPLY, PRIYA, "Congratulations on your daughter, and thank you for telling us about your "
@@ -269,7 +270,7 @@ class Loop:
         play = _Play(scene, AUTHOR.format(index + 1), _days_back(today, scene.age, self.region))
         if scene.acts and max(a.day for a in scene.acts) >= scene.age:
             raise ValueError(f"demo: the {scene.key} story's steps must end before today")
-        stagger = timedelta(minutes=3 * index)  # two stories' steps never share a minute
+        stagger = timedelta(minutes=3 * index)  # stories acting on the same day do so a few minutes apart
         self.at(_moment(play.published_on, time(8, 0)) + stagger, lambda: self.tell(play))
         self.at(_moment(play.published_on, time(9, 30)) + stagger, lambda: self.publish(play))
         for act in scene.acts:
