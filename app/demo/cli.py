@@ -1,4 +1,5 @@
-"""`flask --app wsgi demo load`: a demo directory, demo staff and site accounts."""
+"""`flask --app wsgi demo load`: a demo directory, demo staff and site accounts, stories taken through the response
+loop, and N stories in every state."""
 from __future__ import annotations
 
 import click
@@ -7,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
+from app.demo.loop import load_loop
 from app.demo.stories import load_stories
 from app.directory.models import Provider
 from app.extensions import db, utcnow
@@ -104,12 +106,18 @@ def load_demo() -> dict[str, int]:
               help="How many demo stories to add, in every state.")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds providers.")
 def load(story_count: int, if_empty: bool) -> None:
-    """Load demo providers, provider staff, site accounts and N stories."""
+    """Load demo providers, provider staff, site accounts, stories taken through the response loop (once) and N
+    stories in every state."""
     if if_empty and db.session.scalar(select(func.count(Provider.id))):
         click.echo("database already holds data; demo not loaded")
         return
     counts = load_demo()
     click.echo(f"demo loaded: {counts['providers']} providers, {counts['people']} people")
+    # Before the N stories: the loop's steps lie in the past, and the reminders job they run then would
+    # otherwise remind those stories too.
+    looped = load_loop(db.session)
+    if looped:
+        click.echo(f"{looped} stories taken through the response loop (reminded, escalated, moved, changes checked)")
     with click.progressbar(length=story_count, label="stories", show_pos=True) as bar:
         made = load_stories(db.session, story_count, progress=bar.update)
     click.echo(f"{made} stories added")
