@@ -326,8 +326,11 @@ def remind_changes(session: Session, now: datetime) -> int:
     for change, late in rows:
         people = _to_tell(members[change.provider_id], managers=False)
         if change.due_soon_reminded_at is None and change.due_on - timedelta(days=CHANGE_SOON_DAYS) <= today:
+            # "A week before" only for a change planned more than a week ahead: one planned for three days'
+            # time would otherwise be "reminded" minutes after it was planned.
+            ahead = change.created_at.date() < change.due_on - timedelta(days=CHANGE_SOON_DAYS)
             written += _remind_change(session, change, Change.due_soon_reminded_at, CHANGE_SOON,
-                                      today < change.due_on, people, now)
+                                      ahead and today < change.due_on, people, now)
         if change.due_reminded_at is None and change.due_on <= today:
             written += _remind_change(session, change, Change.due_reminded_at, CHANGE_DUE,
                                       today == change.due_on, people, now)

@@ -398,11 +398,11 @@ def test_two_workers_at_once_send_one_reminder_per_step(app, session, clock, tre
 def test_two_workers_at_once_claim_each_change_reminder_once(app, session, clock, tree, staff, make_story):
     """Changes alone (their stories are answered, so the workers go straight to them and race on the claims)."""
     changes = [Change(story_id=make_story(tree["ward"], status=PUBLISHED).id, provider_id=tree["ward"].id,
-                      kind=CHANGE_PLANNED, description="New bells on every bed.", due_on=date(2026, 3, 9),
+                      kind=CHANGE_PLANNED, description="New bells on every bed.", due_on=date(2026, 3, 10),
                       status=VISIBLE) for _ in range(4)]
     session.add_all(changes)
     session.commit()
-    for day in (2, 9, 10):
+    for day in (3, 10, 11):
         clock.set(2026, 3, day)
         if session.get_bind().dialect.name == "postgresql":
             _run_in_threads(app, 3)
@@ -475,21 +475,27 @@ def test_a_planned_change_is_reminded_a_week_before_and_on_the_day_then_overdue(
 
 def test_several_changes_on_one_story_each_have_their_own_steps(session, clock, tree, staff, make_story):
     story = make_story(tree["ward"], status=PUBLISHED)
-    soon = _planned(session, story, date(2026, 3, 5))  # three days on: inside the week, reminded now
+    ahead = _planned(session, story, date(2026, 3, 10))  # planned eight days ahead: reminded a week before
+    soon = _planned(session, story, date(2026, 3, 5))  # planned three days ahead: no "a week before" minutes later
     today = _planned(session, story, date(2026, 3, 2))  # due today: the week-before one is past, not sent
     made = _planned(session, story, date(2026, 3, 3), kind=CHANGE_MADE)
     hidden = _planned(session, story, date(2026, 3, 3), status=HIDDEN)
+
+    def sent(*kinds) -> list[int]:
+        return sorted(s for _, s, _, _ in steps(session, story, kinds))
+
     run(session)
-    assert steps(session, story, (CHANGE_DUE_REMINDED,)) == [
-        (CHANGE_DUE_REMINDED, today.id * 10 + 2, "W1", 2), (CHANGE_DUE_REMINDED, soon.id * 10 + 1, "W1", 2)
-    ] if today.id < soon.id else [
-        (CHANGE_DUE_REMINDED, soon.id * 10 + 1, "W1", 2), (CHANGE_DUE_REMINDED, today.id * 10 + 2, "W1", 2)]
-    session.refresh(today)
-    assert today.due_soon_reminded_at is not None  # claimed, so never sent late
-    clock.set(2026, 3, 10)  # long after both: the missed "on the day" of `soon` is not sent a day late
+    assert sent(CHANGE_DUE_REMINDED) == [today.id * 10 + 2]
+    for change in (today, soon):
+        session.refresh(change)
+        assert change.due_soon_reminded_at is not None  # claimed, so never sent late
+    clock.set(2026, 3, 3)  # a week before `ahead`
     run(session)
-    assert sorted(s for _, s, _, _ in steps(session, story, (CHANGE_DUE_REMINDED, CHANGE_OVERDUE))) == sorted(
-        [today.id * 10 + 2, soon.id * 10 + 1, today.id * 10 + 3, soon.id * 10 + 3])
+    assert sent(CHANGE_DUE_REMINDED) == sorted([today.id * 10 + 2, ahead.id * 10 + 1])
+    clock.set(2026, 3, 12)  # long after all three: the missed "on the day" reminders are not sent late
+    run(session)
+    assert sent(CHANGE_DUE_REMINDED, CHANGE_OVERDUE) == sorted(
+        [today.id * 10 + 2, ahead.id * 10 + 1, today.id * 10 + 3, soon.id * 10 + 3, ahead.id * 10 + 3])
     for change in (made, hidden):
         session.refresh(change)
         assert change.due_soon_reminded_at is None and change.due_reminded_at is None
