@@ -29,6 +29,7 @@ from app.mail.models import OutboxMessage
 from app.moderation import conversation, disputes, reroutes
 from app.moderation.services import Publication, publish
 from app.replies import services as replies
+from app.replies.changes import add_change, mark_made
 from app.replies.models import (
     AWAITING_MODERATION,
     CHANGE_MADE,
@@ -40,6 +41,7 @@ from app.replies.models import (
     Change,
 )
 from app.replies.reminders import send_due
+from app.replies.verdicts import change_from_link, record_verdict
 from app.stories import services as stories
 from app.stories.models import Story
 from app.stories.queries import count_me_too
@@ -307,17 +309,17 @@ class Loop:
         elif act.kind in (PLAN, MADE, NONE):
             kind = {PLAN: CHANGE_PLANNED, MADE: CHANGE_MADE, NONE: NO_CHANGE}[act.kind]
             due = add_working_days(play.published_on, act.due, self.region) if act.kind == PLAN else None
-            item = play.change = replies.add_change(
+            item = play.change = add_change(
                 session, staff, story, kind, act.text, made_on=today if act.kind == MADE else None, due_on=due,
                 owner=act.owner, evidence="", evidence_url=act.url)
         elif act.kind == MARK_MADE:
-            item = replies.mark_made(session, staff, play.change, today, act.text, act.url)
+            item = mark_made(session, staff, play.change, today, act.text, act.url)
         elif act.kind == VERDICT:
             # The author opens the signed link in the "change made" email: no password.
             change = play.change
             token = _token(session, play.author, "change.check", f"/changes/{change.id}/check/")
-            author = replies.change_from_link(session, change, token)
-            replies.record_verdict(session, author, change, act.say, act.text)
+            author = change_from_link(session, change, token)
+            record_verdict(session, author, change, act.say, act.text)
         elif act.kind == UPHOLD:
             disputes.publish(session, self.person(MODERATOR), play.change, play.change.version)
         elif act.kind == NOT_ABOUT_US:

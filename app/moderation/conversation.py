@@ -12,7 +12,8 @@ from app.flags import SAFEGUARDING, text_flag_kinds
 from app.moderation.models import ReplyRevision, Report
 from app.moderation.services import NOTE_MAX, resolve_report
 from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, HIDDEN, REJECTED, VISIBLE, Change, Reply
-from app.replies.services import REPLY_MAX, REPLY_MIN, refresh_response, went_public
+from app.replies.services import REPLY_MAX, REPLY_MIN, went_public
+from app.replies.status import refresh_response
 from app.stories.text import clean_text
 
 Item = Reply | Change

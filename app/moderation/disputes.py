@@ -9,7 +9,7 @@ from app.audit import record
 from app.errors import Conflict
 from app.moderation.services import _reason
 from app.replies.models import AWAITING_MODERATION, REJECTED, VISIBLE, Change
-from app.replies.services import verdict_went_public
+from app.replies.verdicts import verdict_went_public
 
 
 def _check(change: Change, expected_version: int | None) -> None:

@@ -20,7 +20,7 @@ from app.mail.services import queue_email
 from app.moderation import fixing
 from app.moderation.models import REROUTE_DECLINED, REROUTE_MOVED, RerouteRequest
 from app.moderation.services import NOTE_MAX, _reason
-from app.replies.services import _require_staff
+from app.replies.services import require_staff
 from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
@@ -36,7 +36,7 @@ def request_reroute(session: Session, user: User, story: Story, provider: Provid
                     note: str) -> RerouteRequest:
     """Staff of the story's service (or above it) say it is about another service. It waits for a moderator;
     until then the story is not reminded."""
-    _require_staff(session, user, story)
+    require_staff(session, user, story)
     if provider is None:
         raise Invalid("No service has that code. Find it in the directory and copy its code.", field="provider")
     if not provider.active:

@@ -25,7 +25,7 @@ from app.mail.services import queue_email
 from app.moderation.models import REJECT_REASONS, REPORT_REASONS, Report, StoryRevision
 from app.replies.models import HIDDEN as REPLY_HIDDEN
 from app.replies.models import VISIBLE, Reply
-from app.replies.services import refresh_response
+from app.replies.status import refresh_response
 from app.stories import timeline
 from app.stories.models import (
     AWAITING_CONFIRMATION,

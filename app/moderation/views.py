@@ -30,7 +30,7 @@ from app.moderation.forms import (
 )
 from app.moderation.models import ReplyRevision, Report, RerouteRequest, StoryRevision
 from app.replies.models import Change, Reply
-from app.replies.services import waiting_verdicts
+from app.replies.verdicts import waiting_verdicts
 from app.stories.models import Story, Tag
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page

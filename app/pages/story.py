@@ -19,8 +19,10 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import db, limiter, utcnow
 from app.moderation import reroutes
 from app.pages.blueprint import bp
+from app.replies import changes
 from app.replies import services as replies
 from app.replies.forms import AnswerForm, ChangeForm, HideReplyForm, MarkMadeForm, NotAboutUsForm, ReplyForm
+from app.replies.links import verdict_link
 from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, CHANGE_PLANNED, VISIBLE, Change
 from app.stories import queries
 from app.stories import timeline as tl
@@ -90,7 +92,7 @@ def render_story(story: Story, status: int = 200, **forms):
         "waiting_items": replies.waiting_for_writer(db.session, story, current_user) if staff else [],
         "edit_minutes": replies.REPLY_EDIT_MINUTES,
         # The author, signed in, answers about a change made through the same page as the emailed link.
-        "verdict_link": replies.verdict_link if is_author and story.status == PUBLISHED else None,
+        "verdict_link": verdict_link if is_author and story.status == PUBLISHED else None,
     }
     return render_template("pages/story.html", **context), status
 
@@ -172,7 +174,7 @@ def change(story_id: int):
     story = _story(story_id)
     require("provider.respond", story.provider)
     form = ChangeForm()
-    return _respond(story, form, lambda: replies.add_change(
+    return _respond(story, form, lambda: changes.add_change(
         db.session, current_user, story, form.kind.data or "", form.description.data or "", form.made_on.data,
         due_on=form.due_on.data, owner=form.owner.data or "", evidence=form.evidence.data or "",
         evidence_url=form.evidence_url.data or ""))
@@ -187,7 +189,7 @@ def mark_made(story_id: int, change_id: int):
     if item is None or item.story_id != story.id or item.status != VISIBLE:
         abort(404)
     form = MarkMadeForm(prefix=f"made-{item.id}")
-    return _respond(story, form, lambda: replies.mark_made(
+    return _respond(story, form, lambda: changes.mark_made(
         db.session, current_user, item, form.made_on.data, form.evidence.data or "", form.evidence_url.data or ""),
         made_for=item.id)
 

@@ -6,8 +6,10 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
+from app.replies.changes import EVIDENCE_MAX, EVIDENCE_URL_MAX, OWNER_MAX
 from app.replies.models import ALERT_FREQUENCIES
-from app.replies.services import EVIDENCE_MAX, EVIDENCE_URL_MAX, NOTE_MAX, OWNER_MAX, REPLY_MAX
+from app.replies.services import REPLY_MAX
+from app.replies.verdicts import NOTE_MAX
 from app.web.params import IsoDateField
 
 

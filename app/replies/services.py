@@ -1,36 +1,32 @@
-"""Replies, changes and the author's answers: who may write them, what they change, who hears of them, and the
-timeline steps they make (first read, replied, change planned, made or none, the author's verdict, reopened)."""
+"""Replies and the author's answers: who may write them, what they change, who hears of them, and the timeline
+steps they make (first read, replied). Changes are in changes.py, the author's verdict on them in verdicts.py."""
 from __future__ import annotations
 
-from datetime import date, timedelta
-from urllib.parse import urlsplit
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.links import author_link
 from app.accounts.models import Membership, User
 from app.accounts.services import external_url
-from app.accounts.tokens import make_token, read_token, user_claims, user_from_claims
+from app.accounts.tokens import read_token, user_from_claims
 from app.audit import record
 from app.directory.services import ancestor_ids_cte
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
 from app.flags import text_flag_kinds
 from app.mail.services import queue_email
+from app.replies.links import ANSWER_PURPOSE, answer_link
 from app.replies.models import (
     AUTHOR_ANSWER,
     AWAITING_MODERATION,
     CHANGE_KINDS,
     CHANGE_MADE,
     CHANGE_PLANNED,
-    CONFIRMED,
-    DISPUTED,
     HIDDEN,
     NO_CHANGE,
-    NOT_YET,
     REJECTED,
     REPLY_EDIT_MINUTES,
     STAFF_REPLY,
@@ -38,10 +34,11 @@ from app.replies.models import (
     Change,
     Reply,
 )
+from app.replies.status import record_once, refresh_response
+from app.replies.verdicts import ask_author
 from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
-from app.text import normalise
 
 REPLY_MIN, REPLY_MAX = 2, 5000
 
@@ -66,61 +63,13 @@ def _text(value: str, field: str = "body") -> str:
     return text
 
 
-def _require_staff(session: Session, user: User, story: Story) -> Membership:
+def require_staff(session: Session, user: User, story: Story) -> Membership:
     membership = acting_membership(session, user, story)
     if membership is None:
         raise NotAllowed("Only staff of this service, or of the organisation it belongs to, can do that.")
     if story.status != PUBLISHED:
         raise Conflict("This story is not published.")
     return membership
-
-
-def contested(change: Change) -> bool:
-    """A change made that its author says they do not see yet, or disputes (once a moderator checked it)."""
-    return (change.kind == CHANGE_MADE and change.verdict in (NOT_YET, DISPUTED)
-            and change.verdict_status == VISIBLE)
-
-
-def refresh_response(session: Session, story: Story) -> None:
-    """Derive the story's response status and first reply time from its visible replies and changes.
-
-    Change made > change planned > no change planned > responded > awaiting response. A change made whose author
-    says "not yet", or whose dispute a moderator let through, no longer counts as made: the story is reopened and
-    falls back to what else it has (a planned change; else "responded", since the provider did answer).
-
-    The story counts as updated (the API's updated_since, the dataset rebuild): its conversation changed.
-    """
-    session.flush()
-    story.updated_at = utcnow()
-    changes = list(session.scalars(select(Change).where(Change.story_id == story.id, Change.status == VISIBLE)))
-    kinds = {c.kind for c in changes if not contested(c)}
-    first = session.scalar(select(Reply.published_at).where(
-        Reply.story_id == story.id, Reply.kind == STAFF_REPLY, Reply.status == VISIBLE
-    ).order_by(Reply.published_at).limit(1))
-    story.first_reply_at = first
-    if CHANGE_MADE in kinds:
-        story.response_status = "change_made"
-    elif CHANGE_PLANNED in kinds:
-        story.response_status = "change_planned"
-    elif NO_CHANGE in kinds:
-        story.response_status = "no_change_planned"
-    elif first is not None or changes:
-        story.response_status = "responded"
-    else:
-        story.response_status = "awaiting_response"
-
-
-def record_once(session: Session, story: Story, kind: str, *, step: int = 0, **fields) -> bool:
-    """Write a stepped timeline event unless it is there already; False when it was (or another worker's
-    transaction wrote it first: the unique (story, kind, step) clash, caught in a savepoint)."""
-    if timeline.has_event(session, story.id, kind, step):
-        return False
-    try:
-        with session.begin_nested():
-            timeline.record_event(session, story, kind, step=step, **fields)
-    except IntegrityError:
-        return False
-    return True
 
 
 def note_first_read(session: Session, user: User, story: Story) -> bool:
@@ -147,13 +96,6 @@ def _tell_author(session: Session, story: Story, subject: str, what: str, text: 
     queue_email(session, author.email, "author_update", subject, kind="story.update", story=story, what=what,
                 text=text, provider=story.provider, link=author_link(author, "pages.story", story_id=story.id),
                 answer_link=answer_link(story))
-
-
-def answer_link(story: Story) -> str:
-    """The "answer back" link: the story and its author's id, random key and session version, so it dies with
-    the account (deleted, disabled, sessions ended) and never answers for another account that reuses the id."""
-    token = make_token("answer", {"sid": story.id, **user_claims(story.author)})
-    return external_url("replies.answer_by_link", story_id=story.id, token=token)
 
 
 def published_contributions(session: Session, user: User, leave_out: Reply | Change | None = None) -> int:
@@ -215,7 +157,7 @@ def _record_change(session: Session, change: Change) -> None:
 
 def add_reply(session: Session, user: User, story: Story, body: str) -> Reply:
     """A staff reply: public at once from a trusted responder when nothing is flagged, else it waits."""
-    membership = _require_staff(session, user, story)
+    membership = require_staff(session, user, story)
     text = _text(body)
     flags = text_flag_kinds(text)
     waits = must_wait(session, user, flags)
@@ -265,144 +207,6 @@ def edit_reply(session: Session, user: User, reply: Reply, body: str) -> Reply:
     return reply
 
 
-DUE_YEARS_MAX = 3
-OWNER_MAX = 120
-EVIDENCE_MAX = 2000
-EVIDENCE_URL_MAX = 500
-
-
-def latest_due_date(today: date) -> date:
-    """The furthest a planned change may be due: DUE_YEARS_MAX years from today (28 February for 29 February)."""
-    try:
-        return today.replace(year=today.year + DUE_YEARS_MAX)
-    except ValueError:
-        return today.replace(year=today.year + DUE_YEARS_MAX, day=28)
-
-
-def _check_due_on(due_on: date | None, errors: dict[str, str]) -> None:
-    today = utcnow().date()
-    if due_on is None:
-        errors["due_on"] = "Give the date the change is due, written YYYY-MM-DD, such as 2026-01-31."
-    elif due_on < today:
-        errors["due_on"] = "The date a change is due cannot be in the past."
-    elif due_on > (latest := latest_due_date(today)):
-        errors["due_on"] = (f"Choose a date within {DUE_YEARS_MAX} years, by {latest.strftime('%d %B %Y')}. "
-                            "A change due further off is not one people can follow.")
-
-
-def _check_made_on(story: Story, made_on: date | None, errors: dict[str, str]) -> None:
-    if made_on is None:
-        errors["made_on"] = "Give the date the change was made."
-    elif made_on > utcnow().date():
-        errors["made_on"] = "The date a change was made cannot be in the future."
-    elif made_on < story.experienced_on:
-        errors["made_on"] = (f"This change was made before the story happened (in "
-                             f"{story.experienced_on.strftime('%B %Y')}), so it cannot be a change because of it. "
-                             "Check the date, or tell the author about it in a reply.")
-
-
-def evidence_url_or_error(raw: str | None, errors: dict[str, str]) -> str:
-    """A link that shows a change: an http or https address only (never javascript:, data: or a bare path)."""
-    url = normalise(raw, multiline=False).strip()
-    if not url:
-        return ""
-    parts = urlsplit(url)
-    if (parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url)
-            or len(url) > EVIDENCE_URL_MAX):
-        errors["evidence_url"] = (f"Give a web address starting http:// or https://, such as "
-                                  f"https://www.example.nhs.uk/news, under {EVIDENCE_URL_MAX} characters.")
-        return ""
-    return url
-
-
-def _evidence(raw: str | None, errors: dict[str, str]) -> str:
-    text = clean_text(raw)
-    if len(text) > EVIDENCE_MAX:
-        errors["evidence"] = f"Keep the evidence under {EVIDENCE_MAX:,} characters (it has {len(text):,})."
-    return text
-
-
-def add_change(session: Session, user: User, story: Story, kind: str, description: str,
-               made_on: date | None = None, *, due_on: date | None = None, owner: str = "", evidence: str = "",
-               evidence_url: str = "") -> Change:
-    """A change planned (due date and owner required), made (its date; evidence optional), or "no change
-    planned" (the description is the reason). Checked and moderated like a reply."""
-    membership = _require_staff(session, user, story)
-    if kind not in CHANGE_KINDS:
-        raise Invalid("Choose a change planned, a change made, or no change planned.", field="kind")
-    errors: dict[str, str] = {}
-    text = clean_text(description)
-    if len(text) < 10:
-        errors["description"] = ("Say why no change is planned, in a sentence or two." if kind == NO_CHANGE else
-                                 "Say what will change, or what changed, in a sentence or two.")
-    elif len(text) > REPLY_MAX:
-        errors["description"] = f"Keep it under {REPLY_MAX:,} characters."
-    owner_text, proof, link = "", "", ""
-    if kind == CHANGE_PLANNED:
-        _check_due_on(due_on, errors)
-        owner_text = clean_text(owner, multiline=False)
-        if len(owner_text) < 2:
-            errors["owner"] = "Say who owns the change: a role or a team, such as “Outpatients manager”."
-        elif len(owner_text) > OWNER_MAX:
-            errors["owner"] = f"Keep the owner under {OWNER_MAX} characters."
-    elif kind == CHANGE_MADE:
-        _check_made_on(story, made_on, errors)
-        proof = _evidence(evidence, errors)
-        link = evidence_url_or_error(evidence_url, errors)
-    if errors:
-        raise Invalid(errors=errors)
-    flags = text_flag_kinds(text, owner_text, proof, link)
-    waits = must_wait(session, user, flags)
-    change = Change(story_id=story.id, provider_id=story.provider_id, reported_by_id=user.id,
-                    reporter_name=user.display_name or "Staff member", reporter_title=membership.job_title,
-                    kind=kind, description=text, made_on=made_on if kind == CHANGE_MADE else None,
-                    due_on=due_on if kind == CHANGE_PLANNED else None, owner=owner_text, evidence=proof,
-                    evidence_url=link, flags=flags, status=AWAITING_MODERATION if waits else VISIBLE)
-    session.add(change)
-    session.flush()
-    record(session, f"change.{kind}", story=story, actor=user,
-           after={"change": change.id, "description": text, "status": change.status, "flags": flags,
-                  "due_on": change.due_on.isoformat() if change.due_on else None, "owner": owner_text,
-                  "made_on": change.made_on.isoformat() if change.made_on else None,
-                  "evidence": proof, "evidence_url": link})
-    if not waits:
-        went_public(session, change)
-    return change
-
-
-def mark_made(session: Session, user: User, change: Change, made_on: date | None, evidence: str = "",
-              evidence_url: str = "") -> Change:
-    """A planned change is done: the same row becomes a change made and keeps its due date. Its evidence is
-    checked like any text: flagged (or from a new responder), the change waits for a moderator again."""
-    story = change.story
-    _require_staff(session, user, story)
-    if change.kind != CHANGE_PLANNED:
-        raise Conflict("Only a planned change can be marked as made.")
-    if change.status != VISIBLE:
-        raise Conflict("This planned change is not public: a moderator has not published it (or took it down).")
-    errors: dict[str, str] = {}
-    _check_made_on(story, made_on, errors)
-    proof = _evidence(evidence, errors)
-    link = evidence_url_or_error(evidence_url, errors)
-    if errors:
-        raise Invalid(errors=errors)
-    before = {"kind": change.kind, "status": change.status}
-    change.kind, change.made_on, change.evidence, change.evidence_url = CHANGE_MADE, made_on, proof, link
-    change.flags = text_flag_kinds(change.description, change.owner, proof, link)
-    # The planned change was checked already; only new words that are flagged send it back to a moderator.
-    waits = bool(text_flag_kinds(proof, link))
-    if waits:
-        change.status = AWAITING_MODERATION
-    record(session, "change.marked_made", story=story, actor=user, before=before,
-           after={"change": change.id, "kind": CHANGE_MADE, "status": change.status,
-                  "made_on": made_on.isoformat() if made_on else None, "evidence": proof, "evidence_url": link})
-    if waits:
-        refresh_response(session, story)  # the planned change left the public conversation for now
-    else:
-        went_public(session, change)
-    return change
-
-
 def waiting_for_writer(session: Session, story: Story, user: User) -> list[Reply | Change]:
     """The viewer's own replies and changes on this story that the public cannot see yet (or ever)."""
     if not user.is_authenticated:
@@ -414,111 +218,10 @@ def waiting_for_writer(session: Session, story: Story, user: User) -> list[Reply
     return sorted([*replies, *changes], key=lambda item: (item.created_at, item.id))
 
 
-# ---------------------------------------------------------------- the author's verdict on a change made
-
-VERDICT_PURPOSE = "verdict"
-NOTE_MAX = 2000
-VERDICT_EVENTS = {CONFIRMED: timeline.CONFIRMED, NOT_YET: timeline.NOT_YET, DISPUTED: timeline.DISPUTED}
-
-
-def verdict_link(change: Change) -> str:
-    """The signed link that asks the author about a change made: the change, the story and the author's id, random
-    key and session version (app.accounts.tokens.user_claims), so it dies with the account, like answer_link."""
-    token = make_token(VERDICT_PURPOSE, {"cid": change.id, "sid": change.story_id, **user_claims(change.story.author)})
-    return external_url("replies.check_change", change_id=change.id, token=token)
-
-
-def ask_author(session: Session, change: Change) -> None:
-    """Email the author (confirmed addresses only) that a change was made, with the link to say whether it
-    matches what they see now."""
-    story = change.story
-    author = story.author
-    if author.email_confirmed_at is None:
-        return
-    change.author_asked_at = utcnow()
-    queue_email(session, author.email, "change_check", f"{change.provider.name}: change made after your story. "
-                "Does it match what you see?", kind="change.check", story=story, change=change,
-                provider=change.provider, check_link=verdict_link(change),
-                link=author_link(author, "pages.story", story_id=story.id), answer_link=answer_link(story))
-
-
-def change_from_link(session: Session, change: Change | None, token: str) -> User:
-    """The author a verdict link speaks for, while it still does: the account unchanged (the token's claims), the
-    story still published, the change still a public change made. Invalid (words for a person) otherwise."""
-    payload = read_token(VERDICT_PURPOSE, token, current_app.config["TOKEN_MAX_AGE_ANSWER"])
-    if change is None or payload.get("cid") != change.id or payload.get("sid") != change.story_id:
-        raise Invalid("This link is not valid.")
-    author = user_from_claims(session, payload)
-    story = change.story
-    if story.author_id != author.id:
-        raise Invalid("This link is not valid.")
-    if story.status != PUBLISHED:
-        raise Invalid("This story is no longer published, so this link no longer works.")
-    if change.kind != CHANGE_MADE or change.status != VISIBLE:
-        raise Invalid("This change is no longer shown on the story, so there is nothing to answer.")
-    return author
-
-
-def record_verdict(session: Session, author: User, change: Change, verdict: str, note: str) -> Change:
-    """The author says whether a change made matches what they see now. A confirmation or "not yet" shows at once;
-    a dispute (with the author's words) waits for a moderator (verdict_status pending) before it shows beside the
-    change. The latest verdict stands: the author may change their mind through the same link."""
-    story = change.story
-    if author is None or story.author_id != author.id:
-        raise NotAllowed("Only the author of the story can say whether the change matches what they see.")
-    if story.status != PUBLISHED or change.kind != CHANGE_MADE or change.status != VISIBLE:
-        raise Conflict("This change is no longer shown on the story.")
-    if verdict not in VERDICT_EVENTS:
-        raise Invalid("Choose one answer.", field="verdict")
-    text = clean_text(note)
-    if verdict == DISPUTED and len(text) < 10:
-        raise Invalid("Say what you see that does not match, in a sentence or two.", field="note")
-    if verdict != DISPUTED and text:
-        raise Invalid("Words go with a dispute only. Leave this box empty, or choose “It does not match”. To say "
-                      "something else, answer back on the story.", field="note")
-    if len(text) > NOTE_MAX:
-        raise Invalid(f"Keep it under {NOTE_MAX:,} characters (it has {len(text):,}).", field="note")
-    before = {"verdict": change.verdict, "verdict_status": change.verdict_status}
-    was_public = change.verdict_status == VISIBLE
-    change.verdict, change.verdict_note, change.verdict_at = verdict, text, utcnow()
-    change.verdict_status = AWAITING_MODERATION if verdict == DISPUTED else VISIBLE
-    record(session, "change.verdict", story=story, actor=author, before=before,
-           after={"change": change.id, "verdict": verdict, "note": text, "verdict_status": change.verdict_status})
-    if change.verdict_status == VISIBLE:
-        verdict_went_public(session, change)
-    elif was_public:
-        reopened_or_not(session, story)  # the verdict shown before is taken back while the new one waits
-    return change
-
-
-def verdict_went_public(session: Session, change: Change) -> None:
-    """The author's verdict shows beside the change: its timeline event, and the story reopened if the author
-    does not see the change (or disputes it). Called at once, or when a moderator lets a waiting one through."""
-    timeline.record_event(session, change.story, VERDICT_EVENTS[change.verdict], provider=change.provider,
-                          detail={"change_id": change.id})
-    reopened_or_not(session, change.story)
-
-
-def reopened_or_not(session: Session, story: Story) -> None:
-    """Refresh the story's status; a story that was "change made" and is not any more was reopened by its
-    author's verdict (REOPENED on the timeline, with the status it is back to)."""
-    before = story.response_status
-    refresh_response(session, story)
-    if before == "change_made" and story.response_status != "change_made":
-        timeline.record_event(session, story, timeline.REOPENED, provider=story.provider,
-                              detail={"response_status": story.response_status})
-
-
-def waiting_verdicts(session: Session, limit: int = 100) -> list[Change]:
-    """Authors' disputes waiting for a moderator, oldest first."""
-    return list(session.scalars(select(Change).where(Change.verdict_status == AWAITING_MODERATION)
-                                .order_by(Change.verdict_at, Change.id).limit(limit)))
-
-
 # ---------------------------------------------------------------- the author's answers
 
 def author_from_link(session: Session, story: Story, token: str) -> User:
-    payload = read_token("answer", token, current_app.config["TOKEN_MAX_AGE_ANSWER"])
+    payload = read_token(ANSWER_PURPOSE, token, current_app.config["TOKEN_MAX_AGE_ANSWER"])
     if payload.get("sid") != story.id:
         raise Invalid("This link is not valid.")
     author = user_from_claims(session, payload)

@@ -12,6 +12,7 @@ from app.extensions import csrf, db
 from app.replies import alerts, services
 from app.replies.forms import AlertSettingsForm, AnswerForm, ReplyForm, VerdictForm
 from app.replies.models import DISPUTED, STAFF_REPLY, VISIBLE, Change, Reply
+from app.replies.verdicts import change_from_link, record_verdict
 from app.stories.models import Story
 from app.web.helpers import link_problem, show_error
 from app.web.params import whole_number
@@ -78,13 +79,13 @@ def check_change(change_id: int, token: str):
     change matches what they see now: it matches, not yet, or it does not (with their words)."""
     change = db.session.get(Change, change_id)
     try:
-        author = services.change_from_link(db.session, change, token)
+        author = change_from_link(db.session, change, token)
     except Invalid as exc:
         return link_problem(exc.message)
     form = VerdictForm(data={"verdict": change.verdict} if request.method == "GET" and change.verdict else None)
     if form.validate_on_submit():
         try:
-            services.record_verdict(db.session, author, change, form.verdict.data or "", form.note.data or "")
+            record_verdict(db.session, author, change, form.verdict.data or "", form.note.data or "")
         except (Invalid, Conflict, NotAllowed) as exc:
             db.session.rollback()
             show_error(form, exc)

@@ -105,6 +105,7 @@ def test_a_link_never_signs_in_an_account_with_a_password_or_a_role(app, session
 def test_every_link_emailed_to_an_author_signs_them_in_from_a_fresh_browser(
         app, session, tree, make_user, make_author, make_story, smtp_server, deliver):
     from app.moderation import services as moderation
+    from app.replies import changes
     from app.replies import services as replies
 
     author = make_author("every@example.org")
@@ -120,7 +121,7 @@ def test_every_link_emailed_to_an_author_signs_them_in_from_a_fresh_browser(
     session.commit()
     replies.add_reply(session, staff, published, "Thank you for telling us.")
     session.commit()
-    replies.add_change(session, staff, published, "planned", "We are rewriting the appointment letters.",
+    changes.add_change(session, staff, published, "planned", "We are rewriting the appointment letters.",
                        due_on=utcnow().date() + timedelta(days=30), owner="Outpatients team")
     session.commit()
     deliver()

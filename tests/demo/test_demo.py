@@ -19,7 +19,7 @@ from app.insight.changes import overdue
 from app.mail.models import OutboxMessage
 from app.moderation.models import REROUTE_MOVED, RerouteRequest
 from app.replies.models import AWAITING_MODERATION, VISIBLE, Change, Reply
-from app.replies.services import waiting_verdicts
+from app.replies.verdicts import waiting_verdicts
 from app.stories.models import AWAITING_CONFIRMATION, HIDDEN, PUBLISHED, STATUSES, WITHDRAWN, Story
 from app.stories.tags import ensure_tags
 from app.stories.timeline import StoryEvent

@@ -115,7 +115,7 @@ def accountability(session, tree, make_user, make_story, clock):
 def build_accountability(session, tree, make_user, make_story, clock) -> dict:
     """STORIES below the trust, stories and changes that must not count, and changes in every state."""
     from app.replies.models import Change, Reply
-    from app.replies.services import refresh_response
+    from app.replies.status import refresh_response
 
     clock.set(at(TODAY, 12))
     responder = make_user(email="responder@nhs.example", provider=tree["trust"])

@@ -11,7 +11,7 @@ from app.insight import words
 from app.insight.aggregates import month_of
 from app.insight.models import ProviderDayUnreplied, ProviderMonth, ProviderMonthWorkdays
 from app.replies.models import Change, Reply
-from app.replies.services import refresh_response
+from app.replies.status import refresh_response
 from tests.insight.conftest import TODAY, assert_same_as_rebuild, at, snapshot
 
 

@@ -11,7 +11,8 @@ from app.insight.aggregates import month_of
 from app.insight.models import ProviderMonth, ProviderMonthTag, ProviderMonthWait
 from app.moderation.conversation import hide as hide_reply
 from app.moderation.services import Publication, hide, publish, restore
-from app.replies.services import add_change, add_reply
+from app.replies.changes import add_change
+from app.replies.services import add_reply
 from app.stories.services import withdraw
 from tests.insight.conftest import assert_same_as_rebuild
 

@@ -14,7 +14,7 @@ from app.extensions import utcnow
 from app.insight.aggregates import add_months, month_of
 from app.insight.services import child_figures, insight
 from app.replies.models import Change, Reply
-from app.replies.services import refresh_response
+from app.replies.status import refresh_response
 from app.stories.models import Tag
 from tests.insight.conftest import assert_same_as_rebuild, months_ago
 

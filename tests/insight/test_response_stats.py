@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from app.extensions import utcnow
 from app.insight.response import describe_wait, response_stats
 from app.replies.models import Change, Reply
-from app.replies.services import refresh_response
+from app.replies.status import refresh_response
 
 
 def test_statistics_match_a_hand_computed_fixture(client, session, make_provider, make_story, make_user):

@@ -151,7 +151,7 @@ def _queries(client, url: str) -> int:
 @pytest.mark.parametrize("url", ["/providers/T1", "/providers/T1/changes"])
 def test_queries_do_not_grow_with_stories(client, session, tree, make_provider, make_story, url):
     from app.replies.models import Change, Reply
-    from app.replies.services import refresh_response
+    from app.replies.status import refresh_response
 
     wards = [tree["ward"]] + [make_provider(code=f"W{i}", name=f"Ward {i}", kind="department",
                                             parent=tree["hospital"]) for i in range(2, 6)]

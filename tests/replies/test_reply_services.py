@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.accounts.models import Invitation, Membership
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
-from app.replies import alerts, services
+from app.replies import alerts, changes, links, services
 from app.replies.models import (
     AUTHOR_ANSWER,
     AWAITING_MODERATION,
@@ -53,7 +53,7 @@ def trusted(app):
 
 
 def answer_token(story) -> str:
-    return services.answer_link(story).rsplit("/answer/", 1)[1]
+    return links.answer_link(story).rsplit("/answer/", 1)[1]
 
 
 # ---------------------------------------------------------------- who speaks for a story
@@ -76,7 +76,7 @@ def test_only_staff_reply_and_only_to_a_published_story(session, tree, story, pe
     with pytest.raises(Conflict, match="not published"):
         services.add_reply(session, people["ward"], pending, THANKS)
     with pytest.raises(Conflict):
-        services.add_change(session, people["ward"], pending, "planned", "We will write clearer letters.")
+        changes.add_change(session, people["ward"], pending, "planned", "We will write clearer letters.")
     assert session.scalar(select(func.count(Reply.id))) == 0 and audit_actions(session) == []
 
 
@@ -185,15 +185,15 @@ def test_a_change_made_needs_a_date_that_is_neither_ahead_nor_before_the_story(s
              (date(2024, 12, 31), "made before the story happened (in January 2025)")]
     for made_on, message in cases:
         with pytest.raises(Invalid, match=message.replace("(", r"\(").replace(")", r"\)")) as caught:
-            services.add_change(session, ward, story, "made", "New letters went out to everyone.", made_on)
+            changes.add_change(session, ward, story, "made", "New letters went out to everyone.", made_on)
         assert "made_on" in caught.value.errors
     with pytest.raises(Invalid) as caught:
-        services.add_change(session, ward, story, "someday", "New letters went out to everyone.")
+        changes.add_change(session, ward, story, "someday", "New letters went out to everyone.")
     assert caught.value.field == "kind"
     with pytest.raises(Invalid) as caught:
-        services.add_change(session, ward, story, "planned", "  Soon\u200b. ", due_on=_due(), owner="Ward team")
+        changes.add_change(session, ward, story, "planned", "  Soon\u200b. ", due_on=_due(), owner="Ward team")
     assert "description" in caught.value.errors
-    change = services.add_change(session, ward, story, "made", "New letters went out to everyone.",
+    change = changes.add_change(session, ward, story, "made", "New letters went out to everyone.",
                                  date(2026, 6, 15))
     assert change.made_on == date(2026, 6, 15) and change.reporter_title == "Ward sister"
 
@@ -204,14 +204,14 @@ def _due() -> date:
 
 
 def test_changes_move_the_storys_response_planned_then_made(session, story, people, trusted):
-    services.add_change(session, people["ward"], story, "planned", "We will rewrite the letters.",
+    changes.add_change(session, people["ward"], story, "planned", "We will rewrite the letters.",
                         date(2025, 2, 1), due_on=_due(), owner="Ward team")
     assert story.response_status == "change_planned"
     planned = session.scalar(select(Change))
     assert planned.made_on is None  # a planned change carries no date, whatever was sent
     services.add_reply(session, people["ward"], story, THANKS)
     assert story.response_status == "change_planned"  # a change outranks a reply
-    services.add_change(session, people["trust"], story, "made", "The letters are rewritten.", date(2025, 3, 1))
+    changes.add_change(session, people["trust"], story, "made", "The letters are rewritten.", date(2025, 3, 1))
     assert story.response_status == "change_made"
     assert [m.subject for m in outbox(session, kind="story.update")] == [
         "Ward One: change planned after your story", "Ward One replied to your story"]
@@ -224,7 +224,7 @@ def test_changes_move_the_storys_response_planned_then_made(session, story, peop
 def test_the_conversation_is_what_is_visible_in_time_order(session, story, people, trusted, clock):
     first = services.add_reply(session, people["ward"], story, THANKS)
     clock.advance(minutes=1)
-    change = services.add_change(session, people["ward"], story, "planned", "We will rewrite the letters.",
+    change = changes.add_change(session, people["ward"], story, "planned", "We will rewrite the letters.",
                                  due_on=_due(), owner="Ward team")
     clock.advance(minutes=1)
     waiting = services.add_reply(session, people["ward"], story, "Ring 07700 900123.")
