@@ -1,0 +1,351 @@
+"""The one service finder: what a person types (a name with typos or other words for it, a code, a postcode)
+to the services they mean, best first, each with its chain and kind. Used wherever a person picks a service.
+
+How it matches (the README's "How the service finder matches" says it for people):
+* a code, exactly, comes first;
+* a full or partial postcode: the same postcode, then its sector, its outward code, then the same area by
+  district number, nearest first;
+* a name: both sides normalised and their equivalents made canonical (matching.py and
+  data/equivalents.txt); every typed word matched against the words of the service's name and of the names
+  above it (exact, the beginning of a word, or a word with a typo or two), so a hospital's name brings its
+  wards, just after the hospital itself.
+Candidates come from pg_trgm's trigram index on PostgreSQL, and from an in-process index of the directory's
+words elsewhere (RapidFuzz for typos); the same scoring ranks them on both, so the results agree.
+"""
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import String, bindparam, event, func, select, text
+from sqlalchemy.orm import Session
+
+from app.directory.matching import postcode_parts, tokens, word_score
+from app.directory.models import KINDS, Provider
+from app.directory.services import descendant_ids_cte, normalise_code
+from app.text import single_line
+
+QUERY_MAX = 200
+MIN_SCORE = 0.45
+CANDIDATES = 400  # scored at most per search
+TRIGRAM_THRESHOLD = 0.3
+CHILD_FACTOR = 0.92  # a service found through the name of one above it ranks just below that one
+KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
+
+
+@dataclass
+class Match:
+    id: int
+    code: str
+    name: str
+    kind: str
+    postcode: str | None
+    active: bool
+    chain: list[str]  # its own name, then the names above it, to the top
+    score: float
+    how: str  # "code", "postcode" or "name"
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS.get(self.kind, self.kind)
+
+    @property
+    def chain_text(self) -> str:
+        """"Ward 7 · Riverside General Hospital · Riverside Health NHS Foundation Trust"."""
+        return " · ".join(self.chain)
+
+    @property
+    def above(self) -> str:
+        """The chain without the service's own name."""
+        return " · ".join(self.chain[1:])
+
+
+@dataclass
+class _Row:
+    id: int
+    parent_id: int | None
+    code: str
+    name: str
+    kind: str
+    postcode: str | None
+    active: bool
+    words: list[str]
+
+
+_COLUMNS = (Provider.id, Provider.parent_id, Provider.code, Provider.name, Provider.kind, Provider.postcode,
+            Provider.active, Provider.match_name)
+
+
+def _row(r) -> _Row:
+    return _Row(r.id, r.parent_id, r.code, r.name, r.kind, r.postcode, bool(r.active), (r.match_name or "").split())
+
+
+# ---------------------------------------------------------------- the finder
+
+def find(session: Session, query: str | None, *, limit: int = 20, active_only: bool = True) -> list[Match]:
+    """The services matching what was typed, best first (at most `limit`); none for an empty query."""
+    typed = single_line(query)[:QUERY_MAX]
+    if not typed:
+        return []
+    scored: dict[int, tuple[float, str]] = {}
+    rows: dict[int, _Row] = {}
+    words = tokens(typed)
+    source = _directory(session) if not _trigrams(session) else None
+    if words:
+        if source is not None:
+            ids = source.candidates(words)
+            rows = source.rows
+        else:
+            ids = _trigram_candidates(session, " ".join(words), active_only)
+            rows = _with_ancestors(session, ids)
+        memo: dict[tuple[str, str], float] = {}
+        for pid in ids:
+            row = rows.get(pid)
+            if row is None or (active_only and not row.active):
+                continue
+            score = _name_score(words, row, rows, memo)
+            if score >= MIN_SCORE:
+                scored[pid] = (score, "name")
+    extra = _by_code_or_postcode(session, typed, active_only)
+    if extra:
+        missing = [pid for pid in extra if pid not in rows]
+        if missing:
+            rows = {**rows, **_with_ancestors(session, missing)}
+        for pid, score in extra.items():
+            if score[0] > scored.get(pid, (0.0, ""))[0]:
+                scored[pid] = score
+    ranked = sorted(scored.items(), key=lambda kv: (-round(kv[1][0], 6), _depth(rows, kv[0]),
+                                                     KIND_ORDER.get(rows[kv[0]].kind, 9), rows[kv[0]].name, kv[0]))
+    return [_match(rows, pid, score, how) for pid, (score, how) in ranked[:limit]]
+
+
+def _name_score(words: list[str], row: _Row, rows: dict[int, _Row], memo: dict) -> float:
+    own = _words_score(words, row.words, memo)
+    best = own + 0.02 if own else 0.0
+    chain, depth, parent = list(row.words), 0, row.parent_id
+    while parent is not None and depth < 8:
+        above = rows.get(parent)
+        if above is None:
+            break
+        chain.extend(above.words)
+        depth += 1
+        parent = above.parent_id
+    if depth:
+        best = max(best, CHILD_FACTOR * _words_score(words, chain, memo) - 0.01 * depth)
+    return best
+
+
+def _words_score(typed: list[str], words: list[str], memo: dict) -> float:
+    """matching.words_score with each pair of words compared once per search."""
+    if not words:
+        return 0.0
+    total, used = 0.0, set()
+    for t in typed:
+        best, at = 0.0, -1
+        for index, w in enumerate(words):
+            key = (t, w)
+            s = memo.get(key)
+            if s is None:
+                s = memo[key] = word_score(t, w)
+            if s > best:
+                best, at = s, index
+        total += best
+        if at >= 0:
+            used.add(at)
+    return total / len(typed) + 0.05 * len(used) / len(words)
+
+
+def _depth(rows: dict[int, _Row], pid: int) -> int:
+    depth, parent = 0, rows[pid].parent_id
+    while parent is not None and parent in rows and depth < 8:
+        depth += 1
+        parent = rows[parent].parent_id
+    return depth
+
+
+def _match(rows: dict[int, _Row], pid: int, score: float, how: str) -> Match:
+    row, chain, parent, seen = rows[pid], [rows[pid].name], rows[pid].parent_id, {pid}
+    while parent is not None and parent in rows and parent not in seen:
+        seen.add(parent)
+        chain.append(rows[parent].name)
+        parent = rows[parent].parent_id
+    return Match(row.id, row.code, row.name, row.kind, row.postcode, row.active, chain, round(score, 4), how)
+
+
+def _by_code_or_postcode(session: Session, typed: str, active_only: bool) -> dict[int, tuple[float, str]]:
+    found: dict[int, tuple[float, str]] = {}
+    code = normalise_code(typed)[:40]
+    stmt = select(Provider.id).where(Provider.code == code)
+    if active_only:
+        stmt = stmt.where(Provider.active.is_(True))
+    for pid in session.scalars(stmt):
+        found[pid] = (3.0, "code")
+    parts = postcode_parts(typed)
+    if parts is None:
+        return found
+    area, district, sector, unit = parts
+    # The area's postcodes by range (the postcode index answers it): "RD0" up to "RD:" holds RD1 ... RD99.
+    stmt = select(Provider.id, Provider.postcode).where(Provider.postcode >= f"{area}0",
+                                                        Provider.postcode < f"{area}:")
+    if active_only:
+        stmt = stmt.where(Provider.active.is_(True))
+    wanted_district = _district_number(district)
+    for pid, postcode in session.execute(stmt.limit(2000)):
+        theirs = postcode_parts(postcode or "")
+        if theirs is None or theirs[0] != area:
+            continue
+        if theirs[1] == district:
+            if sector is not None and theirs[2] == sector:
+                score = 1.5 if unit is not None and theirs[3] == unit else 1.3
+            else:
+                score = 1.2
+        else:
+            score = 1.0 - 0.02 * min(20, abs(_district_number(theirs[1]) - wanted_district))
+        if score > found.get(pid, (0.0, ""))[0]:
+            found[pid] = (score, "postcode")
+    return found
+
+
+def _district_number(district: str) -> int:
+    digits = "".join(ch for ch in district if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def _with_ancestors(session: Session, ids: list[int]) -> dict[int, _Row]:
+    """The rows of these providers and of every provider above them, in one query."""
+    if not ids:
+        return {}
+    start = select(Provider.id, Provider.parent_id).where(Provider.id.in_(ids)).cte("up", recursive=True)
+    start = start.union(select(Provider.id, Provider.parent_id).join(start, Provider.id == start.c.parent_id))
+    return {r.id: _row(r) for r in session.execute(select(*_COLUMNS).where(Provider.id.in_(select(start.c.id))))}
+
+
+# ---------------------------------------------------------------- PostgreSQL: pg_trgm
+
+_trigram_state: dict[str, bool] = {}
+
+
+def _trigrams(session: Session) -> bool:
+    """Whether this database has pg_trgm and the trigram index (a guarded migration may have gone without)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return False
+    key = str(bind.url)
+    if key not in _trigram_state:
+        _trigram_state[key] = bool(session.scalar(text(
+            "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_providers_match_name_trgm' "
+            "AND schemaname = current_schema()")))
+    return _trigram_state[key]
+
+
+def _trigram_candidates(session: Session, normalised: str, active_only: bool) -> list[int]:
+    """The names most like the query by trigrams (word_similarity: the query against the best stretch of the
+    name), and everything below the best of them: their wards and departments."""
+    session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                    {"t": str(TRIGRAM_THRESHOLD)})
+    q = bindparam("q", normalised, type_=String)
+    similarity = func.word_similarity(q, Provider.match_name)
+    stmt = select(Provider.id).where(q.op("<%")(Provider.match_name))
+    if active_only:
+        stmt = stmt.where(Provider.active.is_(True))
+    best = list(session.scalars(stmt.order_by(similarity.desc(), Provider.id).limit(120)))
+    if not best:
+        return []
+    below = descendant_ids_cte(best[:12], include_self=False)
+    children = list(session.scalars(select(below.c.id).limit(CANDIDATES - len(best))))
+    return list(dict.fromkeys(best + children))
+
+
+# ---------------------------------------------------------------- elsewhere: the directory's words in memory
+
+_lock = threading.Lock()
+_generation = {"n": 0}
+_directories: dict[str, tuple[tuple, _Directory]] = {}
+
+
+@event.listens_for(Provider, "after_insert")
+@event.listens_for(Provider, "after_update")
+@event.listens_for(Provider, "after_delete")
+def _directory_changed(mapper, connection, target) -> None:
+    _generation["n"] += 1
+
+
+class _Directory:
+    """Every provider's words, an index from each word to the providers whose chain holds it, and the sorted
+    vocabulary (prefixes by bisection, typos by RapidFuzz over the distinct words, not over every name)."""
+
+    def __init__(self, rows: dict[int, _Row]) -> None:
+        self.rows = rows
+        self.postings: dict[str, set[int]] = {}
+        self.own: dict[str, set[int]] = {}
+        for row in rows.values():
+            for w in row.words:
+                self.own.setdefault(w, set()).add(row.id)
+        # A provider's chain words: its own and those of every provider above it.
+        for row in rows.values():
+            chain, parent, seen = set(row.words), row.parent_id, {row.id}
+            while parent is not None and parent in rows and parent not in seen:
+                seen.add(parent)
+                chain.update(rows[parent].words)
+                parent = rows[parent].parent_id
+            for w in chain:
+                self.postings.setdefault(w, set()).add(row.id)
+        self.vocabulary = sorted(self.postings)
+
+    def _near(self, word: str) -> list[str]:
+        found = [word] if word in self.postings else []
+        if len(word) >= 2 and not word.isdigit():
+            at = bisect_left(self.vocabulary, word)
+            while at < len(self.vocabulary) and self.vocabulary[at].startswith(word) and len(found) < 200:
+                found.append(self.vocabulary[at])
+                at += 1
+        if len(word) >= 4 and not word.isdigit():
+            found.extend(w for w, _, _ in process.extract(word, self.vocabulary, scorer=fuzz.ratio,
+                                                           score_cutoff=75, limit=25))
+            found.extend(w for w, _, _ in process.extract(word, self.vocabulary, scorer=fuzz.ratio,
+                                                           processor=lambda w, n=len(word): w[:n],
+                                                           score_cutoff=80, limit=25))
+        return found
+
+    def candidates(self, words: list[str]) -> list[int]:
+        sets, own_sets = [], []
+        for word in dict.fromkeys(words):
+            near = self._near(word)
+            sets.append(set().union(*(self.postings[w] for w in near)) if near else set())
+            own_sets.append(set().union(*(self.own.get(w, ()) for w in near)) if near else set())
+        every = set.intersection(*sets)
+        if len(every) < CANDIDATES and len(sets) > 1:
+            # Not every word matched: those matching all but one (a word nobody's name has, say).
+            for skip in range(len(sets)):
+                rest = [s for i, s in enumerate(sets) if i != skip]
+                every |= set.intersection(*rest)
+                if len(every) >= CANDIDATES:
+                    break
+        if len(every) <= CANDIDATES:
+            return list(every)
+        # A very common word ("ward"): the names that hold every word themselves first.
+        own = set.intersection(*own_sets) & every
+        picked = sorted(own)[:CANDIDATES]
+        if len(picked) < CANDIDATES:
+            picked += sorted(every - own)[:CANDIDATES - len(picked)]
+        return picked
+
+
+def _directory(session: Session) -> _Directory:
+    """The directory's words, read again when providers changed (in this process: the mapper events above;
+    in another: the number of providers, the highest id or the latest update moved)."""
+    bind = session.get_bind()
+    version = (_generation["n"], id(bind), *session.execute(
+        select(func.count(Provider.id), func.max(Provider.id), func.max(Provider.updated_at))).one())
+    key = str(bind.url)
+    cached = _directories.get(key)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _lock:
+        rows = {r.id: _row(r) for r in session.execute(select(*_COLUMNS))}
+        directory = _Directory(rows)
+        _directories[key] = (version, directory)
+    return directory
+
