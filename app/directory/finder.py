@@ -9,28 +9,31 @@ How it matches (the README's "How the service finder matches" says it for people
   data/equivalents.txt); every typed word matched against the words of the service's name and of the names
   above it (exact, the beginning of a word, or a word with a typo or two), so a hospital's name brings its
   wards, just after the hospital itself.
-Candidates come from pg_trgm's trigram index on PostgreSQL, and from an in-process index of the directory's
-words elsewhere (RapidFuzz for typos); the same scoring ranks them on both, so the results agree.
+Candidates come from an in-process index of the directory's words (each word to the providers whose chain holds
+it; typos by RapidFuzz over the distinct words, not over every name), on SQLite and PostgreSQL alike, so the
+results agree. pg_trgm was measured first on PostgreSQL (bench/finder.py, 50,000 providers): a trigram search
+of whole names costs 400 ms at the threshold typos need (the planner reads every row) and still 20 ms at one
+that loses them, because service names share so many trigrams ("general", "hospital", place names).
 """
 from __future__ import annotations
 
 import threading
+import time
 from bisect import bisect_left
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import String, bindparam, event, func, select, text
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.directory.matching import postcode_parts, tokens, word_score
 from app.directory.models import KINDS, Provider
-from app.directory.services import descendant_ids_cte, normalise_code
+from app.directory.services import normalise_code
 from app.text import single_line
 
 QUERY_MAX = 200
 MIN_SCORE = 0.45
-CANDIDATES = 400  # scored at most per search
-TRIGRAM_THRESHOLD = 0.3
+CANDIDATES = 160  # scored at most per search
 CHILD_FACTOR = 0.92  # a service found through the name of one above it ranks just below that one
 KIND_ORDER = {kind: i for i, kind in enumerate(KINDS)}
 
@@ -92,14 +95,9 @@ def find(session: Session, query: str | None, *, limit: int = 20, active_only: b
     scored: dict[int, tuple[float, str]] = {}
     rows: dict[int, _Row] = {}
     words = tokens(typed)
-    source = _directory(session) if not _trigrams(session) else None
     if words:
-        if source is not None:
-            ids = source.candidates(words)
-            rows = source.rows
-        else:
-            ids = _trigram_candidates(session, " ".join(words), active_only)
-            rows = _with_ancestors(session, ids)
+        source = _directory(session)
+        ids, rows = source.candidates(words), source.rows
         memo: dict[tuple[str, str], float] = {}
         for pid in ids:
             row = rows.get(pid)
@@ -186,25 +184,31 @@ def _by_code_or_postcode(session: Session, typed: str, active_only: bool) -> dic
     if parts is None:
         return found
     area, district, sector, unit = parts
-    # The area's postcodes by range (the postcode index answers it): "RD0" up to "RD:" holds RD1 ... RD99.
-    stmt = select(Provider.id, Provider.postcode).where(Provider.postcode >= f"{area}0",
-                                                        Provider.postcode < f"{area}:")
-    if active_only:
-        stmt = stmt.where(Provider.active.is_(True))
-    wanted_district = _district_number(district)
-    for pid, postcode in session.execute(stmt.limit(2000)):
-        theirs = postcode_parts(postcode or "")
-        if theirs is None or theirs[0] != area:
-            continue
-        if theirs[1] == district:
-            if sector is not None and theirs[2] == sector:
-                score = 1.5 if unit is not None and theirs[3] == unit else 1.3
-            else:
-                score = 1.2
+    outward = area + district
+
+    def rows(low: str, high: str, limit: int):
+        # Stored postcodes are "OUT IN" (the importer and the forms normalise them): ranges the index answers.
+        stmt = select(Provider.id, Provider.postcode).where(Provider.postcode >= low, Provider.postcode < high)
+        if active_only:
+            stmt = stmt.where(Provider.active.is_(True))
+        return session.execute(stmt.limit(limit)).all()
+
+    for pid, postcode in rows(f"{outward} ", f"{outward}!", 1000):
+        inward = postcode.partition(" ")[2]
+        if sector is not None and inward[:1] == sector:
+            score = 1.5 if unit is not None and inward[1:] == unit else 1.3
         else:
-            score = 1.0 - 0.02 * min(20, abs(_district_number(theirs[1]) - wanted_district))
-        if score > found.get(pid, (0.0, ""))[0]:
-            found[pid] = (score, "postcode")
+            score = 1.2
+        found[pid] = max(found.get(pid, (0.0, "")), (score, "postcode"))
+    if sum(1 for how in found.values() if how[1] == "postcode") < 20:
+        # Few in that district: the area's other districts, nearest number first ("RD0" up to "RD:" holds
+        # RD1 ... RD99, and no other area).
+        wanted = _district_number(district)
+        for pid, postcode in rows(f"{area}0", f"{area}:", 2000):
+            theirs = postcode.partition(" ")[0][len(area):]
+            if pid in found or not theirs[:1].isdigit():
+                continue
+            found[pid] = (1.0 - 0.02 * min(20, abs(_district_number(theirs) - wanted)), "postcode")
     return found
 
 
@@ -222,47 +226,12 @@ def _with_ancestors(session: Session, ids: list[int]) -> dict[int, _Row]:
     return {r.id: _row(r) for r in session.execute(select(*_COLUMNS).where(Provider.id.in_(select(start.c.id))))}
 
 
-# ---------------------------------------------------------------- PostgreSQL: pg_trgm
-
-_trigram_state: dict[str, bool] = {}
-
-
-def _trigrams(session: Session) -> bool:
-    """Whether this database has pg_trgm and the trigram index (a guarded migration may have gone without)."""
-    bind = session.get_bind()
-    if bind.dialect.name != "postgresql":
-        return False
-    key = str(bind.url)
-    if key not in _trigram_state:
-        _trigram_state[key] = bool(session.scalar(text(
-            "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_providers_match_name_trgm' "
-            "AND schemaname = current_schema()")))
-    return _trigram_state[key]
-
-
-def _trigram_candidates(session: Session, normalised: str, active_only: bool) -> list[int]:
-    """The names most like the query by trigrams (word_similarity: the query against the best stretch of the
-    name), and everything below the best of them: their wards and departments."""
-    session.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-                    {"t": str(TRIGRAM_THRESHOLD)})
-    q = bindparam("q", normalised, type_=String)
-    similarity = func.word_similarity(q, Provider.match_name)
-    stmt = select(Provider.id).where(q.op("<%")(Provider.match_name))
-    if active_only:
-        stmt = stmt.where(Provider.active.is_(True))
-    best = list(session.scalars(stmt.order_by(similarity.desc(), Provider.id).limit(120)))
-    if not best:
-        return []
-    below = descendant_ids_cte(best[:12], include_self=False)
-    children = list(session.scalars(select(below.c.id).limit(CANDIDATES - len(best))))
-    return list(dict.fromkeys(best + children))
-
-
-# ---------------------------------------------------------------- elsewhere: the directory's words in memory
+# ---------------------------------------------------------------- the directory's words, in memory
 
 _lock = threading.Lock()
 _generation = {"n": 0}
-_directories: dict[str, tuple[tuple, _Directory]] = {}
+_directories: dict[str, tuple[tuple, _Directory, float]] = {}
+RECHECK_SECONDS = 2.0
 
 
 @event.listens_for(Provider, "after_insert")
@@ -329,23 +298,35 @@ class _Directory:
         own = set.intersection(*own_sets) & every
         picked = sorted(own)[:CANDIDATES]
         if len(picked) < CANDIDATES:
-            picked += sorted(every - own)[:CANDIDATES - len(picked)]
+            rest = every - own
+            # Nearest the top first: a hospital found by its name before the wards its name brings.
+            tops = sorted((pid for pid in rest if self.rows[pid].parent_id is None
+                           or self.rows[pid].parent_id in own), key=lambda pid: pid)
+            picked += tops[:CANDIDATES - len(picked)]
+            if len(picked) < CANDIDATES:
+                chosen = set(picked)
+                picked += [pid for pid in sorted(rest) if pid not in chosen][:CANDIDATES - len(picked)]
         return picked
 
 
 def _directory(session: Session) -> _Directory:
-    """The directory's words, read again when providers changed (in this process: the mapper events above;
-    in another: the number of providers, the highest id or the latest update moved)."""
+    """The directory's words, read again when providers changed: in this process at once (the mapper events
+    above); in another, seen within RECHECK_SECONDS (the number of providers, the highest id or the latest
+    update moved: reading those costs more than a search, so not every time)."""
     bind = session.get_bind()
-    version = (_generation["n"], id(bind), *session.execute(
-        select(func.count(Provider.id), func.max(Provider.id), func.max(Provider.updated_at))).one())
-    key = str(bind.url)
+    key = f"{bind.url}#{id(bind)}"
     cached = _directories.get(key)
+    now = time.monotonic()
+    if cached is not None and cached[0][0] == _generation["n"] and now - cached[2] < RECHECK_SECONDS:
+        return cached[1]
+    version = (_generation["n"], *session.execute(
+        select(func.count(Provider.id), func.max(Provider.id), func.max(Provider.updated_at))).one())
     if cached is not None and cached[0] == version:
+        _directories[key] = (version, cached[1], now)
         return cached[1]
     with _lock:
         rows = {r.id: _row(r) for r in session.execute(select(*_COLUMNS))}
         directory = _Directory(rows)
-        _directories[key] = (version, directory)
+        _directories[key] = (version, directory, now)
     return directory
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DDL, Boolean, ForeignKey, Index, String, event, func
+from sqlalchemy import Boolean, ForeignKey, Index, String, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.directory.matching import match_name
@@ -52,9 +52,6 @@ class Provider(db.Model):
     __table_args__ = (
         Index("ix_providers_name_lower", func.lower(name)),
         Index("ix_providers_postcode", "postcode"),
-        # Trigram matching of names with a typo (PostgreSQL's pg_trgm); elsewhere a plain index.
-        Index("ix_providers_match_name_trgm", "match_name", postgresql_using="gin",
-              postgresql_ops={"match_name": "gin_trgm_ops"}),
     )
 
     @property
@@ -69,8 +66,3 @@ class Provider(db.Model):
 @event.listens_for(Provider, "before_update")
 def _keep_match_name(mapper, connection, provider: Provider) -> None:
     provider.match_name = match_name(provider.name)
-
-
-# The trigram operator class must exist before the index that uses it (create_all; migrations do the same).
-event.listen(Provider.__table__, "before_create",
-             DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"))

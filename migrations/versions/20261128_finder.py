@@ -1,4 +1,4 @@
-"""finder: providers.match_name (the name as the finder compares it), trigram index on PostgreSQL (pg_trgm)
+"""finder: providers.match_name, the name as the service finder compares it (normalised, equivalents made canonical)
 
 Revision ID: 20261128finder
 Revises: 20261127following
@@ -15,21 +15,6 @@ branch_labels = None
 depends_on = None
 
 
-def _has_trgm(bind) -> bool:
-    """pg_trgm is a contrib extension: make it when this role may, and go on without the index when not
-    (the finder then matches in the application, as on SQLite)."""
-    if bind.dialect.name != 'postgresql':
-        return True  # a plain index there
-    if bind.execute(sa.text("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")).scalar():
-        return True
-    try:
-        with bind.begin_nested():
-            bind.execute(sa.text('CREATE EXTENSION IF NOT EXISTS pg_trgm'))
-        return True
-    except sa.exc.DBAPIError:
-        return False
-
-
 def upgrade():
     with op.batch_alter_table('providers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('match_name', sa.String(length=400), server_default='', nullable=False))
@@ -44,13 +29,8 @@ def upgrade():
         bind.execute(providers.update().where(providers.c.id == sa.bindparam('pid'))
                      .values(match_name=sa.bindparam('m')),
                      [{'pid': pid, 'm': match_name(name)} for pid, name in rows[start:start + 1000]])
-    if _has_trgm(bind):
-        op.create_index('ix_providers_match_name_trgm', 'providers', ['match_name'], unique=False,
-                        postgresql_using='gin', postgresql_ops={'match_name': 'gin_trgm_ops'})
 
 
 def downgrade():
-    op.execute('DROP INDEX IF EXISTS ix_providers_match_name_trgm')
     with op.batch_alter_table('providers', schema=None) as batch_op:
         batch_op.drop_column('match_name')
-    # pg_trgm is left in place: other objects of the database may use it.
