@@ -7,8 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app.accounts.forms import ConfirmForm, ProveAddressForm
 from app.accounts.links import masked, may_sign_in_by_link
-from app.directory.models import Provider
 from app.directory import finder
+from app.directory.models import Provider
 from app.directory.services import ancestors, find_by_code, normalise_code
 from app.errors import Conflict, Invalid, NotAllowed, commit_or_conflict
 from app.extensions import db, limiter
