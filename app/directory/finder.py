@@ -330,3 +330,39 @@ def _directory(session: Session) -> _Directory:
         _directories[key] = (version, directory, now)
     return directory
 
+
+
+# ---------------------------------------------------------------- a service named in a filter
+
+@dataclass
+class Resolved:
+    """What a filter's service field named: one provider, or (an unknown service) the close matches."""
+
+    typed: str
+    provider: Provider | None
+    matches: list[Match]
+
+    @property
+    def unknown(self) -> bool:
+        return bool(self.typed) and self.provider is None
+
+
+def resolve(session: Session, typed: str | None, *, active_only: bool = False) -> Resolved:
+    """A code (as before), or a name through the finder when it clearly means one service: its name as typed
+    (equivalents and all), or a best match well ahead of the next. Anything else is unknown, with the close
+    matches to offer; a filter never quietly drops it."""
+    typed = single_line(typed)[:QUERY_MAX]
+    if not typed:
+        return Resolved("", None, [])
+    by_code = session.scalar(select(Provider).where(Provider.code == normalise_code(typed)[:40]))
+    if by_code is not None:
+        return Resolved(typed, by_code, [])
+    matches = find(session, typed, limit=8, active_only=active_only)
+    if matches:
+        top = matches[0]
+        same_name = tokens(top.name) == tokens(typed) and not any(
+            tokens(m.name) == tokens(typed) for m in matches[1:])
+        ahead = top.how == "name" and top.score >= 0.9 and (len(matches) == 1 or top.score - matches[1].score >= 0.05)
+        if same_name or ahead:
+            return Resolved(typed, session.get(Provider, top.id), matches)
+    return Resolved(typed, None, matches)

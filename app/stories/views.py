@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
+from sqlalchemy import false
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.forms import ConfirmForm, ProveAddressForm
@@ -169,12 +170,19 @@ def confirm(token: str):
 
 @bp.route("/stories")
 def index():
-    filters = queries.parse_filters(db.session, request.args)
-    page = keyset_page(db.session, queries.public_stories(filters, db.session), [Story.published_at, Story.id],
+    # The service by code or by name through the finder; an unknown one lists nothing and says so.
+    resolved = finder.resolve(db.session, request.args.get("provider", ""))
+    args = request.args.to_dict()
+    args["provider"] = resolved.provider.code if resolved.provider else ""
+    filters = queries.parse_filters(db.session, args)
+    stmt = queries.public_stories(filters, db.session)
+    if resolved.unknown:
+        stmt = stmt.where(false())
+    page = keyset_page(db.session, stmt, [Story.published_at, Story.id],
                        lambda s: (s.published_at.isoformat(), s.id), request.args.get("after"), size=20,
                        descending=True)
     return render_template("stories/index.html", page=page, filters=filters, args=filters.as_args(),
-                           tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES)
+                           tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES, resolved=resolved)
 
 
 @bp.route("/my/stories")
