@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from app.directory import finder
 from app.directory.models import Provider
-from app.directory.services import find_by_code, normalise_code
 from app.extensions import db
 from app.search import services
 from app.search.query import SearchRequest
@@ -19,9 +19,9 @@ bp = Blueprint("search", __name__)
 @bp.route("/search")
 def index():
     args = request.args
-    provider = None
-    if code := normalise_code(args.get("provider", ""))[:40]:
-        provider = find_by_code(db.session, code)
+    # The service by code or by name through the finder; an unknown one searches nothing and says so.
+    resolved = finder.resolve(db.session, args.get("provider", ""))
+    provider = resolved.provider
     page = whole_number(args.get("page"), "page", 1) or 1
     search_request = SearchRequest(
         text=args.get("q", ""), provider_id=provider.id if provider else None, tag=args.get("tag") or None,
@@ -33,7 +33,7 @@ def index():
     )
     searched = bool(search_request.text.strip()) or any(args.get(k) for k in ("provider", "tag", "status",
                                                                               "criticality", "from", "to"))
-    results = services.search(search_request) if searched else None
+    results = services.search(search_request) if searched and not resolved.unknown else None
     base_args = {k: v for k, v in args.items() if k != "page" and v}
     providers = {}
     if results and results.facets.get("provider"):
@@ -41,4 +41,5 @@ def index():
         providers = dict(db.session.execute(select(Provider.code, Provider.name).where(Provider.code.in_(codes))).all())
     return render_template("search/index.html", results=results, request_=search_request, args=base_args,
                            provider=provider, tags={t.slug: t for t in active_tags(db.session)},
-                           statuses=RESPONSE_STATUSES, provider_names=providers, q=args.get("q", "")[:300])
+                           statuses=RESPONSE_STATUSES, provider_names=providers, q=args.get("q", "")[:300],
+                           resolved=resolved)
