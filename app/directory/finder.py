@@ -366,3 +366,10 @@ def resolve(session: Session, typed: str | None, *, active_only: bool = False) -
         if same_name or ahead:
             return Resolved(typed, session.get(Provider, top.id), matches)
     return Resolved(typed, None, matches)
+
+
+def describe(session: Session, ids) -> dict[int, Match]:
+    """These providers as the finder shows them (name, kind, chain), in one query: for lists that show a
+    service beside each item (search results)."""
+    rows = _with_ancestors(session, list(ids))
+    return {pid: _match(rows, pid, 0.0, "id") for pid in ids if pid in rows}

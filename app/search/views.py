@@ -14,6 +14,8 @@ from app.stories.queries import active_tags
 from app.web.params import iso_date, one_of_numbers, whole_number
 
 bp = Blueprint("search", __name__)
+FILTER_NAMES = {"provider": "the service", "tag": "the tag", "status": "the response", "criticality":
+                "the criticality", "from": "the start date", "to": "the end date"}
 
 
 @bp.route("/search")
@@ -39,7 +41,11 @@ def index():
     if results and results.facets.get("provider"):
         codes = [code for code, _ in results.facets["provider"]]
         providers = dict(db.session.execute(select(Provider.code, Provider.name).where(Provider.code.in_(codes))).all())
-    return render_template("search/index.html", results=results, request_=search_request, args=base_args,
+    # No results: ways forward, as links (the template adds "did you mean" from the results).
+    words = search_request.text.split()
+    fewer = [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))] if len(words) > 1 else []
+    filters = [(k, FILTER_NAMES[k]) for k in FILTER_NAMES if base_args.get(k)]
+    return render_template("search/index.html", fewer=fewer[:6], active_filters=filters, results=results, request_=search_request, args=base_args,
                            provider=provider, tags={t.slug: t for t in active_tags(db.session)},
                            statuses=RESPONSE_STATUSES, provider_names=providers, q=args.get("q", "")[:300],
                            resolved=resolved)
