@@ -45,7 +45,8 @@ def index():
     words = search_request.text.split()
     fewer = [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))] if len(words) > 1 else []
     filters = [(k, FILTER_NAMES[k]) for k in FILTER_NAMES if base_args.get(k)]
-    return render_template("search/index.html", fewer=fewer[:6], active_filters=filters, results=results, request_=search_request, args=base_args,
+    return render_template("search/index.html", fewer=fewer[:6], active_filters=filters, results=results,
+                           request_=search_request, args=base_args,
                            provider=provider, tags={t.slug: t for t in active_tags(db.session)},
                            statuses=RESPONSE_STATUSES, provider_names=providers, q=args.get("q", "")[:300],
                            resolved=resolved)
