@@ -113,3 +113,24 @@ def test_the_equivalents_list_is_well_formed():
     ("HL2", ("HL", "2", None, None)), ("SW1A1AA", ("SW", "1A", "1", "AA")), ("ward", None), ("", None)])
 def test_postcodes_as_people_type_them(typed, parts):
     assert postcode_parts(typed) == parts
+
+
+def test_the_typeahead_json_shows_only_public_fields_of_active_services(client, demo, session):
+    from app.directory.services import find_by_code
+
+    find_by_code(session, "Y10003").active = False
+    session.commit()
+    response = client.get("/providers/find.json?q=rivrside+general")
+    data = response.get_json()
+    assert response.headers["Cache-Control"] == "no-store"
+    assert data["matches"][0]["code"] == "RDM01"
+    ward7 = next(m for m in data["matches"] if m["code"] == "RDM01-W02")
+    assert ward7["above"] == "Riverside General Hospital · Riverside Health NHS Foundation Trust"
+    assert set(ward7) == {"code", "name", "kind", "above", "postcode"}
+    assert "@" not in response.get_data(as_text=True)  # never a contact address
+    deactivated = client.get("/providers/find.json?q=green+health+centre").get_json()["matches"]
+    assert "Y10003" not in {m["code"] for m in deactivated}
+    assert client.get("/providers/find.json?q=" + "a" * 5000).status_code == 200
+    assert client.get("/providers/find.json").get_json() == {"matches": []}
+    # searching by a contact address finds nothing
+    assert client.get("/providers/find.json?q=feedback%2Brdm01%40example.org").get_json()["matches"] == []
