@@ -3,8 +3,7 @@ to the services they mean, best first, each with its chain and kind. Used wherev
 
 How it matches (the README's "How the service finder matches" says it for people):
 * a code, exactly, comes first;
-* a full or partial postcode: the same postcode, then its sector, its outward code, then the same area by
-  district number, nearest first;
+* a full or partial postcode: the same postcode, then the rest of its sector, then of its outward code;
 * a name: both sides normalised and their equivalents made canonical (matching.py and
   data/equivalents.txt); every typed word matched against the words of the service's name and of the names
   above it (exact, the beginning of a word, or a word with a typo or two), so a hospital's name brings its
@@ -200,21 +199,7 @@ def _by_code_or_postcode(session: Session, typed: str, active_only: bool) -> dic
         else:
             score = 1.2
         found[pid] = max(found.get(pid, (0.0, "")), (score, "postcode"))
-    if sum(1 for how in found.values() if how[1] == "postcode") < 20:
-        # Few in that district: the area's other districts, nearest number first ("RD0" up to "RD:" holds
-        # RD1 ... RD99, and no other area).
-        wanted = _district_number(district)
-        for pid, postcode in rows(f"{area}0", f"{area}:", 2000):
-            theirs = postcode.partition(" ")[0][len(area):]
-            if pid in found or not theirs[:1].isdigit():
-                continue
-            found[pid] = (1.0 - 0.02 * min(20, abs(_district_number(theirs) - wanted)), "postcode")
     return found
-
-
-def _district_number(district: str) -> int:
-    digits = "".join(ch for ch in district if ch.isdigit())
-    return int(digits) if digits else 0
 
 
 def _with_ancestors(session: Session, ids: list[int]) -> dict[int, _Row]:

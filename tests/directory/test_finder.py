@@ -42,17 +42,17 @@ def test_invisible_and_compatibility_characters_are_ignored(demo):
     assert codes("Ｒｉｖｅｒ\u200bside General\u202e")[0] == "RDM01"
 
 
-def test_a_full_postcode_finds_its_place_then_its_sector_and_district_nearest_first(demo, make_provider):
+def test_a_full_postcode_finds_its_place_then_its_sector_then_its_outward_code(demo, make_provider):
     make_provider(code="NEAR", name="Sector Neighbour Clinic", kind="service", postcode="RD1 2ZZ")
     make_provider(code="DIST", name="District Neighbour Clinic", kind="service", postcode="RD1 9XX")
     make_provider(code="FAR", name="Far Clinic", kind="service", postcode="RD9 9XX")
     found = finder.find(db.session, "rd12bb", limit=30)
     order = [m.code for m in found]
     assert order[0] == "RDM01" and {m.how for m in found} == {"postcode"}
-    # the same postcode, then the same sector (RD1 2), then the same district (RD1), then RD4 before RD9
-    assert order.index("RDM01-W01") < order.index("NEAR") < order.index("DIST") < order.index("RDM02")
-    assert {"RDM", "Y10001"} < set(order[:order.index("RDM02")])
-    assert order.index("RDM02") < order.index("FAR")
+    # the same postcode, then the same sector (RD1 2), then the same outward code (RD1); no other district
+    assert order.index("RDM01-W01") < order.index("NEAR") < order.index("DIST")
+    assert {"RDM", "Y10001"} < set(order)
+    assert "FAR" not in order and "RDM02" not in order
 
 
 def test_a_hospitals_name_brings_its_wards_after_it_with_their_chain(demo):
