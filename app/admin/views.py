@@ -18,6 +18,7 @@ from app.admin import people, providers, site
 from app.admin.audit import AuditFilters, audit_query, known_actions
 from app.admin.forms import AuditFilterForm, MergeForm, MoveForm, ProviderEditForm, ReasonForm, RoleForm, SearchForm
 from app.audit import AuditEvent
+from app.directory import finder
 from app.directory.models import Provider
 from app.directory.services import ancestors, get_by_code, search_query
 from app.errors import DomainError
@@ -62,9 +63,12 @@ def home():
 def provider_list():
     form = SearchForm(request.args)
     q = (form.q.data or "").strip()[:200]
-    page = keyset_page(db.session, search_query(q), [Provider.name, Provider.id], lambda p: (p.name, p.id),
-                       request.args.get("after"), size=50)
-    return render_template("admin/providers.html", form=form, q=q, page=page)
+    # A search goes through the service finder (deactivated providers too), best first with each chain;
+    # without one, the top of the hierarchy page by page.
+    found = finder.find(db.session, q, limit=50, active_only=False) if q else []
+    page = keyset_page(db.session, search_query(""), [Provider.name, Provider.id], lambda p: (p.name, p.id),
+                       request.args.get("after"), size=50) if not q else None
+    return render_template("admin/providers.html", form=form, q=q, page=page, found=found)
 
 
 def _provider_page(provider: Provider, status: int = 200, **forms):

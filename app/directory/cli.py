@@ -1,4 +1,4 @@
-"""`flask --app wsgi providers import FILE.csv`."""
+"""`flask --app wsgi providers import FILE.csv` and `providers rematch`."""
 from __future__ import annotations
 
 import sys
@@ -28,3 +28,22 @@ def import_command(path: str) -> None:
         click.echo(f"rejected {rejection}", err=True)
     click.echo(report.summary())
     sys.exit(1 if report.rejected else 0)
+
+
+@providers_cli.command("rematch")
+def rematch_command() -> None:
+    """Normalise every stored name again for the finder (after app/directory/data/equivalents.txt changed)."""
+    from sqlalchemy import select
+
+    from app.directory.matching import load_equivalents, match_name
+    from app.directory.models import Provider
+
+    load_equivalents.cache_clear()
+    changed = 0
+    for provider in db.session.scalars(select(Provider)):
+        wanted = match_name(provider.name)
+        if provider.match_name != wanted:
+            provider.match_name = wanted
+            changed += 1
+    db.session.commit()
+    click.echo(f"{changed} names normalised again")

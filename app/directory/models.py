@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func
+from sqlalchemy import Boolean, ForeignKey, Index, String, event, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.directory.matching import match_name
 from app.extensions import db, utcnow
 
 KINDS: dict[str, str] = {
@@ -22,6 +23,7 @@ NAME_MAX = 200
 POSTCODE_MAX = 8
 EMAIL_MAX = 254
 WEBSITE_MAX = 500
+MATCH_NAME_MAX = 400
 
 
 class Provider(db.Model):
@@ -36,6 +38,8 @@ class Provider(db.Model):
     # The contact address for alerts when no staff are registered: never shown publicly.
     email: Mapped[str | None] = mapped_column(String(EMAIL_MAX))
     website: Mapped[str | None] = mapped_column(String(WEBSITE_MAX))
+    # The name as the finder compares it (app/directory/matching.py): kept in step with `name` on every flush.
+    match_name: Mapped[str] = mapped_column(String(MATCH_NAME_MAX), default="", server_default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     # Whether the contact address still wants alerts (it can unsubscribe from the emails).
     contact_alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
@@ -56,3 +60,9 @@ class Provider(db.Model):
 
     def __repr__(self) -> str:
         return f"<Provider {self.code}>"
+
+
+@event.listens_for(Provider, "before_insert")
+@event.listens_for(Provider, "before_update")
+def _keep_match_name(mapper, connection, provider: Provider) -> None:
+    provider.match_name = match_name(provider.name)

@@ -10,7 +10,8 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.accounts.forms import ConfirmForm
 from app.accounts.permissions import require
 from app.audit import AuditEvent
-from app.directory.services import ancestors, find_by_code, normalise_code
+from app.directory import finder
+from app.directory.services import ancestors, find_by_code
 from app.errors import STALE, Conflict, Invalid, NotFound, commit_or_conflict, stale_is_conflict
 from app.extensions import db, utcnow
 from app.flags import FLAG_KINDS, SAFEGUARDING, highlight
@@ -62,11 +63,11 @@ def signposting_for_templates():
 def queue():
     form = QueueFilterForm(request.args)
     form.flag.choices = [("", "Any")] + list(FLAG_KINDS.items())
-    provider = None
-    if normalise_code(form.provider.data or ""):
-        provider = find_by_code(db.session, form.provider.data)
-        if provider is None:
-            form.provider.errors = ["No provider has that code."]
+    # The service by code or by name through the finder; an unknown one is an error with the close matches.
+    resolved = finder.resolve(db.session, form.provider.data or "")
+    provider = resolved.provider
+    if resolved.unknown:
+        form.provider.errors = [f"No service matches “{resolved.typed}”."]
     # Only the offered choices: any other number (say 10**20 hours) is a 400, not an overflow.
     waiting = one_of_numbers(form.waiting.data, "waiting", {int(value) for value, _ in form.waiting.choices if value})
     filters = services.QueueFilters(provider=provider, flag=form.flag.data or None, waiting_hours=waiting)
@@ -82,7 +83,8 @@ def queue():
                            counts=services.queue_counts(db.session), flag_kinds=FLAG_KINDS,
                            reports=services.open_reports(db.session), now=utcnow(), report_form=ConfirmForm(),
                            items=conversation.waiting(db.session), item_form=ItemForm(), highlight=highlight,
-                           disputes=waiting_verdicts(db.session), reroutes=reroutes.waiting(db.session))
+                           disputes=waiting_verdicts(db.session), reroutes=reroutes.waiting(db.session),
+                           resolved=resolved)
 
 
 def _story(story_id: int) -> Story:

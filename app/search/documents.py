@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
 from app.replies.models import VISIBLE, Reply
+from app.search.query import spelled_aliases
 from app.stories.models import PUBLISHED, Story, Tag, story_tags
 
 
@@ -28,6 +29,8 @@ class StoryDocument:
     criticality: int | None
     response_status: str
     published_at: datetime
+    # Words holding "&" spelled out ("a&e" -> "aande"), indexed beside the tags (query.spelled_aliases).
+    aliases: str = ""
 
 
 class _Chains:
@@ -89,5 +92,6 @@ def documents(session: Session, story_ids: list[int] | None = None, batch: int =
                 within=chain, tags=slugs, tags_text=" ".join(tag_names[slug] for slug in slugs),
                 month=row.experienced_on.strftime("%Y-%m"), criticality=row.criticality,
                 response_status=row.response_status, published_at=row.published_at,
+                aliases=spelled_aliases(f"{row.title} {row.body} {' '.join(replies.get(row.id, []))}"),
             )
         last_id = rows[-1].id

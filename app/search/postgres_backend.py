@@ -71,7 +71,8 @@ class PostgresBackend:
             self.session.execute(
                 update(Story).where(Story.id == doc.id).values(search_vector=VECTOR.bindparams(
                     title=doc.title, body=doc.body, replies=doc.replies,
-                    extra=f"{doc.providers} {doc.tags_text}")).execution_options(synchronize_session=False))
+                    extra=f"{doc.providers} {doc.tags_text} {doc.aliases}"))
+                .execution_options(synchronize_session=False))
 
     def remove(self, story_ids: Iterable[int]) -> None:
         """Clear these stories' vectors (a story without one is never matched)."""
@@ -99,10 +100,24 @@ class PostgresBackend:
     # ---------------------------------------------------------------- reading
 
     @staticmethod
-    def _websearch(parsed: ParsedQuery) -> str:
-        parts = list(parsed.words) + ['"' + " ".join(p) + '"' for p in parsed.phrases]
-        parts += ["-" + w for w in parsed.excluded]
-        return " ".join(parts)
+    def _tsquery(parsed: ParsedQuery):
+        """The groups of the query (each searched word or phrase with its care-word alternatives) as one
+        tsquery: alternatives joined by OR, groups by AND (OR when the search fell back to any word), then the
+        excluded words taken out."""
+        groups = []
+        for group in parsed.groups or [[w] for w in parsed.words] + [[p] for p in parsed.phrases]:
+            alternatives = [func.phraseto_tsquery("english", " ".join(a)) if len(a) > 1
+                            else func.plainto_tsquery("english", a[0]) for a in group]
+            combined = alternatives[0]
+            for alternative in alternatives[1:]:
+                combined = combined.op("||")(alternative)
+            groups.append(combined)
+        query = groups[0]
+        for group in groups[1:]:
+            query = query.op("||" if parsed.match_any else "&&")(group)
+        for word in parsed.excluded:
+            query = query.op("&&")(func.tsquery_not(func.plainto_tsquery("english", word)))
+        return query
 
     def _base(self, request: SearchRequest, tsquery, scope: list[int] | None = None) -> Select:
         """Published stories matching the query and filters; scope is the provider's subtree when the search
@@ -149,7 +164,7 @@ class PostgresBackend:
         """Search the vectors. They change in the same transaction as the stories, and only published stories
         are read, so nothing needs withholding here."""
         session = self.session
-        tsquery = None if parsed.empty else func.websearch_to_tsquery("english", self._websearch(parsed))
+        tsquery = None if parsed.empty else self._tsquery(parsed)
         scope = None
         if request.provider_id is not None:
             scope = descendant_ids(session, request.provider_id)

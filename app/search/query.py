@@ -6,12 +6,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 
 from app.text import normalise
 
 MAX_QUERY = 300
 MAX_TERMS = 20
-_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
+_WORD = re.compile(r"[\w'’-]+(?:&[\w'’-]+)*", re.UNICODE)  # "A&E" is one word
+CARE_WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "care_words.txt"
 
 
 @dataclass
@@ -20,10 +23,66 @@ class ParsedQuery:
     phrases: list[list[str]] = field(default_factory=list)
     excluded: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what we did to the query, told to the reader
+    # One group per searched word or phrase (words, then phrases): its alternatives from the care-words list,
+    # each a list of words (one word: a term; several: a phrase). Set by parse(); a backend matches a group
+    # when any alternative matches.
+    groups: list[list[list[str]]] = field(default_factory=list)
+    # All groups must match (the default); True: any of them (the fallback when none held every word).
+    match_any: bool = False
 
     @property
     def empty(self) -> bool:
         return not (self.words or self.phrases)
+
+
+def index_word(word: str) -> str:
+    """A word as the index holds it: a word with "&" spelled out ("a&e" -> "aande"), since the analysers of
+    both backends would drop the "&" and its one-letter neighbours."""
+    return word.replace("&", "and") if "&" in word else word
+
+
+@lru_cache(maxsize=2)
+def care_words(path: str = str(CARE_WORDS_FILE)) -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    """Each word or phrase of the care-words list -> every alternative of every line it is on."""
+    found: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for raw in Path(path).read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        alternatives = [tuple(_words(a)) for a in line.split("|") if _words(a)]
+        for alternative in alternatives:
+            known = found.setdefault(alternative, [])
+            known.extend(a for a in alternatives if a not in known)
+    return found
+
+
+def spelled_aliases(text: str) -> str:
+    """The spelled-out forms of the words holding "&" in a story's text, for the index to hold beside it."""
+    return " ".join(dict.fromkeys(index_word(w) for w in _words(text) if "&" in w))
+
+
+def expand(parsed: ParsedQuery) -> ParsedQuery:
+    """Give each searched word and phrase its alternatives from the care-words list (phrases of the list are
+    recognised among the searched words too: "accident and emergency" typed as three words)."""
+    synonyms = care_words()
+    longest = max((len(k) for k in synonyms), default=1)
+    groups: list[list[list[str]]] = []
+    words, i = parsed.words, 0
+    while i < len(words):
+        for size in range(min(longest, len(words) - i), 0, -1):
+            key = tuple(words[i:i + size])
+            if key in synonyms:
+                groups.append([[index_word(w) for w in alt] for alt in synonyms[key]])
+                i += size
+                break
+        else:
+            groups.append([[index_word(words[i])]])
+            i += 1
+    for phrase in parsed.phrases:
+        alternatives = synonyms.get(tuple(phrase), [tuple(phrase)])
+        groups.append([[index_word(w) for w in alt] for alt in alternatives])
+    parsed.groups = groups
+    return parsed
 
 
 def _words(text: str) -> list[str]:
@@ -67,7 +126,8 @@ def parse(raw: str) -> ParsedQuery:
         parsed.notes.append(f"Only the first {MAX_TERMS} words were used.")
     if parsed.empty and parsed.excluded:
         parsed.notes.append("A search needs at least one word to look for, not only words to leave out.")
-    return parsed
+    parsed.excluded = [index_word(w) for w in parsed.excluded]
+    return expand(parsed)
 
 
 @dataclass
@@ -89,6 +149,13 @@ class Hit:
     story_id: int
     title: str
     snippet: str  # HTML with <mark> around matched words (escaped otherwise)
+    # Filled from the database by the search service for the page's hits (services._public_now).
+    provider_code: str = ""
+    chain: str = ""  # "Ward 7 · Riverside General Hospital · Riverside Health NHS Foundation Trust"
+    kind_label: str = ""
+    happened: date | None = None
+    response_status: str = ""
+    criticality: int | None = None
 
 
 @dataclass

@@ -12,6 +12,7 @@ from flask import current_app, has_app_context
 from sqlalchemy import case, delete, event, func, insert, select
 from sqlalchemy.orm import Session
 
+from app.directory import finder
 from app.extensions import db, utcnow
 from app.replies.models import Change, Reply
 from app.search.backend import SearchBackend, backend_for
@@ -47,7 +48,18 @@ def search(request: SearchRequest) -> SearchResults:
     try:
         # A transactional backend's queue is emptied at each commit, so this reads nothing; one written by the
         # worker still holds, until it catches up, the stories queued here.
-        results = backend().search(parsed, request, withheld=withheld_ids(session))
+        engine = backend()
+        withheld = withheld_ids(session)
+        results = engine.search(parsed, request, withheld=withheld)
+        if not results.total and len(parsed.groups) > 1:
+            # No story holds every word: the best matches for any of them, and the page says so.
+            parsed.match_any = True
+            fallback = engine.search(parsed, request, withheld=withheld)
+            if fallback.total:
+                fallback.notes.insert(0, "No story holds all of your words, so these are the stories that "
+                                         "hold some of them, best match first.")
+                fallback.suggestion = results.suggestion or fallback.suggestion
+                results = fallback
     except SearchUnavailable:
         return SearchResults(hits=[], total=0, notes=parsed.notes, unavailable=True)
     _public_now(session, results, parsed)
@@ -74,9 +86,13 @@ def _public_now(session: Session, results: SearchResults, parsed: ParsedQuery) -
         return
     changed = SearchQueue.story_id.isnot(None)
     rows = {row.id: row for row in session.execute(
-        select(Story.id, Story.title, changed.label("changed"), case((changed, Story.body)).label("body"))
+        select(Story.id, Story.title, changed.label("changed"), case((changed, Story.body)).label("body"),
+               Story.provider_id, Story.experienced_on, Story.response_status, Story.criticality)
         .outerjoin(SearchQueue, SearchQueue.story_id == Story.id)
         .where(Story.id.in_(ids), Story.status == PUBLISHED))}
+    # Each hit shows its service with the chain above it (one query for the page), when it happened, its
+    # response status and criticality.
+    services_of = finder.describe(session, {row.provider_id for row in rows.values()})
     hits = []
     for hit in results.hits:
         row = rows.get(hit.story_id)
@@ -84,6 +100,10 @@ def _public_now(session: Session, results: SearchResults, parsed: ParsedQuery) -
             continue
         if row.changed:
             hit = Hit(hit.story_id, row.title, fresh_snippet(row.body, parsed))
+        found = services_of.get(row.provider_id)
+        if found is not None:
+            hit.provider_code, hit.chain, hit.kind_label = found.code, found.chain_text, found.kind_label
+        hit.happened, hit.response_status, hit.criticality = row.experienced_on, row.response_status, row.criticality
         hits.append(hit)
     results.total = max(len(hits), results.total - (len(results.hits) - len(hits)))
     results.hits = hits

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from sqlalchemy import select
 
+from app.directory import finder
 from app.directory.models import Provider
-from app.directory.services import find_by_code, normalise_code
 from app.extensions import db
 from app.search import services
 from app.search.query import SearchRequest
@@ -14,14 +14,16 @@ from app.stories.queries import active_tags
 from app.web.params import iso_date, one_of_numbers, whole_number
 
 bp = Blueprint("search", __name__)
+FILTER_NAMES = {"provider": "the service", "tag": "the tag", "status": "the response", "criticality":
+                "the criticality", "from": "the start date", "to": "the end date"}
 
 
 @bp.route("/search")
 def index():
     args = request.args
-    provider = None
-    if code := normalise_code(args.get("provider", ""))[:40]:
-        provider = find_by_code(db.session, code)
+    # The service by code or by name through the finder; an unknown one searches nothing and says so.
+    resolved = finder.resolve(db.session, args.get("provider", ""))
+    provider = resolved.provider
     page = whole_number(args.get("page"), "page", 1) or 1
     search_request = SearchRequest(
         text=args.get("q", ""), provider_id=provider.id if provider else None, tag=args.get("tag") or None,
@@ -33,12 +35,18 @@ def index():
     )
     searched = bool(search_request.text.strip()) or any(args.get(k) for k in ("provider", "tag", "status",
                                                                               "criticality", "from", "to"))
-    results = services.search(search_request) if searched else None
+    results = services.search(search_request) if searched and not resolved.unknown else None
     base_args = {k: v for k, v in args.items() if k != "page" and v}
     providers = {}
     if results and results.facets.get("provider"):
         codes = [code for code, _ in results.facets["provider"]]
         providers = dict(db.session.execute(select(Provider.code, Provider.name).where(Provider.code.in_(codes))).all())
-    return render_template("search/index.html", results=results, request_=search_request, args=base_args,
+    # No results: ways forward, as links (the template adds "did you mean" from the results).
+    words = search_request.text.split()
+    fewer = [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))] if len(words) > 1 else []
+    filters = [(k, FILTER_NAMES[k]) for k in FILTER_NAMES if base_args.get(k)]
+    return render_template("search/index.html", fewer=fewer[:6], active_filters=filters, results=results,
+                           request_=search_request, args=base_args,
                            provider=provider, tags={t.slug: t for t in active_tags(db.session)},
-                           statuses=RESPONSE_STATUSES, provider_names=providers, q=args.get("q", "")[:300])
+                           statuses=RESPONSE_STATUSES, provider_names=providers, q=args.get("q", "")[:300],
+                           resolved=resolved)

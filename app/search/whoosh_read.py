@@ -82,13 +82,19 @@ class WhooshReader(IndexFolder):
         return searcher
 
     def _text_query(self, schema, parsed: ParsedQuery):
+        """Each group (a searched word or phrase with its alternatives from the care-words list) matches when
+        any alternative does; all groups must match, or any one when the search fell back to any word."""
         parts = []
-        for word in parsed.words:
-            parts.append(Or([Term(f, term(schema, f, word)) for f in TEXT_FIELDS]))
-        for phrase in parsed.phrases:
-            parts.append(Or([Phrase(f, [term(schema, f, w) for w in phrase])
-                             for f in ("title", "body", "replies")]))
-        query = And(parts) if parts else Every()
+        for group in parsed.groups:
+            alternatives = []
+            for alternative in group:
+                if len(alternative) == 1:
+                    alternatives += [Term(f, term(schema, f, alternative[0])) for f in TEXT_FIELDS]
+                else:
+                    alternatives += [Phrase(f, [term(schema, f, w) for w in alternative])
+                                     for f in ("title", "body", "replies")]
+            parts.append(Or(alternatives))
+        query = (Or(parts) if parsed.match_any else And(parts)) if parts else Every()
         excluded = [Term(f, term(schema, f, w)) for w in parsed.excluded for f in TEXT_FIELDS]
         if excluded:
             query = And([query, Not(Or(excluded))])

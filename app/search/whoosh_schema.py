@@ -91,7 +91,8 @@ def document_fields(doc: StoryDocument) -> dict:
     """The fields written for a story (the column `tagset` holds the tags again, as bytes)."""
     return {
         "id": str(doc.id), "title": doc.title, "body": doc.body, "replies": doc.replies,
-        "providers": doc.providers, "tags_text": doc.tags_text, "provider": doc.provider_code,
+        "providers": doc.providers, "tags_text": f"{doc.tags_text} {doc.aliases}".strip(),
+        "provider": doc.provider_code,
         "within": ",".join(str(i) for i in doc.within), "tags": ",".join(doc.tags),
         "tagset": ",".join(doc.tags).encode(), "month": doc.month,
         "criticality": doc.criticality or 0, "status": doc.response_status,

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
+from sqlalchemy import false
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.forms import ConfirmForm, ProveAddressForm
 from app.accounts.links import masked, may_sign_in_by_link
+from app.directory import finder
 from app.directory.models import Provider
-from app.directory.services import ancestors, find_by_code, normalise_code, search_query
+from app.directory.services import ancestors, find_by_code, normalise_code
 from app.errors import Conflict, Invalid, NotAllowed, commit_or_conflict
 from app.extensions import db, limiter
 from app.stories import queries, services
@@ -46,18 +48,26 @@ def _int(value) -> int | None:
         return None
 
 
-def _provider_choices(form: StoryFieldsForm) -> tuple[Provider | None, list[Provider]]:
-    """The chosen provider, or the matches for what was typed (the no-JavaScript way to pick one)."""
+def _provider_choices(form: StoryFieldsForm) -> tuple[Provider | None, list[finder.Match]]:
+    """The chosen provider, or the finder's matches for what was typed, best first (the no-JavaScript way to
+    pick one)."""
     chosen = find_by_code(db.session, form.provider_code.data)
-    matches: list[Provider] = []
+    matches: list[finder.Match] = []
     query = (form.provider_query.data or "").strip()[:200]
     if query and (chosen is None or request.form.get("action") == "find"):
-        matches = list(db.session.scalars(search_query(query).where(Provider.active.is_(True))
-                                          .order_by(Provider.name, Provider.id).limit(25)))
+        matches = finder.find(db.session, query, limit=25)
         if chosen is not None and request.form.get("action") == "find":
             chosen = None
             form.provider_code.data = ""
     return chosen, matches
+
+
+def _errors_on_the_finder(form: StoryFieldsForm) -> None:
+    """The service is chosen through the finder's field: a problem with the choice is shown there, so that the
+    error summary's link leads to a field that exists, says it is invalid and carries the message."""
+    if form.provider_code.errors:
+        form.provider_query.errors = list(form.provider_query.errors or []) + list(form.provider_code.errors)
+        form.provider_code.errors = []
 
 
 def _tell_once(form: TellForm) -> tuple[Story, bool]:
@@ -95,6 +105,7 @@ def tell():
                 show_error(form, exc)
                 if "provider_code" in exc.errors and matches:
                     form.provider_code.errors = ["Choose the service from the list below."]
+                _errors_on_the_finder(form)
             except Conflict as exc:
                 db.session.rollback()
                 show_error(form, exc)
@@ -159,12 +170,19 @@ def confirm(token: str):
 
 @bp.route("/stories")
 def index():
-    filters = queries.parse_filters(db.session, request.args)
-    page = keyset_page(db.session, queries.public_stories(filters, db.session), [Story.published_at, Story.id],
+    # The service by code or by name through the finder; an unknown one lists nothing and says so.
+    resolved = finder.resolve(db.session, request.args.get("provider", ""))
+    args = request.args.to_dict()
+    args["provider"] = resolved.provider.code if resolved.provider else ""
+    filters = queries.parse_filters(db.session, args)
+    stmt = queries.public_stories(filters, db.session)
+    if resolved.unknown:
+        stmt = stmt.where(false())
+    page = keyset_page(db.session, stmt, [Story.published_at, Story.id],
                        lambda s: (s.published_at.isoformat(), s.id), request.args.get("after"), size=20,
                        descending=True)
     return render_template("stories/index.html", page=page, filters=filters, args=filters.as_args(),
-                           tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES)
+                           tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES, resolved=resolved)
 
 
 @bp.route("/my/stories")
@@ -201,6 +219,7 @@ def edit(story_id: int):
         except (Invalid, Conflict) as exc:
             db.session.rollback()
             show_error(form, exc)
+            _errors_on_the_finder(form)
         else:
             commit_or_conflict(db.session)
             flash("Your changes are saved.", "success")

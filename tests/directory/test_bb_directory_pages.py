@@ -40,11 +40,12 @@ def walk_pages(client, url: str, limit: int = 50) -> tuple[list[str], int]:
 
 # ---------------------------------------------------------------- public pages: search and browse
 
-def test_search_by_name_is_case_insensitive_substring(client, tree):
+def test_search_by_name_is_case_insensitive_and_brings_what_is_below(client, tree):
+    # Issue #20: the finder; a parent's name brings its departments and wards, after it.
     codes = codes_on(client.get("/providers?q=GENERAL").get_data(as_text=True))
-    assert codes == ["HO1"]
+    assert codes[0] == "HO1" and set(codes) == {"HO1", "DE1", "WA1"}
     codes = codes_on(client.get("/providers?q=cardio").get_data(as_text=True))
-    assert codes == ["DE1"]
+    assert codes[0] == "DE1" and set(codes) == {"DE1", "WA1"}
 
 
 def test_search_by_exact_code(client, tree):
@@ -55,22 +56,24 @@ def test_search_by_exact_code(client, tree):
 def test_search_by_postcode_outward_code_prefix(client, tree):
     codes = set(codes_on(client.get("/providers?q=RD1").get_data(as_text=True)))
     assert {"TR1", "HO1"} <= codes
-    codes = set(codes_on(client.get("/providers?q=rd1%203cd").get_data(as_text=True)))
-    assert codes == {"HO1"}
+    codes = codes_on(client.get("/providers?q=rd1%203cd").get_data(as_text=True))
+    assert codes[0] == "HO1" and set(codes) == {"HO1", "TR1"}  # the postcode, then its outward code
 
 
 def test_search_by_postcode_prefix_with_space(client, tree):
-    codes = set(codes_on(client.get("/providers?q=rd1%202").get_data(as_text=True)))
-    assert "TR1" in codes      # RD1 2AB
-    assert "HO1" not in codes  # RD1 3CD
+    codes = codes_on(client.get("/providers?q=rd1%202").get_data(as_text=True))
+    assert codes[0] == "TR1"   # RD1 2AB: the sector first
+    assert codes.index("HO1") > codes.index("TR1")  # RD1 3CD: the same outward code, after
     assert "GP1" not in codes  # RD12 9ZZ is a different district
 
 
 def test_search_wildcards_are_literal(client, make_provider):
     make_provider(code="A1", name="Plain Name", kind="gp_practice")
     make_provider(code="A2", name="Odd_Name 100%", kind="gp_practice")
-    assert codes_on(client.get("/providers?q=%25").get_data(as_text=True)) == ["A2"]
-    assert codes_on(client.get("/providers?q=_").get_data(as_text=True)) == ["A2"]
+    # Punctuation is no wildcard: alone it matches nothing (never every provider); names still match.
+    assert codes_on(client.get("/providers?q=%25").get_data(as_text=True)) == []
+    assert codes_on(client.get("/providers?q=_").get_data(as_text=True)) == []
+    assert codes_on(client.get("/providers?q=odd_name").get_data(as_text=True))[0] == "A2"
 
 
 def test_no_query_lists_top_level_providers(client, tree):
@@ -156,7 +159,7 @@ def test_contact_email_never_appears_on_public_pages(client, tree):
 
 
 def test_search_by_contact_email_does_not_reveal_the_provider(client, tree):
-    for q in ("trust-contact@secret.example.org", "secret.example.org", "trust-contact"):
+    for q in ("trust-contact@secret.example.org", "secret.example.org", "secret", "contact"):
         assert codes_on(client.get(f"/providers?q={q}").get_data(as_text=True)) == [], q
 
 

@@ -84,6 +84,7 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("api.story", "GET", "published"): ({"story_id": "published.id"}, everyone()),
     ("api.story", "GET", "pending"): ({"story_id": "pending.id"}, dict.fromkeys(ROLES, MISSING)),
     ("directory.index", "GET", ""): ({}, everyone()),
+    ("directory.find_json", "GET", ""): ({}, everyone()),
     # Insight and comparison are public, like the stories they count.
     ("insight.provider", "GET", ""): ({"code": "H1"}, everyone()),
     ("insight.provider_csv", "GET", ""): ({"code": "H1"}, everyone()),

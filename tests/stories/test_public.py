@@ -129,7 +129,10 @@ def test_stories_list_filters(client, session, tree, make_story):
     since = (utcnow() - timedelta(days=7)).date().isoformat()
     assert titles(f"?from={since}") == {"Ward story"}
     assert titles(f"?to={since}") == {"Practice story"}
-    assert titles("?tag=<script>&provider=NOPE") == {"Ward story", "Practice story"}  # unknown: ignored
+    assert titles("?tag=<script>") == {"Ward story", "Practice story"}  # an unknown tag: ignored
+    # An unknown service is never ignored (issue #20): nothing is listed, and the page says why.
+    assert titles("?provider=NOPE") == set()
+    assert "No service matches" in client.get("/stories?provider=NOPE").get_data(as_text=True)
     # A number or date that is not one is a 400 saying so (issue #17), not a list quietly unfiltered.
     for query, named in (("?criticality=nine", "criticality"), ("?from=yesterday", "from")):
         response = client.get("/stories" + query)
