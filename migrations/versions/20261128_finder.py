@@ -1,7 +1,7 @@
 """finder: providers.match_name, the name as the service finder compares it (normalised, equivalents made canonical)
 
 Revision ID: 20261128finder
-Revises: 20261127following
+Revises: 20261128ops
 Create Date: 2026-11-28 09:00:00.000000
 """
 from alembic import op
