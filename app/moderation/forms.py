@@ -52,9 +52,9 @@ class QueueFilterForm(FlaskForm):
 
 
 class MoveForm(VersionedForm):
-    provider = StringField("Code of the service the story is about", render_kw={"class": "input input-short"},
-                           description="As shown on the service's page, e.g. RDM01. Its staff are alerted if the "
-                                       "story is published.")
+    provider = StringField("The service the story is about (its code or name)", render_kw={"class": "input"},
+                           description="Its code as shown on the service's page (e.g. RDM01), or its name. Its staff "
+                                       "are alerted if the story is published.")
     reason = TextAreaField("Why move it?", render_kw={"rows": 2}, description="Kept in the story's history.")
 
 
@@ -99,7 +99,7 @@ class CorrectionRequestForm(FlaskForm):
 class RerouteConfirmForm(VersionedForm):
     """Agree with staff's "not about us": move the story to the service they named (or another code)."""
 
-    provider = StringField("Code of the service the story is about", render_kw={"class": "input input-short"},
+    provider = StringField("The service the story is about (its code or name)", render_kw={"class": "input"},
                            description="The one staff named; change it if you find another is right.")
     reason = TextAreaField("Note (optional)", render_kw={"rows": 2}, description="Kept in the story's history.")
 

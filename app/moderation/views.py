@@ -11,7 +11,8 @@ from app.accounts.forms import ConfirmForm
 from app.accounts.permissions import require
 from app.audit import AuditEvent
 from app.directory import finder
-from app.directory.services import ancestors, find_by_code
+from app.directory.models import Provider
+from app.directory.services import ancestors
 from app.errors import STALE, Conflict, Invalid, NotFound, commit_or_conflict, stale_is_conflict
 from app.extensions import db, utcnow
 from app.flags import FLAG_KINDS, SAFEGUARDING, highlight
@@ -155,6 +156,17 @@ def claim(story_id: int):
     return redirect(url_for("moderation.story", story_id=story.id))
 
 
+def _service(typed: str | None) -> Provider | None:
+    """The service a moderator named by code or by name (through the finder, only when the name clearly means one
+    service: a story is never moved on a guess). Unknown: the close matches, with their codes, in the error."""
+    resolved = finder.resolve(db.session, typed, active_only=True)
+    if resolved.unknown and resolved.matches:
+        close = "; ".join(f"{m.chain_text} ({m.code})" for m in resolved.matches[:5])
+        raise Invalid(f"No single service matches “{resolved.typed}”. Did you mean: {close}? "
+                      "Type its code to be sure.", field="provider")
+    return resolved.provider
+
+
 ACTIONS = {
     "publish": ("Published.", lambda s, f: services.publish(
         db.session, current_user, s, f.version.data, services.Publication(
@@ -171,7 +183,7 @@ ACTIONS = {
         db.session, current_user, s, f.version.data, f.reason.data or "")),
     "move": ("Moved. The new service's staff are alerted if the story is published.", lambda s, f: fixing.move(
         db.session, current_user, s, f.version.data,
-        find_by_code(db.session, f.provider.data),
+        _service(f.provider.data),
         f.reason.data or "")),
     "correct": ("Corrected; the story stays published and the author has been told.", lambda s, f: fixing.correct(
         db.session, current_user, s, f.version.data, f.title.data or "", f.body.data or "", f.reason.data or "")),
@@ -343,7 +355,7 @@ def reroute(request_id: int, action: str):
         with stale_is_conflict(db.session):
             if action == "confirm":
                 reroutes.confirm(db.session, current_user, item, form.version.data,
-                                 find_by_code(db.session, form.provider.data), form.reason.data or "")
+                                 _service(form.provider.data), form.reason.data or "")
             else:
                 reroutes.decline(db.session, current_user, item, form.reason.data or "")
             db.session.commit()

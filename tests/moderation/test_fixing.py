@@ -238,3 +238,21 @@ def test_a_reply_reported_by_three_visitors_is_hidden_until_a_moderator_restores
     assert "A reply people dislike" in app.test_client().get(f"/stories/{story.id}").get_data(as_text=True)
     session.expire_all()
     assert all(r.resolved_at is not None for r in session.scalars(select(Report)))
+
+
+def test_a_moderator_moves_a_story_by_the_services_name_but_never_on_a_guess(mod_client, session, tree, make_story,
+                                                                            make_provider):
+    make_provider(code="W2", name="Ward Two", kind="department", parent=tree["hospital"])
+    make_provider(code="W3", name="Ward Three", kind="department", parent=tree["hospital"])
+    story = make_story(tree["ward"], status=PUBLISHED)
+    # A name that could be either ward: not moved; the close matches are offered with their codes.
+    vague = act(mod_client, story.id, "move", provider="Ward", reason="Wrong ward")
+    page = vague.get_data(as_text=True)
+    assert vague.status_code == 400 and "No single service matches" in page
+    assert "(W2)" in page and "(W3)" in page and 'aria-invalid="true"' in page
+    session.expire_all()
+    assert session.get(Story, story.id).provider.code == "W1"
+    # Its name, as people write it (case, an invisible character): moved.
+    assert act(mod_client, story.id, "move", provider="ward\u200b two", reason="Wrong ward").status_code == 302
+    session.expire_all()
+    assert session.get(Story, story.id).provider.code == "W2"
