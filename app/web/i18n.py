@@ -1,0 +1,89 @@
+"""The language a page speaks: `?lang=` (then kept in a cookie), else the cookie, else the browser's
+Accept-Language, else English. Public pages, author pages and author email have a Welsh catalogue
+(translations/cy); staff, moderator and admin pages stay in English.
+
+A page's words depend on the language, so the kept pages (app/web/cache.py) are keyed by it and every response
+whose language came from the cookie or Accept-Language says `Vary: Cookie, Accept-Language` to any cache
+between us and the visitor.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, Response, g, has_request_context, request
+from flask_babel import get_locale
+
+from app.extensions import babel
+
+# The languages the site speaks, by code, each named in its own words (for the switch).
+LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+DEFAULT = "en"
+# The language attribute of <html> for each: the site writes British English.
+HTML_LANG = {"en": "en-GB", "cy": "cy"}
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path).parent / "translations"))
+    babel.init_app(app, locale_selector=select_locale)
+    # A {% trans %} block's line breaks and indents are one space, in the catalogue too (babel.cfg).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.after_request(keep_language)
+
+    @app.context_processor
+    def language_for_templates():
+        return {"current_language": current_language, "html_lang": lambda: HTML_LANG[current_language()],
+                "language_links": language_links}
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT  # a job or the command line: English unless a caller forces another
+    chosen, source = _choose()
+    g.language_source = source
+    return chosen
+
+
+def _choose() -> tuple[str, str]:
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        return asked, "query"
+    kept = request.cookies.get(COOKIE, "")
+    if kept in LANGUAGES:
+        return kept, "cookie"
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT), "header"
+
+
+def current_language() -> str:
+    """The chosen language's code ("en" or "cy")."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT
+
+
+def language_links() -> list[dict[str, str]]:
+    """The switch: a plain link to this same page in each other language (no JavaScript needed)."""
+    links = []
+    for code, name in LANGUAGES.items():
+        if code == current_language():
+            continue
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
+        links.append({"code": code, "name": name, "href": f"{request.path}?{urlencode(args)}"})
+    return links
+
+
+def keep_language(response: Response) -> Response:
+    """Keep a language chosen with ?lang= in a cookie, and tell caches what the language depended on."""
+    current_language()  # make sure the choice was made (and its source noted) even on a page without words
+    source = g.get("language_source")
+    asked = request.args.get("lang", "")
+    if source == "query" and request.cookies.get(COOKIE) != asked:
+        response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    if source in ("cookie", "header"):
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+    response.headers.setdefault("Content-Language", HTML_LANG[current_language()])
+    return response
