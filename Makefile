@@ -53,7 +53,7 @@ test-postgres: dev-venv chromium translations-compile
 # translations/messages.pot; update: merge it into each language's .po; compile: the .mo files the site reads
 # (not kept in git: `make run` and `make test` compile them).
 translations-extract: venv
-	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 --no-location \
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k N_ --no-location \
 	  --sort-output -o translations/messages.pot .
 
 translations-update: translations-extract

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.insight import funnel, words
@@ -78,7 +80,7 @@ def bars(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Se
 
 
 def month_label(month) -> str:
-    return month.strftime("%b %y")
+    return format_date(month, "MMM yy")
 
 
 def insight_charts(ins) -> dict[str, dict]:
@@ -94,28 +96,32 @@ def insight_charts(ins) -> dict[str, dict]:
         "improve": words.themes(ins, "improve"),
     }
     svg = {
-        "stories": columns("chart-stories", f"Stories published each month about {name}", summary["stories"],
+        "stories": columns("chart-stories", _("Stories published each month about %(name)s", name=name),
+                           summary["stories"],
                            labels, [f.stories for f in per_month]),
-        "replies": columns("chart-replies", f"Share of each month's stories replied to, {name}", summary["replies"],
+        "replies": columns("chart-replies", _("Share of each month's stories replied to, %(name)s", name=name),
+                           summary["replies"],
                            labels, [round((f.reply_share or 0) * 100) for f in per_month],
                            value_text=lambda v: f"{v:g}%"),
-        "wait": columns("chart-wait", f"Median hours to a first reply, by month of publication, {name}",
+        "wait": columns("chart-wait", _("Median hours to a first reply, by month of publication, %(name)s", name=name),
                         summary["wait"], labels,
                         [round(f.median_reply.total_seconds() / 3600, 1) if f.median_reply is not None else 0
                          for f in per_month],
                         value_text=lambda v: describe_wait(None) if not v else f"{v:g} h"),
-        "criticality": bars("chart-criticality", f"How critical the stories of the last 12 months were, {name}",
-                            summary["criticality"], [f"{i}: {CRITICALITY[i]}" for i in range(6)],
+        "criticality": bars("chart-criticality",
+                            _("How critical the stories of the last 12 months were, %(name)s", name=name),
+                            summary["criticality"], [f"{i}: {_(CRITICALITY[i])}" for i in range(6)],
                             this.criticality, [str(n) for n in this.criticality]),
-        "changes": bars("chart-changes", f"Changes planned and made in the last 12 months, {name}",
-                        summary["changes"], ["Changes planned", "Changes made"],
+        "changes": bars("chart-changes", _("Changes planned and made in the last 12 months, %(name)s", name=name),
+                        summary["changes"], [_("Changes planned"), _("Changes made")],
                         [this.changes_planned, this.changes_made],
                         [str(this.changes_planned), str(this.changes_made)]),
     }
-    for kind, what in (("good", "What was good"), ("improve", "What could be improved")):
+    for kind, what in (("good", _("What was good")), ("improve", _("What could be improved"))):
         top = ins.themes[kind][:8]
-        svg[kind] = bars(f"chart-{kind}", f"{what}: the most mentioned themes in the last 12 months, {name}",
-                         summary[kind], [t.tag.name for t in top], [t.share or 0 for t in top],
+        title = _("%(what)s: the most mentioned themes in the last 12 months, %(name)s", what=what, name=name)
+        svg[kind] = bars(f"chart-{kind}", title,
+                         summary[kind], [_(t.tag.name) for t in top], [t.share or 0 for t in top],
                          [words.percent(t.share) for t in top])
     return {k: {"svg": svg[k], "summary": summary[k]} for k in svg}
 

@@ -15,10 +15,11 @@ from app.moderation.models import Report
 from app.replies.models import Reply
 from app.stories import services as story_services
 from app.stories.models import Story
+from app.text import N_
 
 WITHDRAW, KEEP = "withdraw", "keep"
-STORY_CHOICES = {WITHDRAW: "Withdraw my stories from the site",
-                 KEEP: "Keep my published stories on the site, shown as Anonymous"}
+STORY_CHOICES = {WITHDRAW: N_("Withdraw my stories from the site"),
+                 KEEP: N_("Keep my published stories on the site, shown as Anonymous")}
 
 
 def _iso(value) -> str | None:

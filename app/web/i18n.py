@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_request_context, request
-from flask_babel import get_locale
+from flask_babel import get_locale, lazy_gettext
 
 from app.extensions import babel
 
@@ -69,7 +69,7 @@ def language_links() -> list[dict[str, str]]:
     for code, name in LANGUAGES.items():
         if code == current_language():
             continue
-        args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"] + [("lang", code)]
+        args = [("lang", code)] + [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
         links.append({"code": code, "name": name, "href": f"{request.path}?{urlencode(args)}"})
     return links
 
@@ -87,3 +87,8 @@ def keep_language(response: Response) -> Response:
         response.vary.add("Accept-Language")
     response.headers.setdefault("Content-Language", HTML_LANG[current_language()])
     return response
+
+
+def translated_choices(labels: dict[str, str]) -> list[tuple[str, object]]:
+    """A form's choices from a dict of English labels (marked with N_), each shown in the visitor's language."""
+    return [(key, lazy_gettext(label)) for key, label in labels.items()]

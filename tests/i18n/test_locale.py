@@ -65,10 +65,10 @@ def test_the_switch_is_a_plain_link_to_the_same_page_keeping_its_query(client):
                      page)
     assert link, "the header offers Welsh"
     href = link.group(1).replace("&amp;", "&")
-    assert href == "/search?q=night+staff&lang=cy"
+    assert href == "/search?lang=cy&q=night+staff"
     welsh = client.get(href).get_data(as_text=True)
     assert '<html lang="cy">' in welsh
-    assert re.search(r'<a href="/search\?q=night\+staff&amp;lang=en" lang="en" hreflang="en">English</a>', welsh)
+    assert re.search(r'<a href="/search\?lang=en&amp;q=night\+staff" lang="en" hreflang="en">English</a>', welsh)
 
 
 def test_a_hostile_query_cannot_break_out_of_the_switch(client):
