@@ -329,8 +329,8 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
         .order_by(Change.story_id, Change.created_at, Change.id)), lambda r: r[1]))
     stories = _stream(session, select(
         Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
-        Story.on_behalf, Story.public_name, Story.language, Story.route, Story.criticality, Story.response_status, Story.published_at,
-        Story.first_reply_at,
+        Story.on_behalf, Story.public_name, Story.language, Story.route, Story.criticality, Story.response_status,
+        Story.published_at, Story.first_reply_at,
     ).where(_public(session), *within(Story.id)).order_by(Story.id))
     licence = current_app.config["CONTENT_LICENCE"]
     write = tables.write
