@@ -162,6 +162,14 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("ops.readyz", "GET", ""): ({}, everyone()),  # 503 in the test world (no migrations stamped): still served
     ("pages.home", "GET", ""): ({}, everyone()),
     ("web.terms", "GET", ""): ({}, everyone()),
+    # The pages that earn trust, and the transparency figures as CSV: for everyone.
+    ("pages.about", "GET", ""): ({}, everyone()),
+    ("pages.how_moderation_works", "GET", ""): ({}, everyone()),
+    ("pages.privacy", "GET", ""): ({}, everyone()),
+    ("pages.accessibility", "GET", ""): ({}, everyone()),
+    ("pages.contact", "GET", ""): ({}, everyone()),
+    ("pages.transparency_page", "GET", ""): ({}, everyone()),
+    ("pages.transparency_csv", "GET", ""): ({}, everyone()),
 }
 
 
