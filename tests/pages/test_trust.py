@@ -84,8 +84,8 @@ def _publish(session, moderator, story):
 def months(session, clock, tree, make_user):
     """January and February 2026, by hand:
 
-    January (received: A, B and D): A told 09:00 and published 11:00 (2 hours); B told 10:00 and rejected 16:00 (6 hours); C told by an
-    address never confirmed (never reaches the moderators). D told 31 January 23:00.
+    January (received: A, B and D): A told 09:00 and published 11:00 (2 hours); B told 10:00 and rejected 16:00
+    (6 hours); C told by an address never confirmed (never reaches the moderators). D told 31 January 23:00.
     February: D published 1 February 01:00 (2 hours); E told 2 February; A withdrawn 5 February; a staff reply
     on D published 3 February, one hidden, and the author's answer (not a service's reply).
     """
