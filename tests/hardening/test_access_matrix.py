@@ -154,6 +154,13 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     # The key from the telling form proves the thanks page is the teller's.
     ("stories.told", "GET", "with key"): ({"story_id": "published.id", "key": "k" * 32}, everyone()),
     ("stories.told", "GET", "without key"): ({"story_id": "published.id"}, dict.fromkeys(ROLES, MISSING)),
+    # The easy-read way to tell: for everyone; its thanks page, like /tell's, only with the key.
+    ("stories.easy_tell", "GET", ""): ({}, everyone()),
+    ("stories.easy_tell", "POST", ""): ({}, everyone()),
+    ("stories.easy_told", "GET", "with key"): ({"story_id": "published.id", "key": "k" * 32}, everyone()),
+    ("stories.easy_told", "GET", "without key"): ({"story_id": "published.id"}, dict.fromkeys(ROLES, MISSING)),
+    ("stories.easy_what_happens", "GET", ""): ({}, everyone()),
+    ("stories.easy_privacy", "GET", ""): ({}, everyone()),
     ("stories.withdraw", "GET", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),
     ("stories.withdraw", "POST", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),
     ("web.favicon", "GET", ""): ({}, everyone()),
