@@ -155,6 +155,11 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("stories.told", "GET", "with key"): ({"story_id": "published.id", "key": "k" * 32}, everyone()),
     ("stories.told", "GET", "without key"): ({"story_id": "published.id"}, dict.fromkeys(ROLES, MISSING)),
     # The easy-read way to tell: for everyone; its thanks page, like /tell's, only with the key.
+    # Entering a story for someone: story takers, and moderators (paper and phone); the form for everyone.
+    ("stories.assisted_tell", "GET", ""): ({}, only("story_taker", *MODERATORS)),
+    ("stories.assisted_tell", "POST", ""): ({}, only("story_taker", *MODERATORS)),
+    ("stories.assisted_entered", "GET", ""): ({}, only("story_taker", *MODERATORS)),
+    ("stories.paper_form", "GET", ""): ({}, everyone()),
     ("stories.easy_tell", "GET", ""): ({}, everyone()),
     ("stories.easy_tell", "POST", ""): ({}, everyone()),
     ("stories.easy_told", "GET", "with key"): ({"story_id": "published.id", "key": "k" * 32}, everyone()),
