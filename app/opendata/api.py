@@ -135,6 +135,7 @@ def story_json(story: Story) -> dict:
         "provider": {"code": story.provider.code, "name": story.provider.name},
         "title": story.title, "body": story.body, "experienced_in": figures.year_month(story.experienced_on),
         "author_role": story.author_role, "on_behalf": story.on_behalf, "public_name": story.public_name,
+        "language": story.language, "route": story.route,
         "criticality": story.criticality, "response_status": story.response_status,
         "tags": [t.slug for t in story.tags], "published_at": iso(story.published_at),
         "updated_at": iso(story.updated_at), "first_reply_at": iso(story.first_reply_at) or None,

@@ -26,6 +26,8 @@ def values(constant: Iterable) -> tuple:
 PROVIDER_KINDS: tuple[str, ...] = values(directory.KINDS)
 AUTHOR_ROLES: tuple[str, ...] = values(stories.AUTHOR_ROLES)
 RESPONSE_STATUSES: tuple[str, ...] = values(stories.RESPONSE_STATUSES)
+LANGUAGES: tuple[str, ...] = values(stories.LANGUAGES)
+ROUTES: tuple[str, ...] = values(stories.ROUTES)
 CRITICALITY: tuple[int, ...] = values(stories.CRITICALITY)
 TOMBSTONE_STATUSES: tuple[str, ...] = values(story_queries.TOMBSTONE_STATUSES)
 # replies.models names its two reply kinds one by one, with no collection of them.

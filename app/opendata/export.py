@@ -329,8 +329,8 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
         .order_by(Change.story_id, Change.created_at, Change.id)), lambda r: r[1]))
     stories = _stream(session, select(
         Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
-        Story.on_behalf, Story.public_name, Story.criticality, Story.response_status, Story.published_at,
-        Story.first_reply_at,
+        Story.on_behalf, Story.public_name, Story.language, Story.route, Story.criticality, Story.response_status,
+        Story.published_at, Story.first_reply_at,
     ).where(_public(session), *within(Story.id)).order_by(Story.id))
     licence = current_app.config["CONTENT_LICENCE"]
     write = tables.write
@@ -338,7 +338,7 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
     for s in stories:
         record = [s.id, s.provider_id, codes.get(s.provider_id, ""), s.title, s.body,
                   figures.year_month(s.experienced_on), s.author_role, s.on_behalf, s.public_name,
-                  s.criticality, s.response_status, s.published_at, s.first_reply_at,
+                  s.language, s.route, s.criticality, s.response_status, s.published_at, s.first_reply_at,
                   f"{site_url}/stories/{s.id}"]
         # Each row is formatted once, for its CSV line and its place in the story's JSON alike.
         nested = dict(zip(stories_header, write(STORIES, record), strict=True))

@@ -66,6 +66,9 @@ STORIES = Table(
                enums.AUTHOR_ROLES),
         Column("on_behalf", "boolean", "Told on behalf of someone else.", True),
         Column("public_name", "string", "The pseudonym the author chose.", True),
+        Column("language", "string", "The language it was told in (ISO 639-1).", True, enums.LANGUAGES),
+        Column("route", "string", "How it came: the website, the easy-read pages, with a story taker's help, "
+                                  "on paper or by phone.", True, enums.ROUTES),
         Column("criticality", "integer", "Moderator's rating: 0 not critical … 5 severely critical.", True),
         Column("response_status", "string", "Where the provider's response has got to.", True,
                enums.RESPONSE_STATUSES),

@@ -8,7 +8,16 @@ from app.opendata import enums
 from app.opendata.openapi import document
 from app.opendata.schema import TABLES, table_schema
 from app.replies.models import AUTHOR_ANSWER, CHANGE_KINDS, STAFF_REPLY
-from app.stories.models import AUTHOR_ROLES, CRITICALITY, HIDDEN, RESPONSE_STATUSES, STATUSES, WITHDRAWN
+from app.stories.models import (
+    AUTHOR_ROLES,
+    CRITICALITY,
+    HIDDEN,
+    LANGUAGES,
+    RESPONSE_STATUSES,
+    ROUTES,
+    STATUSES,
+    WITHDRAWN,
+)
 from app.stories.tags import CURATED
 
 # Where each enum is published, and the model constant it must list in full. Written out here, apart from
@@ -18,6 +27,8 @@ TABLE_ENUMS = {
     ("providers", "kind"): list(KINDS),
     ("stories", "author_role"): list(AUTHOR_ROLES),
     ("stories", "response_status"): list(RESPONSE_STATUSES),
+    ("stories", "language"): list(LANGUAGES),
+    ("stories", "route"): list(ROUTES),
     ("responses", "kind"): [STAFF_REPLY, AUTHOR_ANSWER],
     ("changes", "kind"): list(CHANGE_KINDS),
     ("tags", "kind"): list(dict.fromkeys(kind for _, _, kind in CURATED)),
@@ -28,6 +39,10 @@ OPENAPI_ENUMS = {
     f"{SCHEMAS}/Story/properties/response_status": list(RESPONSE_STATUSES),
     f"{SCHEMAS}/StoryDetail/properties/author_role": list(AUTHOR_ROLES),
     f"{SCHEMAS}/StoryDetail/properties/response_status": list(RESPONSE_STATUSES),
+    f"{SCHEMAS}/Story/properties/language": list(LANGUAGES),
+    f"{SCHEMAS}/Story/properties/route": list(ROUTES),
+    f"{SCHEMAS}/StoryDetail/properties/language": list(LANGUAGES),
+    f"{SCHEMAS}/StoryDetail/properties/route": list(ROUTES),
     f"{SCHEMAS}/StoryDetail/properties/responses/items/properties/kind": [STAFF_REPLY, AUTHOR_ANSWER],
     f"{SCHEMAS}/StoryDetail/properties/changes/items/properties/kind": list(CHANGE_KINDS),
     f"{SCHEMAS}/Tombstone/properties/status": [WITHDRAWN, HIDDEN],
