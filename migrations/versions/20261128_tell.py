@@ -2,7 +2,7 @@
 site's monthly transparency figures
 
 Revision ID: 20261128tell
-Revises: 20261128ops
+Revises: 20261128finder
 Create Date: 2026-11-28 12:00:00.000000
 
 Existing stories were all told on the website, in English: the server defaults say so. The transparency figures
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '20261128tell'
-down_revision = '20261128ops'
+down_revision = '20261128finder'
 branch_labels = None
 depends_on = None
 
