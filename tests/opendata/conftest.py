@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -13,7 +13,9 @@ import pytest
 
 from app.extensions import utcnow
 from app.replies.models import Change, Reply
+from app.stories import timeline
 from app.stories.models import Tag
+from app.stories.timeline import record_event
 from tests.conftest import PASSWORD, login
 
 
@@ -50,11 +52,21 @@ def record(session, make_provider, make_user, make_story):
         Reply(story_id=secrets["hidden"].id, author_id=staff.id, kind="staff", provider_id=ward.id,
               responder_name="Sam Staff", body="UNPUBLISHED reply on a hidden story", status="visible",
               published_at=now),
-        Change(story_id=published.id, provider_id=ward.id, kind="planned", description="Visible change planned",
-               reporter_name="Sam Staff"),
     ])
+    change = Change(story_id=published.id, provider_id=ward.id, kind="planned", description="Visible change planned",
+                    reporter_name="Sam Staff", due_on=date(2099, 1, 31), owner="Ward manager")
+    session.add(change)
     session.commit()
-    return {"published": published, "other": other, "secrets": secrets, "ward": ward, "trust": trust}
+    # Its progress: the story's timeline (and a hidden story's, which must never show).
+    record_event(session, published, timeline.PUBLISHED, at=now, step=0)
+    record_event(session, published, timeline.ALERTED, at=now, provider=ward, count=2)
+    record_event(session, published, timeline.CHANGE_PLANNED, at=now, provider=ward,
+                 detail={"change_id": change.id, "due_on": "2099-01-31"})
+    record_event(session, secrets["hidden"], timeline.PUBLISHED, at=now, step=0)
+    record_event(session, secrets["hidden"], timeline.REMINDED, at=now, step=1, provider=ward, count=1)
+    session.commit()
+    return {"published": published, "other": other, "secrets": secrets, "ward": ward, "trust": trust,
+            "change": change}
 
 
 FORBIDDEN = ["hidden-author@example.org", "hidden-staff@example.org", "secret-contact@trust.example",
