@@ -7,12 +7,10 @@ The story is taken through the loop by the services and the reminders job themse
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
-from app import jobs
 from app.moderation import conversation, disputes
 from app.replies import services as replies
 from app.replies.models import Change
@@ -21,67 +19,10 @@ from app.stories.models import Story
 from app.stories.timeline import StoryEvent, record_event
 from app.web.pagination import encode_cursor
 from tests.conftest import PASSWORD, login
-from tests.opendata.conftest import api_all, api_pages, assert_problem, relative
+from tests.opendata.conftest import DISPUTE, api_all, api_pages, assert_problem, at, relative
 
-pytestmark = pytest.mark.settings(RESPONDER_MODERATED_REPLIES=0)  # trusted responders: the loop itself
-
-DISPUTE = "The letters are just as confusing as before."
 NAMES = ["Sam Staff", "Ann Author", "Mo Derator", "Hal Manager", "@example.org", "@nhs.example", "HIDDEN CHANGE",
          "request_id", "response_status"]
-
-
-def at(day: int, hour: int = 9, month: int = 3) -> datetime:
-    return datetime(2026, month, day, hour, 0, tzinfo=UTC)  # March 2026: no bank holiday in England
-
-
-def run_reminders(session) -> None:
-    job = next(j for j in jobs.registered() if j.name == "reminders")
-    job.func(session)
-    session.commit()
-
-
-@pytest.fixture
-def loop(session, clock, tree, make_user, make_story):
-    """A story published on Monday 2 March 2026, reminded, escalated, answered, with a change planned that falls
-    overdue, a change made that its author disputes, and a planned change a moderator hid."""
-    clock.set(at(2))
-    author = make_user(email="author@example.org", display_name="Ann Author")
-    staff = make_user(email="ward@nhs.example", provider=tree["ward"], display_name="Sam Staff")
-    make_user(email="manager@nhs.example", provider=tree["hospital"], role="manager", display_name="Hal Manager")
-    moderator = make_user(email="mod@example.org", moderator=True, display_name="Mo Derator")
-    story = make_story(tree["ward"], author=author, status="published", title="Letters were confusing")
-    record_event(session, story, tl.PUBLISHED, step=0, at=story.published_at)
-    record_event(session, story, tl.ALERTED, provider=tree["ward"], count=1)
-    session.commit()
-
-    clock.set(at(9))  # 5 working days: the ward's staff are reminded
-    run_reminders(session)
-    clock.set(at(16))  # 10: the managers of the hospital above are told
-    run_reminders(session)
-    clock.set(at(16, 10))
-    replies.add_reply(session, staff, story, "Thank you for telling us; we are looking at our letters.")
-    planned = replies.add_change(session, staff, story, "planned", "Letters rewritten in plain English.",
-                                 due_on=date(2026, 3, 20), owner="Outpatients manager")
-    hidden = replies.add_change(session, staff, story, "planned", "HIDDEN CHANGE naming a nurse by name.",
-                                due_on=date(2026, 3, 27), owner="Ward sister")
-    made = replies.add_change(session, staff, story, "made", "A phone number on every letter.", date(2026, 3, 16),
-                              evidence="The new letter template is on our website.",
-                              evidence_url="https://example.org/letters")
-    session.commit()
-    clock.set(at(16, 11))
-    run_reminders(session)  # the planned change is due within a week: reminded
-    clock.set(at(17))
-    conversation.hide(session, moderator, hidden, "It names a member of staff.")
-    session.commit()
-    clock.set(at(20))
-    run_reminders(session)  # due today
-    clock.set(at(21))
-    run_reminders(session)  # overdue
-    clock.set(at(23))
-    replies.record_verdict(session, author, made, "disputed", DISPUTE)
-    session.commit()
-    return {"story": story, "planned": planned, "hidden": hidden, "made": made, "author": author,
-            "moderator": moderator, "staff": staff}
 
 
 def _steps(events: list[dict]) -> list[tuple]:
