@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.moderation import conversation, disputes
@@ -19,8 +21,11 @@ from app.stories.models import Story
 from app.stories.timeline import StoryEvent, record_event
 from app.web.pagination import encode_cursor
 from tests.conftest import PASSWORD, login
+from tests.hardening.test_odd_numbers_and_dates import CLEAR, extreme_datetimes, odd_datetimes, odd_numbers
 from tests.opendata.conftest import DISPUTE, api_all, api_pages, assert_problem, at, relative
 
+FUZZ = settings(max_examples=15, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 NAMES = ["Sam Staff", "Ann Author", "Mo Derator", "Hal Manager", "@example.org", "@nhs.example", "HIDDEN CHANGE",
          "request_id", "response_status"]
 
@@ -289,3 +294,20 @@ def test_every_public_event_is_on_the_story_page(client, session, loop):
     for kind in {e["kind"] for e in events}:
         assert f'class="timeline-{kind}"' in page, kind
 
+
+
+# ---------------------------------------------------------------- odd numbers and dates (as tests/hardening does)
+
+@pytest.mark.parametrize("name, kind", [("story_id", "number"), ("limit", "number"), ("since", "datetime")])
+@FUZZ
+@given(data=st.data())
+def test_an_odd_number_or_time_is_a_clear_400_and_the_years_1_and_9999_are_answered(client, loop, name, kind, data):
+    odd = data.draw(odd_numbers if kind == "number" else odd_datetimes, label=name)
+    response = client.get("/api/v1/events", query_string={name: odd})
+    body = assert_problem(response, 400)
+    assert body["parameter"] == name and any(phrase in body["detail"] for phrase in CLEAR)
+    if kind == "datetime":
+        extreme = data.draw(extreme_datetimes, label="extreme")
+        assert client.get("/api/v1/events", query_string={name: extreme}).status_code == 200, extreme
+    for empty in ("", " "):  # as if absent
+        assert client.get("/api/v1/events", query_string={name: empty}).status_code == 200
