@@ -10,7 +10,7 @@ from typing import Any
 from app.replies.models import CHANGE_MADE, CHANGE_PLANNED, DISPUTED, VISIBLE
 
 # In the order of changes.csv's last columns (app.opendata.schema.CHANGES).
-FIELDS = ("due_on", "owner", "evidence", "evidence_url", "verdict", "verdict_at", "verdict_note", "overdue")
+FIELDS = ("due_on", "owner", "evidence", "evidence_url", "verdict", "verdict_at", "dispute_text", "overdue")
 
 
 def shown(kind: str, due_on: date | None, owner: str | None, evidence: str | None, evidence_url: str | None,

@@ -81,7 +81,7 @@ STORY_DETAIL = {**STORY, "properties": {
                     "description": "made: the story author's answer, once public; a dispute only once a moderator "
                                    "checked it."},
         "verdict_at": {**NULLABLE_DATETIME, "description": "When the author gave that verdict."},
-        "verdict_note": {**NULLABLE_TEXT, "description": "A public dispute: the author's words."},
+        "dispute_text": {**NULLABLE_TEXT, "description": "A public dispute: the author's words."},
         "overdue": {"type": "boolean", "description": "Still planned, and its due date has passed."},
     })},
     "events": {"type": "array", "items": {"$ref": "#/components/schemas/StoryEvent"},

@@ -114,7 +114,7 @@ CHANGES = Table(
                                     "until the author answers, and while a dispute waits for a moderator.",
                enum=enums.VERDICTS),
         Column("verdict_at", "datetime", "When the author gave that verdict (UTC)."),
-        Column("verdict_note", "string", "For a dispute a moderator let through: the author's words, as shown "
+        Column("dispute_text", "string", "For a dispute a moderator let through: the author's words, as shown "
                                          "beside the change."),
         Column("overdue", "boolean", "A change still planned whose due date had passed when the dataset was "
                                      "created (see datapackage.json, created).", True),

@@ -76,12 +76,12 @@ def test_changes_csv_shows_what_the_story_page_shows_of_each_change(app, session
     assert set(changes) == {loop["planned"].id, loop["made"].id}
     planned, made = changes[loop["planned"].id], changes[loop["made"].id]
     assert {k: planned[k] for k in ("due_on", "owner", "evidence", "evidence_url", "verdict", "verdict_at",
-                                    "verdict_note", "overdue")} == {
+                                    "dispute_text", "overdue")} == {
         "due_on": "2026-03-20", "owner": "Outpatients manager", "evidence": "", "evidence_url": "", "verdict": "",
-        "verdict_at": "", "verdict_note": "", "overdue": "true"}
-    assert {k: made[k] for k in ("evidence", "evidence_url", "verdict", "verdict_note", "overdue")} == {
+        "verdict_at": "", "dispute_text": "", "overdue": "true"}
+    assert {k: made[k] for k in ("evidence", "evidence_url", "verdict", "dispute_text", "overdue")} == {
         "evidence": "The new letter template is on our website.", "evidence_url": "https://example.org/letters",
-        "verdict": "", "verdict_note": "", "overdue": "false"}  # the dispute waits for a moderator
+        "verdict": "", "dispute_text": "", "overdue": "false"}  # the dispute waits for a moderator
 
     from app.moderation import disputes
 
@@ -90,7 +90,7 @@ def test_changes_csv_shows_what_the_story_page_shows_of_each_change(app, session
     out = export(app, tmp_path / "two")
     _valid(out)
     made = next(r for r in read_csv(out / "changes.csv") if int(r["id"]) == loop["made"].id)
-    assert (made["verdict"], made["verdict_at"], made["verdict_note"]) == ("disputed", "2026-03-23T09:00:00Z",
+    assert (made["verdict"], made["verdict_at"], made["dispute_text"]) == ("disputed", "2026-03-23T09:00:00Z",
                                                                           DISPUTE)
     story = next(s for s in read_ndjson(out / "stories.ndjson") if s["id"] == loop["story"].id)
     nested = next(c for c in story["changes"] if c["id"] == loop["made"].id)

@@ -128,7 +128,7 @@ def test_changes_csv_shows_public_verdicts_and_overdue_promises_only(app, accoun
     overdue = {name for name in c if c[name].id in rows and rows[c[name].id]["overdue"] == "true"}
     assert overdue == {"overdue"}  # due 12 June; due today is not overdue yet
     assert rows[c["overdue"].id]["owner"] == "Ward manager" and rows[c["overdue"].id]["due_on"] == "2026-06-12"
-    verdicts = {name: (rows[c[name].id]["verdict"], rows[c[name].id]["verdict_note"])
+    verdicts = {name: (rows[c[name].id]["verdict"], rows[c[name].id]["dispute_text"])
                 for name in ("confirmed", "disputed", "dispute_unchecked", "not_yet")}
     assert verdicts == {"confirmed": ("confirmed", ""),
                         "disputed": ("disputed", "The queue is just as long as before."),

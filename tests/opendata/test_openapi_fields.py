@@ -13,7 +13,7 @@ from tests.opendata.conftest import at
 
 NEW_FIELDS = {
     "StoryDetail.events[]": {"id", "story_id", "kind", "at", "step", "provider", "count", "change_id", "due_on"},
-    "StoryDetail.changes[]": {"due_on", "owner", "evidence", "evidence_url", "verdict", "verdict_at", "verdict_note",
+    "StoryDetail.changes[]": {"due_on", "owner", "evidence", "evidence_url", "verdict", "verdict_at", "dispute_text",
                               "overdue"},
     "ProviderDetail.statistics": {
         "replied_within_5_working_days", "still_within_5_working_days", "share_replied_within_5_working_days",

@@ -85,9 +85,9 @@ def test_each_change_shows_its_due_date_owner_evidence_and_overdue_as_the_page_d
     assert set(changes) == {loop["planned"].id, loop["made"].id}  # never the hidden one
     planned, made = changes[loop["planned"].id], changes[loop["made"].id]
     assert {k: planned[k] for k in ("kind", "due_on", "owner", "evidence", "evidence_url", "verdict", "verdict_at",
-                                    "verdict_note", "overdue")} == {
+                                    "dispute_text", "overdue")} == {
         "kind": "planned", "due_on": "2026-03-20", "owner": "Outpatients manager", "evidence": None,
-        "evidence_url": None, "verdict": None, "verdict_at": None, "verdict_note": None, "overdue": True}
+        "evidence_url": None, "verdict": None, "verdict_at": None, "dispute_text": None, "overdue": True}
     assert {k: made[k] for k in ("kind", "made_on", "due_on", "owner", "evidence", "evidence_url", "overdue")} == {
         "kind": "made", "made_on": "2026-03-16", "due_on": None, "owner": None,
         "evidence": "The new letter template is on our website.", "evidence_url": "https://example.org/letters",
@@ -101,14 +101,14 @@ def test_each_change_shows_its_due_date_owner_evidence_and_overdue_as_the_page_d
 def test_a_dispute_waiting_for_a_moderator_is_not_public_and_shows_once_checked(client, session, loop):
     body = _detail(client, loop["story"])
     made = next(c for c in body["changes"] if c["id"] == loop["made"].id)
-    assert (made["verdict"], made["verdict_at"], made["verdict_note"]) == (None, None, None)
+    assert (made["verdict"], made["verdict_at"], made["dispute_text"]) == (None, None, None)
     assert DISPUTE not in json.dumps(body) and tl.DISPUTED not in [e["kind"] for e in body["events"]]
 
     disputes.publish(session, loop["moderator"], session.get(Change, loop["made"].id))
     session.commit()
     body = _detail(client, loop["story"])
     made = next(c for c in body["changes"] if c["id"] == loop["made"].id)
-    assert (made["verdict"], made["verdict_at"], made["verdict_note"]) == ("disputed", "2026-03-23T09:00:00Z",
+    assert (made["verdict"], made["verdict_at"], made["dispute_text"]) == ("disputed", "2026-03-23T09:00:00Z",
                                                                           DISPUTE)
     assert _steps(body["events"]) == _expected(loop, disputed=True)
 
@@ -119,14 +119,14 @@ def test_a_dispute_turned_down_and_a_confirmation_note_never_show(client, sessio
     session.commit()
     body = _detail(client, loop["story"])
     shown = next(c for c in body["changes"] if c["id"] == made.id)
-    assert (shown["verdict"], shown["verdict_note"]) == (None, None) and DISPUTE not in json.dumps(body)
+    assert (shown["verdict"], shown["dispute_text"]) == (None, None) and DISPUTE not in json.dumps(body)
     # A confirmation has no words in public, even if a note were left over in the row.
     replies.record_verdict(session, loop["author"], made, "confirmed", "")
     made.verdict_note = "PRIVATE leftover note"
     session.commit()
     body = _detail(client, loop["story"])
     shown = next(c for c in body["changes"] if c["id"] == made.id)
-    assert (shown["verdict"], shown["verdict_at"], shown["verdict_note"]) == ("confirmed", "2026-03-23T09:00:00Z",
+    assert (shown["verdict"], shown["verdict_at"], shown["dispute_text"]) == ("confirmed", "2026-03-23T09:00:00Z",
                                                                             None)
     assert "PRIVATE" not in json.dumps(body)
     assert body["events"][-1]["kind"] == tl.CONFIRMED
