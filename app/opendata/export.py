@@ -185,18 +185,19 @@ def export_dataset(session: Session, directory: str | Path, progress: Callable[[
     site_url = site_url or current_app.config["SITE_URL"]
     procs = procs if procs is not None else current_app.config["EXPORT_PROCS"]
     bounds = _id_ranges(session, procs) if procs > 1 else None
+    today = today_utc()  # one day for the whole export, however many processes write it: what is overdue, waiting
     tables = _Tables(out, TABLES, header=True)
     try:
         if bounds is not None:
-            counts = _stories_in_parts(out, bounds, site_url, tables, progress)
+            counts = _stories_in_parts(out, bounds, site_url, today, tables, progress)
         else:
             codes, tag_slugs = _lookups(session)
             with (out / "stories.ndjson").open("wb") as ndjson:
-                _write_stories(session, tables, ndjson, codes, tag_slugs, site_url, None, progress)
+                _write_stories(session, tables, ndjson, codes, tag_slugs, site_url, today, None, progress)
             counts = {}
         # The directory after the stories: every provider a story names is there, even one added meanwhile.
         codes = _write_directory(session, tables)
-        _write_provider_months(session, lambda values: tables.write(PROVIDER_MONTHS, values), codes)
+        _write_provider_months(session, lambda values: tables.write(PROVIDER_MONTHS, values), codes, today)
     finally:
         tables.close()
     counts = {name: tables.counts[name] + counts.get(name, 0) for name in tables.counts}
@@ -215,7 +216,7 @@ def _id_ranges(session: Session, procs: int) -> list[tuple[int, int | None]] | N
     return [(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False)]
 
 
-def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url: str, tables: _Tables,
+def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url: str, today: date, tables: _Tables,
                       progress: Callable[[int], None]) -> dict[str, int]:
     """Each id range written by a process of its own into out/.parts/N/, then appended in order."""
     parts = out / ".parts"
@@ -229,7 +230,7 @@ def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url:
                                  initargs=(written,)) as pool:
             # The factory that made this app makes one in each process (handed over, not imported from above).
             factory = current_app.extensions["storyloop.factory"]
-            running = {pool.submit(_export_part, factory, config, str(parts / str(i)), lo, hi, site_url)
+            running = {pool.submit(_export_part, factory, config, str(parts / str(i)), lo, hi, site_url, today)
                        for i, (lo, hi) in enumerate(bounds)}
             shown = 0
             while running:
@@ -273,7 +274,7 @@ def _count_written(n: int, flush: bool = False) -> None:
 
 
 def _export_part(factory: Callable[[dict], Flask], config: dict, directory: str, lo: int, hi: int | None,
-                 site_url: str) -> dict[str, int]:
+                 site_url: str, today: date) -> dict[str, int]:
     """In a process of its own: the stories with lo <= id < hi, without headers."""
     app = factory(config)
     out = Path(directory)
@@ -283,7 +284,8 @@ def _export_part(factory: Callable[[dict], Flask], config: dict, directory: str,
         try:
             codes, tag_slugs = _lookups(db.session)
             with (out / "stories.ndjson").open("wb") as ndjson:
-                _write_stories(db.session, tables, ndjson, codes, tag_slugs, site_url, (lo, hi), _count_written)
+                _write_stories(db.session, tables, ndjson, codes, tag_slugs, site_url, today, (lo, hi),
+                               _count_written)
             _count_written(0, flush=True)
         finally:
             tables.close()
@@ -310,7 +312,8 @@ def _write_directory(session: Session, tables: _Tables) -> dict[int, str]:
 
 
 def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, str], tag_slugs: dict[int, str],
-                   site_url: str, ids: tuple[int, int | None] | None, progress: Callable[[int], None]) -> None:
+                   site_url: str, today: date, ids: tuple[int, int | None] | None,
+                   progress: Callable[[int], None]) -> None:
     """Published stories (those with ids in [lo, hi) if given), their tags, responses, changes and events: the CSV
     rows and one NDJSON line per story, the five streams read side by side in story id order."""
     def within(column):
@@ -339,7 +342,6 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
         StoryEvent.count, StoryEvent.detail,
     ).where(visible_event(), StoryEvent.story_id.in_(published), *within(StoryEvent.story_id))
         .order_by(StoryEvent.story_id, StoryEvent.at, StoryEvent.id)), lambda r: r[1]))
-    today = today_utc()  # a change is overdue as of the export
     stories = _stream(session, select(
         Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
         Story.on_behalf, Story.public_name, Story.criticality, Story.response_status, Story.published_at,
@@ -377,7 +379,8 @@ def _change_row(c, today: date) -> list:
     return [*c[:9], *change_fields.shown(kind, *rest, today)]
 
 
-def _write_provider_months(session: Session, write: Callable[[list], None], codes: dict[int, str]) -> None:
+def _write_provider_months(session: Session, write: Callable[[list], None], codes: dict[int, str],
+                           today: date) -> None:
     """The monthly aggregates, per provider and month, as kept by app.insight: nothing here reads a story."""
     waits: dict[tuple[int, date], dict[int, int]] = {}
     for provider_id, month, bucket, n in _stream(session, select(
@@ -389,7 +392,7 @@ def _write_provider_months(session: Session, write: Callable[[list], None], code
             ProviderMonthWorkdays.provider_id, ProviderMonthWorkdays.month, ProviderMonthWorkdays.workdays,
             ProviderMonthWorkdays.stories)):
         workdays.setdefault((provider_id, month), {})[days] = n
-    waiting = _still_waiting(session)
+    waiting = _still_waiting(session, today)
     for m in _stream(session, select(
             ProviderMonth.provider_id, ProviderMonth.month, ProviderMonth.stories, ProviderMonth.replied,
             ProviderMonth.crit0, ProviderMonth.crit1, ProviderMonth.crit2, ProviderMonth.crit3, ProviderMonth.crit4,
@@ -406,10 +409,9 @@ def _write_provider_months(session: Session, write: Callable[[list], None], code
                median_of(workdays.get(key, {})), m.changes_confirmed, m.changes_disputed])
 
 
-def _still_waiting(session: Session) -> dict[tuple[int, date], Figures]:
+def _still_waiting(session: Session, today: date) -> dict[tuple[int, date], Figures]:
     """Per provider and month, the unanswered stories still within their 5 and 20 working days today: counted as
     the provider page counts them (app.insight.services.Figures.add_waiting), from provider_day_unreplied."""
-    today = today_utc()
     area = region()
     out: dict[tuple[int, date], Figures] = {}
     for provider_id, day, n in _stream(session, select(
@@ -428,10 +430,10 @@ def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
         "profile": "tabular-data-package",
         "name": "storyloop",
         "title": f"{config['SITE_NAME']}: published stories of care, replies and changes",
-        "description": "Every published story, provider reply, author answer and change planned or made, "
-                       "with the provider directory. In the CSV files a text cell that begins with =, +, -, @, a "
-                       "tab, a carriage return or an apostrophe has an apostrophe added in front, so that "
-                       "spreadsheets do not run it as a formula. See README.md.",
+        "description": "Every published story, provider reply, author answer and change planned or made, each "
+                       "story's progress (its events), with the provider directory. In the CSV files a text cell "
+                       "that begins with =, +, -, @, a tab, a carriage return or an apostrophe has an apostrophe "
+                       "added in front, so that spreadsheets do not run it as a formula. See README.md.",
         "homepage": f"{site_url}/data",
         "created": created,
         "licenses": [licence],
