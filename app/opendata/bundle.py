@@ -121,6 +121,8 @@ def takes_out(obj, deleted: bool = False) -> bool:
         public, shown = VISIBLE, REPLY_SHOWN if isinstance(obj, Reply) else CHANGE_SHOWN
     elif isinstance(obj, Provider):
         return deleted or _changed(obj, PROVIDER_SHOWN)
+    elif isinstance(obj, StoryEvent):
+        return deleted  # a step taken back (a "not about us" a moderator declined)
     else:
         return False
     if not _was(obj, "status", public):

@@ -211,7 +211,9 @@ def document() -> dict:
                                "which deletes the story with its events. Likewise a story whose changes were "
                                "hidden or restored, or that was published again, comes back in /stories?"
                                "updated_since: replace the events you hold for it with those of /stories/{id} "
-                               "(or this feed with story_id).",
+                               "(or this feed with story_id). Rarely a step is taken back: staff said a story was "
+                               "not about them, and a moderator found it was; its not_about_us event leaves the "
+                               "story's events.",
                 "parameters": [
                     {"name": "since", "in": "query", "required": False, "schema": DATETIME,
                      "description": "Only events at or after this time (ISO 8601; UTC when no offset is given)."},

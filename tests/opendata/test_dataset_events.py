@@ -176,3 +176,21 @@ def test_the_readme_describes_story_events(app, loop, tmp_path):
     assert "| `story_events.csv` | 10 |" in readme and "`events`" in readme
     with (tmp_path / "ds" / "story_events.csv").open(encoding="utf-8", newline="") as f:
         assert next(csv.reader(f)) == EVENT_COLUMNS
+
+
+def test_a_not_about_us_a_moderator_declined_leaves_the_events_and_asks_for_the_next_pass(
+        client, session, clock, loop, tree):
+    from app.moderation import reroutes
+
+    clock.set(at(24))
+    item = reroutes.request_reroute(session, loop["staff"], loop["story"], tree["other"], "It was the practice.")
+    session.commit()
+    path = f"/api/v1/stories/{loop['story'].id}"
+    said = client.get(path).get_json()["data"]["events"][-1]
+    assert (said["kind"], said["provider"], said["change_id"]) == (tl.NOT_ABOUT_US, "W1", None)
+    assert "G1" not in json.dumps(said)  # the suggested service and the request stay with the moderators
+    reroutes.decline(session, loop["moderator"], item, "It is about the ward.")
+    session.flush()
+    assert session.info.get("dataset_soon") is True
+    session.commit()
+    assert tl.NOT_ABOUT_US not in [e["kind"] for e in client.get(path).get_json()["data"]["events"]]
