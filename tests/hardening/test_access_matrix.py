@@ -76,6 +76,7 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("admin.provider_move", "POST", ""): ({"code": "H1"}, only("admin")),
     ("admin.provider_active", "POST", ""): ({"code": "H1"}, only("admin")),
     ("admin.provider_merge", "POST", ""): ({"code": "H1"}, only("admin")),
+    ("api.events", "GET", ""): ({}, everyone()),
     ("api.openapi", "GET", ""): ({}, everyone()),
     ("api.provider", "GET", ""): ({"code": "H1"}, everyone()),
     ("api.provider_insight", "GET", ""): ({"code": "H1"}, everyone()),
