@@ -9,6 +9,12 @@ BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("STORYLOOP_INSTANCE_DIR", BASE_DIR / "instance"))
 
 
+# Shown until the operator sets the real ones (`flask check` reports them in production).
+PLACEHOLDER_OPERATOR = "the organisation that runs this site (not yet named: set SITE_OPERATOR)"
+PLACEHOLDER_CONTACT_EMAIL = "contact@example.org"
+PLACEHOLDER_CONTROLLER = "the data controller (not yet named: set DATA_CONTROLLER)"
+
+
 def _bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     if value is None or value == "":
@@ -56,6 +62,12 @@ class Config:
         self.SECRET_KEY = os.environ.get("SECRET_KEY") or ""
         self.SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.SITE_NAME = os.environ.get("SITE_NAME", "Storyloop")
+        # Who runs the site, how to reach them, who controls the data and how the site is paid for: the About,
+        # Contact and Privacy pages say so. Unset, they show a placeholder that `flask check` reports in production.
+        self.SITE_OPERATOR = os.environ.get("SITE_OPERATOR") or PLACEHOLDER_OPERATOR
+        self.SITE_CONTACT_EMAIL = os.environ.get("SITE_CONTACT_EMAIL") or PLACEHOLDER_CONTACT_EMAIL
+        self.DATA_CONTROLLER = os.environ.get("DATA_CONTROLLER") or PLACEHOLDER_CONTROLLER
+        self.SITE_FUNDING = os.environ.get("SITE_FUNDING") or ""
         self.SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search-index"))
         self.SEARCH_REBUILD_PROCS = _int("SEARCH_REBUILD_PROCS", 2)
         # "whoosh" (a local index folder) or "postgres" (tsvector columns, for several web nodes).

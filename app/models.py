@@ -5,6 +5,7 @@ from app.audit import AuditEvent  # noqa: F401
 from app.directory.models import Provider  # noqa: F401
 from app.following.models import Follow  # noqa: F401
 from app.insight.models import ProviderMonth, ProviderMonthTag, ProviderMonthWait, RedFlag  # noqa: F401
+from app.insight.transparency import TransparencyMonth  # noqa: F401
 from app.jobs import JobRun  # noqa: F401
 from app.mail.models import OutboxMessage  # noqa: F401
 from app.moderation.models import ReplyRevision, Report, StoryRevision  # noqa: F401

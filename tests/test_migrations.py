@@ -79,7 +79,7 @@ def test_migrations_create_the_content_version_triggers_the_models_do(migration_
         names = set(conn.execute(text(
             "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal" if postgres
             else "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-        assert names == expected and len(names) == 30
+        assert names == expected and len(names) == 33
         conn.execute(text("UPDATE tags SET name = name || '!' WHERE id = (SELECT min(id) FROM tags)"))
     with engine.connect() as conn:
         assert conn.execute(text("SELECT n FROM content_version")).scalar() == 1

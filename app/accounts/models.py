@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):
     email_confirmed_at: Mapped[datetime | None]
     is_moderator: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Enters stories for people who ask for help (assisted, paper and phone routes); granted by an admin.
+    is_story_taker: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     disabled_at: Mapped[datetime | None]
     # Bumped whenever sessions and emailed links must stop working (password change, reset, disable).
     session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")

@@ -28,6 +28,10 @@ def _site_admin(user: Any, obj: Any = None) -> bool:
     return user.is_authenticated and user.is_admin
 
 
+def _story_taker(user: Any, obj: Any = None) -> bool:
+    return user.is_authenticated and (user.is_story_taker or user.is_moderator or user.is_admin)
+
+
 def _signed_in(user: Any, obj: Any = None) -> bool:
     return user.is_authenticated
 
@@ -40,6 +44,8 @@ RULES: dict[str, Callable[[Any, Any], bool]] = {
     "account.view": _signed_in,
     "moderation.view": _site_moderator,
     "admin.view": _site_admin,
+    # Story takers enter stories for people who ask (assisted, paper, phone); moderators enter paper and phone ones.
+    "stories.enter_for_someone": _story_taker,
     # Managers of a provider (or of any provider above it) manage its staff; so do site admins.
     "provider.manage_staff": lambda user, provider: _site_admin(user) or _manager(user, provider),
     # Staff of a provider act for it and for everything below it.

@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from app.extensions import db
 from app.mail.transports import recipient
 from app.workdays import region_code
+from config import PLACEHOLDER_CONTACT_EMAIL, PLACEHOLDER_CONTROLLER, PLACEHOLDER_OPERATOR
 
 
 def _is_sqlite(config) -> bool:
@@ -152,6 +153,17 @@ def find_problems(app: Flask) -> tuple[list[str], list[str]]:
         if web > 1 and not _is_sqlite(config):
             notes.append("Several web processes on the whoosh backend must share one SEARCH_INDEX_DIR; with several "
                          "machines use SEARCH_BACKEND=postgres.")
+    if production:
+        for setting, placeholder in (("SITE_OPERATOR", PLACEHOLDER_OPERATOR),
+                                     ("SITE_CONTACT_EMAIL", PLACEHOLDER_CONTACT_EMAIL),
+                                     ("DATA_CONTROLLER", PLACEHOLDER_CONTROLLER)):
+            if config.get(setting, placeholder) == placeholder:
+                problems.append(f"{setting} is not set: the About, Contact and Privacy pages show a placeholder "
+                                "where people expect to read who runs the site and who holds their data.")
+    if (address := config.get("SITE_CONTACT_EMAIL")) and address != PLACEHOLDER_CONTACT_EMAIL \
+            and (problem := _address_problem(address)):
+        problems.append(f"SITE_CONTACT_EMAIL is {problem}: the Contact page would give people an address that "
+                        "does not work.")
     if production and not config["SITE_URL"].startswith("https://"):
         notes.append(f"SITE_URL is {config['SITE_URL']}: with https:// cookies are marked secure and emailed links "
                      "use TLS.")

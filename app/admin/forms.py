@@ -38,7 +38,7 @@ class MergeForm(FlaskForm):
 
 
 class RoleForm(FlaskForm):
-    role = HiddenField(validators=[AnyOf(["moderator", "admin"])])
+    role = HiddenField(validators=[AnyOf(["moderator", "admin", "story_taker"])])
     grant = HiddenField(validators=[AnyOf(["1", "0"])])
     reason = TextAreaField("Reason", render_kw={"rows": 2}, validators=[Length(max=2000)], description=REASON_HINT)
 

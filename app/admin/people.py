@@ -10,7 +10,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.extensions import utcnow
 from app.text import clean_text
 
-SITE_ROLES = {"moderator": "is_moderator", "admin": "is_admin"}
+SITE_ROLES = {"moderator": "is_moderator", "admin": "is_admin", "story_taker": "is_story_taker"}
 
 
 def find_people(session: Session, q: str, limit: int = 50) -> list[User]:
@@ -32,7 +32,8 @@ def get_person(session: Session, user_id: int) -> User:
 
 
 def _roles(user: User) -> dict:
-    return {"moderator": user.is_moderator, "admin": user.is_admin, "disabled": user.disabled_at is not None}
+    return {"moderator": user.is_moderator, "admin": user.is_admin, "story_taker": user.is_story_taker,
+            "disabled": user.disabled_at is not None}
 
 
 def _other_active_admins(session: Session, user: User) -> int:
@@ -42,7 +43,7 @@ def _other_active_admins(session: Session, user: User) -> int:
 
 def set_role(session: Session, admin: User, user: User, role: str, granted: bool, reason: str = "") -> User:
     if role not in SITE_ROLES:
-        raise Invalid("The role is moderator or admin.", field="role")
+        raise Invalid("The role is moderator, admin or story taker.", field="role")
     attribute = SITE_ROLES[role]
     if getattr(user, attribute) == granted:
         return user

@@ -1,4 +1,4 @@
-"""The read-only JSON API (/api/v1): stories, providers, cursor pages, tombstones, problem+json errors."""
+"""The read-only JSON API (/api/v1): stories, their events, providers, cursor pages, tombstones, problem+json."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -10,16 +10,19 @@ from sqlalchemy.orm import selectinload
 
 from app.directory.models import Provider
 from app.directory.services import find_by_code, search_query
-from app.extensions import csrf, db, limiter
+from app.extensions import csrf, db, limiter, utcnow
 from app.insight import figures
 from app.insight.response import response_stats
 from app.insight.services import insight
+from app.opendata import changes as change_fields
 from app.opendata import enums
+from app.opendata import events as public_events
 from app.opendata.export import iso
 from app.opendata.openapi import document
 from app.replies.models import VISIBLE, Change, Reply
 from app.stories.models import CRITICALITY, Story, Tag
 from app.stories.queries import StoryFilters, is_public, is_tombstone, public_stories
+from app.stories.timeline import StoryEvent
 from app.web.pagination import decode_cursor, keyset_page
 from app.web.params import BadParameter, iso_datetime, one_of_numbers, whole_number
 
@@ -95,6 +98,7 @@ def _site(path: str) -> str:
 ALLOWED = {
     "stories": {"provider", "tag", "status", "criticality", "published_since", "updated_since", "limit", "cursor"},
     "providers": {"kind", "parent", "q", "limit", "cursor"},
+    "events": {"since", "story_id", "kind", "limit", "cursor"},
 }
 
 
@@ -135,6 +139,7 @@ def story_json(story: Story) -> dict:
         "provider": {"code": story.provider.code, "name": story.provider.name},
         "title": story.title, "body": story.body, "experienced_in": figures.year_month(story.experienced_on),
         "author_role": story.author_role, "on_behalf": story.on_behalf, "public_name": story.public_name,
+        "language": story.language, "route": story.route,
         "criticality": story.criticality, "response_status": story.response_status,
         "tags": [t.slug for t in story.tags], "published_at": iso(story.published_at),
         "updated_at": iso(story.updated_at), "first_reply_at": iso(story.first_reply_at) or None,
@@ -206,12 +211,63 @@ def story(story_id: int):
         "responder": ({"name": r.responder_name, "title": r.responder_title,
                        "provider": r.provider.code if r.provider else None} if r.kind == "staff" else None),
     } for r in replies]
+    today = utcnow().date()
     body["changes"] = [{
         "id": c.id, "kind": c.kind, "description": c.description, "made_on": iso(c.made_on) or None,
         "provider": c.provider.code, "reported_by": {"name": c.reporter_name, "title": c.reporter_title},
-        "created_at": iso(c.created_at),
+        "created_at": iso(c.created_at), **change_json(c, today),
     } for c in changes]
+    events = db.session.scalars(public_events.public_events(db.session).where(StoryEvent.story_id == item.id)
+                                .options(selectinload(StoryEvent.provider)).order_by(StoryEvent.at, StoryEvent.id))
+    body["events"] = [event_json(e) for e in events]
     return jsonify(data=body, licence=licence())
+
+
+def change_json(change: Change, today) -> dict:
+    """Its due date, owner, evidence, the author's verdict and overdue, as the story page shows them."""
+    values = change_fields.shown(change.kind, change.due_on, change.owner, change.evidence, change.evidence_url,
+                                 change.verdict, change.verdict_status, change.verdict_at, change.verdict_note, today)
+    out = dict(zip(change_fields.FIELDS, values, strict=True))
+    out["due_on"] = iso(out["due_on"]) or None
+    out["verdict_at"] = iso(out["verdict_at"]) or None
+    return out
+
+
+EVENT_KEYS = ("id", "story_id", "kind", "at", "step", "provider", "count", "change_id", "due_on")
+
+
+def event_json(event: StoryEvent) -> dict:
+    """One public event, under the names of story_events.csv (but `provider` for its provider_code, as elsewhere
+    in the API)."""
+    out = dict(zip(EVENT_KEYS, public_events.of(event), strict=True))
+    out["at"] = iso(out["at"])
+    out["due_on"] = iso(out["due_on"]) or None
+    return out
+
+
+# ---------------------------------------------------------------- events
+
+@bp.route("/events")
+def events():
+    """Public story events, oldest first, for a copy kept in step: see the OpenAPI document for what to do about
+    a story that becomes a tombstone (its events leave this feed; /stories?updated_since says so)."""
+    _check_known("events")
+    limit = _limit_arg()
+    since = _time_arg("since")
+    cursor = _cursor_arg(2)
+    stmt = public_events.public_events(db.session).options(selectinload(StoryEvent.provider))
+    if since is not None:
+        stmt = stmt.where(StoryEvent.at >= since)
+    if (story_id := whole_number(request.args.get("story_id"), "story_id", 1)) is not None:
+        stmt = stmt.where(StoryEvent.story_id == story_id)
+    if (kind := request.args.get("kind")) is not None:
+        if kind not in enums.EVENT_KINDS:
+            raise BadParameter("kind", f"kind must be one of {', '.join(enums.EVENT_KINDS)}.")
+        stmt = stmt.where(StoryEvent.kind == kind)
+    page = keyset_page(db.session, stmt, [StoryEvent.at, StoryEvent.id], lambda e: (e.at.isoformat(), e.id),
+                       cursor, size=limit)
+    data = [event_json(e) for e in page.items]
+    return jsonify(data=data, links={"next": _next_link("api.events", page.next_cursor)}, licence=licence())
 
 
 # ---------------------------------------------------------------- providers
@@ -250,11 +306,20 @@ def provider(code: str):
     if item is None:
         return problem(404, "Not found", "No provider has that code.")
     stats = response_stats(db.session, item)
+    f = stats.figures
     body = provider_json(item, item.parent.code if item.parent else None)
     body["statistics"] = {
         "period_days": stats.days, "period_from": stats.since.isoformat(), **figures.counts(stats),
         "reply_share": figures.share(stats.reply_share),
         "median_hours_to_first_reply": figures.median_hours(stats.median_reply),
+        # The provider page's figures in working days, from the same aggregates.
+        "replied_within_5_working_days": f.replied_5, "still_within_5_working_days": f.waiting_5,
+        "share_replied_within_5_working_days": figures.share(f.share_5),
+        "replied_within_20_working_days": f.replied_20, "still_within_20_working_days": f.waiting_20,
+        "share_replied_within_20_working_days": figures.share(f.share_20),
+        "median_working_days_to_first_reply": f.median_workdays,
+        "changes_confirmed": f.changes_confirmed, "changes_disputed": f.changes_disputed,
+        "changes_overdue": stats.changes_overdue,
     }
     return jsonify(data=body, licence=licence())
 

@@ -25,6 +25,7 @@ from app.extensions import utcnow
 from app.opendata.export import export_dataset
 from app.replies.models import VISIBLE, Change, Reply
 from app.stories.models import PUBLISHED, Story
+from app.stories.timeline import StoryEvent
 
 ZIP_NAME = "storyloop-dataset.zip"
 JOB = "dataset"  # the worker's job (registered in create_app)
@@ -51,10 +52,11 @@ def last_export() -> dict | None:
 
 def content_changed_at(session: Session) -> datetime | None:
     """The last time anything that the dataset holds may have changed: a story that is or was published, a
-    reply, a change, a provider's entry."""
+    reply, a change, a story event (a reminder moves nothing else), a provider's entry."""
     times = [session.scalar(select(func.max(Story.updated_at)).where(Story.published_at.isnot(None))),
              session.scalar(select(func.max(Reply.created_at))), session.scalar(select(func.max(Reply.edited_at))),
-             session.scalar(select(func.max(Change.created_at))), session.scalar(select(func.max(Provider.updated_at)))]
+             session.scalar(select(func.max(Change.created_at))), session.scalar(select(func.max(StoryEvent.at))),
+             session.scalar(select(func.max(Provider.updated_at)))]
     times = [t for t in times if t is not None]
     return max(times) if times else None
 
@@ -95,7 +97,8 @@ def rebuild_if_due(session: Session) -> bool:
 # What the dataset shows of each: a change to one of these while it is public may be taking something out.
 STORY_SHOWN = {"title", "body", "public_name", "provider_id", "experienced_on", "author_role", "on_behalf"}
 REPLY_SHOWN = {"body", "responder_name", "responder_title", "provider_id"}
-CHANGE_SHOWN = {"description", "reporter_name", "reporter_title", "made_on", "kind"}
+CHANGE_SHOWN = {"description", "reporter_name", "reporter_title", "made_on", "kind", "due_on", "owner", "evidence",
+                "evidence_url", "verdict", "verdict_status", "verdict_at", "verdict_note"}
 PROVIDER_SHOWN = {"code", "name", "kind", "parent_id", "postcode", "website", "active"}
 
 
@@ -118,6 +121,8 @@ def takes_out(obj, deleted: bool = False) -> bool:
         public, shown = VISIBLE, REPLY_SHOWN if isinstance(obj, Reply) else CHANGE_SHOWN
     elif isinstance(obj, Provider):
         return deleted or _changed(obj, PROVIDER_SHOWN)
+    elif isinstance(obj, StoryEvent):
+        return deleted  # a step taken back (a "not about us" a moderator declined)
     else:
         return False
     if not _was(obj, "status", public):

@@ -12,6 +12,7 @@ from app.replies import models as replies
 from app.stories import models as stories
 from app.stories import queries as story_queries
 from app.stories import tags as story_tags
+from app.stories import timeline
 
 
 def values(constant: Iterable) -> tuple:
@@ -26,10 +27,14 @@ def values(constant: Iterable) -> tuple:
 PROVIDER_KINDS: tuple[str, ...] = values(directory.KINDS)
 AUTHOR_ROLES: tuple[str, ...] = values(stories.AUTHOR_ROLES)
 RESPONSE_STATUSES: tuple[str, ...] = values(stories.RESPONSE_STATUSES)
+LANGUAGES: tuple[str, ...] = values(stories.LANGUAGES)
+ROUTES: tuple[str, ...] = values(stories.ROUTES)
 CRITICALITY: tuple[int, ...] = values(stories.CRITICALITY)
 TOMBSTONE_STATUSES: tuple[str, ...] = values(story_queries.TOMBSTONE_STATUSES)
 # replies.models names its two reply kinds one by one, with no collection of them.
 REPLY_KINDS: tuple[str, ...] = values((replies.STAFF_REPLY, replies.AUTHOR_ANSWER))
 CHANGE_KINDS: tuple[str, ...] = values(replies.CHANGE_KINDS)
+VERDICTS: tuple[str, ...] = values(replies.VERDICTS)
+EVENT_KINDS: tuple[str, ...] = values(timeline.EVENT_KINDS)
 # The curated list is where every tag, and so every tag kind, comes from (the tags table is seeded from it).
 TAG_KINDS: tuple[str, ...] = values(kind for _, _, kind in story_tags.CURATED)

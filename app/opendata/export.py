@@ -7,7 +7,7 @@ import multiprocessing
 import shutil
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, wait
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +19,18 @@ from sqlalchemy.orm import Session
 from app.directory.models import Provider
 from app.extensions import db, utcnow
 from app.insight import figures
-from app.insight.models import ProviderMonth, ProviderMonthWait
-from app.insight.services import median_wait
+from app.insight.aggregates import month_of, region
+from app.insight.models import ProviderDayUnreplied, ProviderMonth, ProviderMonthWait, ProviderMonthWorkdays
+from app.insight.services import WAITING_LOOKBACK_DAYS, Figures, median_of, median_wait, today_utc
+from app.opendata import changes as change_fields
+from app.opendata.events import event_values, visible_event
 from app.opendata.schema import (
     CHANGES,
     PROVIDER_MONTHS,
     PROVIDERS,
     RESPONSES,
     STORIES,
+    STORY_EVENTS,
     STORY_TAGS,
     TABLES,
     TAGS,
@@ -35,6 +39,7 @@ from app.opendata.schema import (
 from app.replies.models import VISIBLE, Change, Reply
 from app.stories.models import Story, Tag, story_tags
 from app.stories.queries import StoryFilters, public_story_filter
+from app.stories.timeline import StoryEvent
 from app.text import SPREADSHEET_TRIGGERS
 
 BATCH = 5000
@@ -140,7 +145,7 @@ class _Merge:
         return []
 
 
-STORY_TABLES = (STORIES, STORY_TAGS, RESPONSES, CHANGES)  # written story by story, in id order
+STORY_TABLES = (STORIES, STORY_TAGS, RESPONSES, CHANGES, STORY_EVENTS)  # written story by story, in id order
 PARALLEL_FROM = 50_000  # published stories from which the stories are written by EXPORT_PROCS processes
 
 
@@ -180,18 +185,19 @@ def export_dataset(session: Session, directory: str | Path, progress: Callable[[
     site_url = site_url or current_app.config["SITE_URL"]
     procs = procs if procs is not None else current_app.config["EXPORT_PROCS"]
     bounds = _id_ranges(session, procs) if procs > 1 else None
+    today = today_utc()  # one day for the whole export, however many processes write it: what is overdue, waiting
     tables = _Tables(out, TABLES, header=True)
     try:
         if bounds is not None:
-            counts = _stories_in_parts(out, bounds, site_url, tables, progress)
+            counts = _stories_in_parts(out, bounds, site_url, today, tables, progress)
         else:
             codes, tag_slugs = _lookups(session)
             with (out / "stories.ndjson").open("wb") as ndjson:
-                _write_stories(session, tables, ndjson, codes, tag_slugs, site_url, None, progress)
+                _write_stories(session, tables, ndjson, codes, tag_slugs, site_url, today, None, progress)
             counts = {}
         # The directory after the stories: every provider a story names is there, even one added meanwhile.
         codes = _write_directory(session, tables)
-        _write_provider_months(session, lambda values: tables.write(PROVIDER_MONTHS, values), codes)
+        _write_provider_months(session, lambda values: tables.write(PROVIDER_MONTHS, values), codes, today)
     finally:
         tables.close()
     counts = {name: tables.counts[name] + counts.get(name, 0) for name in tables.counts}
@@ -210,7 +216,7 @@ def _id_ranges(session: Session, procs: int) -> list[tuple[int, int | None]] | N
     return [(lo, hi) for lo, hi in zip(edges, edges[1:], strict=False)]
 
 
-def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url: str, tables: _Tables,
+def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url: str, today: date, tables: _Tables,
                       progress: Callable[[int], None]) -> dict[str, int]:
     """Each id range written by a process of its own into out/.parts/N/, then appended in order."""
     parts = out / ".parts"
@@ -224,7 +230,7 @@ def _stories_in_parts(out: Path, bounds: list[tuple[int, int | None]], site_url:
                                  initargs=(written,)) as pool:
             # The factory that made this app makes one in each process (handed over, not imported from above).
             factory = current_app.extensions["storyloop.factory"]
-            running = {pool.submit(_export_part, factory, config, str(parts / str(i)), lo, hi, site_url)
+            running = {pool.submit(_export_part, factory, config, str(parts / str(i)), lo, hi, site_url, today)
                        for i, (lo, hi) in enumerate(bounds)}
             shown = 0
             while running:
@@ -268,7 +274,7 @@ def _count_written(n: int, flush: bool = False) -> None:
 
 
 def _export_part(factory: Callable[[dict], Flask], config: dict, directory: str, lo: int, hi: int | None,
-                 site_url: str) -> dict[str, int]:
+                 site_url: str, today: date) -> dict[str, int]:
     """In a process of its own: the stories with lo <= id < hi, without headers."""
     app = factory(config)
     out = Path(directory)
@@ -278,7 +284,8 @@ def _export_part(factory: Callable[[dict], Flask], config: dict, directory: str,
         try:
             codes, tag_slugs = _lookups(db.session)
             with (out / "stories.ndjson").open("wb") as ndjson:
-                _write_stories(db.session, tables, ndjson, codes, tag_slugs, site_url, (lo, hi), _count_written)
+                _write_stories(db.session, tables, ndjson, codes, tag_slugs, site_url, today, (lo, hi),
+                               _count_written)
             _count_written(0, flush=True)
         finally:
             tables.close()
@@ -305,9 +312,10 @@ def _write_directory(session: Session, tables: _Tables) -> dict[int, str]:
 
 
 def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, str], tag_slugs: dict[int, str],
-                   site_url: str, ids: tuple[int, int | None] | None, progress: Callable[[int], None]) -> None:
-    """Published stories (those with ids in [lo, hi) if given), their tags, responses and changes: the CSV rows
-    and one NDJSON line per story, the four streams read side by side in story id order."""
+                   site_url: str, today: date, ids: tuple[int, int | None] | None,
+                   progress: Callable[[int], None]) -> None:
+    """Published stories (those with ids in [lo, hi) if given), their tags, responses, changes and events: the CSV
+    rows and one NDJSON line per story, the five streams read side by side in story id order."""
     def within(column):
         if ids is None:
             return []
@@ -324,21 +332,29 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
         .order_by(Reply.story_id, Reply.published_at, Reply.id)), lambda r: r[1]))
     changes = _Merge(_grouped(_stream(session, select(
         Change.id, Change.story_id, Change.provider_id, Change.kind, Change.description, Change.made_on,
-        Change.reporter_name, Change.reporter_title, Change.created_at,
+        Change.reporter_name, Change.reporter_title, Change.created_at, Change.due_on, Change.owner,
+        Change.evidence, Change.evidence_url, Change.verdict, Change.verdict_status, Change.verdict_at,
+        Change.verdict_note,
     ).where(Change.status == VISIBLE, Change.story_id.in_(published), *within(Change.story_id))
         .order_by(Change.story_id, Change.created_at, Change.id)), lambda r: r[1]))
+    events = _Merge(_grouped(_stream(session, select(
+        StoryEvent.id, StoryEvent.story_id, StoryEvent.kind, StoryEvent.at, StoryEvent.step, StoryEvent.provider_id,
+        StoryEvent.count, StoryEvent.detail,
+    ).where(visible_event(), StoryEvent.story_id.in_(published), *within(StoryEvent.story_id))
+        .order_by(StoryEvent.story_id, StoryEvent.at, StoryEvent.id)), lambda r: r[1]))
     stories = _stream(session, select(
         Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
-        Story.on_behalf, Story.public_name, Story.criticality, Story.response_status, Story.published_at,
-        Story.first_reply_at,
+        Story.on_behalf, Story.public_name, Story.language, Story.route, Story.criticality, Story.response_status,
+        Story.published_at, Story.first_reply_at,
     ).where(_public(session), *within(Story.id)).order_by(Story.id))
     licence = current_app.config["CONTENT_LICENCE"]
     write = tables.write
     stories_header, responses_header, changes_header = STORIES.header, RESPONSES.header, CHANGES.header
+    events_header = STORY_EVENTS.header
     for s in stories:
         record = [s.id, s.provider_id, codes.get(s.provider_id, ""), s.title, s.body,
                   figures.year_month(s.experienced_on), s.author_role, s.on_behalf, s.public_name,
-                  s.criticality, s.response_status, s.published_at, s.first_reply_at,
+                  s.language, s.route, s.criticality, s.response_status, s.published_at, s.first_reply_at,
                   f"{site_url}/stories/{s.id}"]
         # Each row is formatted once, for its CSV line and its place in the story's JSON alike.
         nested = dict(zip(stories_header, write(STORIES, record), strict=True))
@@ -348,28 +364,61 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
         nested["tags"] = [tag_slugs[r[1]] for r in story_tag_rows]
         nested["responses"] = [dict(zip(responses_header, write(RESPONSES, r), strict=True))
                                for r in replies.take(s.id)]
-        nested["changes"] = [dict(zip(changes_header, write(CHANGES, c), strict=True)) for c in changes.take(s.id)]
+        nested["changes"] = [dict(zip(changes_header, write(CHANGES, _change_row(c, today)), strict=True))
+                             for c in changes.take(s.id)]
+        nested["events"] = [dict(zip(events_header, write(STORY_EVENTS, event_values(
+            e[0], e[1], e[2], e[3], e[4], codes.get(e[5]), e[6], e[7])), strict=True)) for e in events.take(s.id)]
         nested["licence"] = licence
         ndjson.write(orjson.dumps(nested, option=orjson.OPT_APPEND_NEWLINE))
         progress(1)
 
 
-def _write_provider_months(session: Session, write: Callable[[list], None], codes: dict[int, str]) -> None:
-    """The monthly aggregates, per provider and month, as kept by app.insight."""
+def _change_row(c, today: date) -> list:
+    """A change's columns as read (id ... created_at, then what change_fields.shown weighs), as published."""
+    kind, rest = c[3], c[9:]  # due_on, owner, evidence, evidence_url, verdict, verdict_status, verdict_at, note
+    return [*c[:9], *change_fields.shown(kind, *rest, today)]
+
+
+def _write_provider_months(session: Session, write: Callable[[list], None], codes: dict[int, str],
+                           today: date) -> None:
+    """The monthly aggregates, per provider and month, as kept by app.insight: nothing here reads a story."""
     waits: dict[tuple[int, date], dict[int, int]] = {}
     for provider_id, month, bucket, n in _stream(session, select(
             ProviderMonthWait.provider_id, ProviderMonthWait.month, ProviderMonthWait.bucket,
             ProviderMonthWait.stories)):
         waits.setdefault((provider_id, month), {})[bucket] = n
+    workdays: dict[tuple[int, date], dict[int, int]] = {}
+    for provider_id, month, days, n in _stream(session, select(
+            ProviderMonthWorkdays.provider_id, ProviderMonthWorkdays.month, ProviderMonthWorkdays.workdays,
+            ProviderMonthWorkdays.stories)):
+        workdays.setdefault((provider_id, month), {})[days] = n
+    waiting = _still_waiting(session, today)
     for m in _stream(session, select(
             ProviderMonth.provider_id, ProviderMonth.month, ProviderMonth.stories, ProviderMonth.replied,
             ProviderMonth.crit0, ProviderMonth.crit1, ProviderMonth.crit2, ProviderMonth.crit3, ProviderMonth.crit4,
-            ProviderMonth.crit5, ProviderMonth.changes_planned, ProviderMonth.changes_made,
+            ProviderMonth.crit5, ProviderMonth.changes_planned, ProviderMonth.changes_made, ProviderMonth.replied_5,
+            ProviderMonth.replied_20, ProviderMonth.changes_confirmed, ProviderMonth.changes_disputed,
     ).order_by(ProviderMonth.provider_id, ProviderMonth.month)):
-        median = median_wait(waits.get((m.provider_id, m.month), {}))
+        key = (m.provider_id, m.month)
+        median = median_wait(waits.get(key, {}))
+        still = waiting.get(key)
         write([m.provider_id, codes.get(m.provider_id, ""), figures.year_month(m.month), m.stories, m.replied,
                figures.median_hours(median),
-               m.crit0, m.crit1, m.crit2, m.crit3, m.crit4, m.crit5, m.changes_planned, m.changes_made])
+               m.crit0, m.crit1, m.crit2, m.crit3, m.crit4, m.crit5, m.changes_planned, m.changes_made,
+               m.replied_5, m.replied_20, still.waiting_5 if still else 0, still.waiting_20 if still else 0,
+               median_of(workdays.get(key, {})), m.changes_confirmed, m.changes_disputed])
+
+
+def _still_waiting(session: Session, today: date) -> dict[tuple[int, date], Figures]:
+    """Per provider and month, the unanswered stories still within their 5 and 20 working days today: counted as
+    the provider page counts them (app.insight.services.Figures.add_waiting), from provider_day_unreplied."""
+    area = region()
+    out: dict[tuple[int, date], Figures] = {}
+    for provider_id, day, n in _stream(session, select(
+            ProviderDayUnreplied.provider_id, ProviderDayUnreplied.day, ProviderDayUnreplied.stories)
+            .where(ProviderDayUnreplied.day >= today - timedelta(days=WAITING_LOOKBACK_DAYS))):
+        out.setdefault((provider_id, month_of(day)), Figures()).add_waiting(day, n, today, area)
+    return out
 
 
 def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
@@ -381,10 +430,10 @@ def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
         "profile": "tabular-data-package",
         "name": "storyloop",
         "title": f"{config['SITE_NAME']}: published stories of care, replies and changes",
-        "description": "Every published story, provider reply, author answer and change planned or made, "
-                       "with the provider directory. In the CSV files a text cell that begins with =, +, -, @, a "
-                       "tab, a carriage return or an apostrophe has an apostrophe added in front, so that "
-                       "spreadsheets do not run it as a formula. See README.md.",
+        "description": "Every published story, provider reply, author answer and change planned or made, each "
+                       "story's progress (its events), with the provider directory. In the CSV files a text cell "
+                       "that begins with =, +, -, @, a tab, a carriage return or an apostrophe has an apostrophe "
+                       "added in front, so that spreadsheets do not run it as a formula. See README.md.",
         "homepage": f"{site_url}/data",
         "created": created,
         "licenses": [licence],

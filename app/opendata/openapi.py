@@ -33,10 +33,29 @@ STORY = _obj({
     "title": {"type": "string"}, "body": {"type": "string"},
     "experienced_in": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
     "author_role": _enum(enums.AUTHOR_ROLES), "on_behalf": {"type": "boolean"},
-    "public_name": {"type": "string"}, "criticality": {"type": ["integer", "null"], **CRITICALITY_RANGE},
+    "public_name": {"type": "string"}, "language": _enum(enums.LANGUAGES), "route": _enum(enums.ROUTES),
+    "criticality": {"type": ["integer", "null"], **CRITICALITY_RANGE},
     "response_status": _enum(enums.RESPONSE_STATUSES),
     "tags": {"type": "array", "items": {"type": "string"}},
     "published_at": DATETIME, "updated_at": DATETIME, "first_reply_at": NULLABLE_DATETIME,
+})
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+NULLABLE_TEXT = {"type": ["string", "null"]}
+STORY_EVENT = _obj({
+    "id": {"type": "integer", "description": "Stable id of the event."},
+    "story_id": {"type": "integer"},
+    "kind": {**_enum(enums.EVENT_KINDS), "description": "What happened (the dataset's README says each kind)."},
+    "at": {**DATETIME, "description": "When it happened."},
+    "step": {"type": ["integer", "null"], "minimum": 1,
+             "description": "reminded: 1; escalated: 2, 3 ... (each a level further up the tree); "
+                            "change_due_reminded: 1 a week before the due date, 2 on the day; else null."},
+    "provider": {**NULLABLE_TEXT, "description": "Code of the provider concerned (alerted, reminded, told, "
+                                                 "replying, changing, moved to)."},
+    "count": {"type": ["integer", "null"], "minimum": 0,
+              "description": "alerted, invited, reminded, escalated, change_due_reminded: how many people were told."},
+    "change_id": {"type": ["integer", "null"], "description": "For events about a change: its id (see changes)."},
+    "due_on": {**NULLABLE_DATE, "description": "change_planned, change_due_reminded, change_overdue: the due date "
+                                               "then."},
 })
 TOMBSTONE = _obj({"id": {"type": "integer"}, "status": _enum(enums.TOMBSTONE_STATUSES),
                   "updated_at": DATETIME, "tombstone": {"const": True}})
@@ -54,22 +73,49 @@ STORY_DETAIL = {**STORY, "properties": {
         "provider": {"type": "string"},
         "reported_by": _obj({"name": {"type": "string"}, "title": {"type": "string"}}),
         "created_at": DATETIME,
+        "due_on": {**NULLABLE_DATE, "description": "planned (and made, when planned first): the date it was due."},
+        "owner": {**NULLABLE_TEXT, "description": "planned (and made, when planned first): who owns it, a role or "
+                                                  "a team as the provider wrote it."},
+        "evidence": {**NULLABLE_TEXT, "description": "made: a few lines that show it."},
+        "evidence_url": {**NULLABLE_TEXT, "description": "made: a link that shows it."},
+        "verdict": {"oneOf": [{"type": "null"}, _enum(enums.VERDICTS)],
+                    "description": "made: the story author's answer, once public; a dispute only once a moderator "
+                                   "checked it."},
+        "verdict_at": {**NULLABLE_DATETIME, "description": "When the author gave that verdict."},
+        "dispute_text": {**NULLABLE_TEXT, "description": "A public dispute: the author's words."},
+        "overdue": {"type": "boolean", "description": "Still planned, and its due date has passed."},
     })},
-}, "required": [*STORY["required"], "responses", "changes"]}
+    "events": {"type": "array", "items": {"$ref": "#/components/schemas/StoryEvent"},
+               "description": "The story's progress, oldest first (as its page's timeline)."},
+}, "required": [*STORY["required"], "responses", "changes", "events"]}
 PROVIDER = _obj({
     "code": {"type": "string"}, "name": {"type": "string"}, "kind": _enum(enums.PROVIDER_KINDS),
     "parent_code": {"type": ["string", "null"]}, "postcode": {"type": ["string", "null"]},
     "website": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "url": {"type": "string"},
 })
+NULLABLE_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 PROVIDER_DETAIL = {**PROVIDER, "properties": {**PROVIDER["properties"], "statistics": _obj({
     "period_days": {"type": "integer", "description": "Days covered: this calendar month and the 11 before it"},
     "period_from": {"type": "string", "format": "date", "description": "The first day covered"},
     "stories": {"type": "integer"}, "replied": {"type": "integer"},
     "reply_share": {"type": ["number", "null"]}, "median_hours_to_first_reply": {"type": ["number", "null"]},
     "changes_planned": {"type": "integer"}, "changes_made": {"type": "integer"},
+    "replied_within_5_working_days": {"type": "integer", "description": "Stories whose first reply came within 5 "
+                                      "working days (weekends and the region's bank holidays left out)"},
+    "still_within_5_working_days": {"type": "integer", "description": "Stories with no reply yet that have not had "
+                                    "their 5 working days: left out of the share"},
+    "share_replied_within_5_working_days": {**NULLABLE_SHARE, "description": "replied_within_5_working_days "
+                                            "/ (stories - still_within_5_working_days); null when that is 0"},
+    "replied_within_20_working_days": {"type": "integer"}, "still_within_20_working_days": {"type": "integer"},
+    "share_replied_within_20_working_days": NULLABLE_SHARE,
+    "median_working_days_to_first_reply": {"type": ["number", "null"], "minimum": 0},
+    "changes_confirmed": {"type": "integer", "description": "Changes made that the story's author confirmed"},
+    "changes_disputed": {"type": "integer", "description": "Changes made that the author disputed (once a "
+                                                           "moderator checked the dispute)"},
+    "changes_overdue": {"type": "integer", "description": "Planned changes past their due date today, whenever "
+                                                          "they were planned"},
 })}, "required": [*PROVIDER["required"], "statistics"]}
 
-NULLABLE_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
 THEME = _obj({"tag": {"type": "string"}, "name": {"type": "string"}, "stories": {"type": "integer"},
               "share": NULLABLE_SHARE, "recent_share": NULLABLE_SHARE, "before_share": NULLABLE_SHARE})
 PROVIDER_INSIGHT = _obj({
@@ -116,8 +162,9 @@ def document() -> dict:
         "openapi": "3.1.0",
         "info": {
             "title": f"{config['SITE_NAME']} open data API", "version": "1.0.0",
-            "description": "Read-only access to every published story, reply and change, and the provider "
-                           "directory. Content is open data under the licence named in every response.",
+            "description": "Read-only access to every published story, reply and change, each story's "
+                           "progress (its events), and the provider directory. Content is open data under the "
+                           "licence named in every response.",
             "license": {"name": config["CONTENT_LICENCE_NAME"], "identifier": config["CONTENT_LICENCE"]},
         },
         "servers": [{"url": config["SITE_URL"] + "/api/v1"}],
@@ -151,6 +198,34 @@ def document() -> dict:
                                        "licence": {"$ref": "#/components/schemas/Licence"}}), "The story."),
                     "404": _problem("No published story has that id."),
                     "410": _problem("Withdrawn or hidden: the body carries a tombstone."), **ERRORS},
+            }},
+            "/events": {"get": {
+                "operationId": "listEvents", "summary": "Story events (each story's timeline), oldest first",
+                "description": "A sync feed of the public story events: the steps of every published story's "
+                               "progress (published, alerted, read, replied, reminded, escalated, changes planned, "
+                               "due, overdue and made, the author's verdict, moved), oldest first by (at, id). "
+                               "Page with links.next; keep the last page's next link, or ask again with since set "
+                               "a little before the last `at` you hold and skip the ids you have.\n\n"
+                               "Only events of stories that are public now, and of changes that are visible. When a "
+                               "story is withdrawn or hidden its events leave this feed, and no tombstone comes "
+                               "here: the story's own tombstone in /stories?updated_since tells a sync client, "
+                               "which deletes the story with its events. Likewise a story whose changes were "
+                               "hidden or restored, or that was published again, comes back in /stories?"
+                               "updated_since: replace the events you hold for it with those of /stories/{id} "
+                               "(or this feed with story_id). Rarely a step is taken back: staff said a story was "
+                               "not about them, and a moderator found it was; its not_about_us event leaves the "
+                               "story's events.",
+                "parameters": [
+                    {"name": "since", "in": "query", "required": False, "schema": DATETIME,
+                     "description": "Only events at or after this time (ISO 8601; UTC when no offset is given)."},
+                    {"name": "story_id", "in": "query", "required": False,
+                     "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+                     "description": "One story's events (none when it is not public)."},
+                    {"name": "kind", "in": "query", "required": False, "schema": _enum(enums.EVENT_KINDS)},
+                    LIMIT, CURSOR,
+                ],
+                "responses": {"200": _json(_page("#/components/schemas/StoryEvent"), "A page of events."),
+                              **ERRORS},
             }},
             "/providers": {"get": {
                 "operationId": "listProviders", "summary": "The provider directory",
@@ -187,7 +262,7 @@ def document() -> dict:
         },
         "components": {"schemas": {
             "Licence": LICENCE, "Problem": PROBLEM, "Story": STORY, "Tombstone": TOMBSTONE,
-            "StoryDetail": STORY_DETAIL, "Provider": PROVIDER, "ProviderDetail": PROVIDER_DETAIL,
-            "ProviderInsight": PROVIDER_INSIGHT,
+            "StoryDetail": STORY_DETAIL, "StoryEvent": STORY_EVENT, "Provider": PROVIDER,
+            "ProviderDetail": PROVIDER_DETAIL, "ProviderInsight": PROVIDER_INSIGHT,
         }},
     }

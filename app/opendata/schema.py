@@ -66,6 +66,9 @@ STORIES = Table(
                enums.AUTHOR_ROLES),
         Column("on_behalf", "boolean", "Told on behalf of someone else.", True),
         Column("public_name", "string", "The pseudonym the author chose.", True),
+        Column("language", "string", "The language it was told in (ISO 639-1).", True, enums.LANGUAGES),
+        Column("route", "string", "How it came: the website, the easy-read pages, with a story taker's help, "
+                                  "on paper or by phone.", True, enums.ROUTES),
         Column("criticality", "integer", "Moderator's rating: 0 not critical … 5 severely critical.", True),
         Column("response_status", "string", "Where the provider's response has got to.", True,
                enums.RESPONSE_STATUSES),
@@ -103,8 +106,54 @@ CHANGES = Table(
         Column("reporter_name", "string", "Who reported it."),
         Column("reporter_title", "string", "Their job title."),
         Column("created_at", "datetime", "When it was reported (UTC).", True),
+        Column("due_on", "date", "For a change planned, and a change made that was planned first: the date it "
+                                 "was due."),
+        Column("owner", "string", "For a change planned, and a change made that was planned first: who owns it, a "
+                                  "role or a team as the provider wrote it."),
+        Column("evidence", "string", "For a change made: a few lines from the provider that show it."),
+        Column("evidence_url", "string", "For a change made: a link that shows it."),
+        Column("verdict", "string", "For a change made: whether the story's author says it matches what they see "
+                                    "now (confirmed), does not yet (not_yet), or disputes it (disputed). Empty "
+                                    "until the author answers, and while a dispute waits for a moderator.",
+               enum=enums.VERDICTS),
+        Column("verdict_at", "datetime", "When the author gave that verdict (UTC)."),
+        Column("dispute_text", "string", "For a dispute a moderator let through: the author's words, as shown "
+                                         "beside the change."),
+        Column("overdue", "boolean", "A change still planned whose due date had passed when the dataset was "
+                                     "created (see datapackage.json, created).", True),
     ),
     ("id",), (("story_id", "stories", "id"), ("provider_id", "providers", "id")),
+)
+STORY_EVENTS = Table(
+    "story_events", "Each published story's progress, oldest first: the timeline its page shows. Never a name or "
+                    "an address; an event about a change is here only while that change is.",
+    (
+        Column("id", "integer", "Stable id of the event.", True),
+        Column("story_id", "integer", "The story.", True),
+        Column("kind", "string", "What happened. published; alerted: the provider's staff told (count: how "
+                                 "many people); invited: nobody registered, its contact address told and invited; "
+                                 "first_read: first opened by a member of staff; replied: the first public reply; "
+                                 "reminded: no reply, the service's staff reminded (step 1); escalated: still no "
+                                 "reply, the managers of the provider above told (step 2, 3 ... up the tree); "
+                                 "not_about_us: staff said the story is about another service; rerouted: a "
+                                 "moderator moved it (provider: the new service); change_planned (with due_on); "
+                                 "change_due_reminded (step 1 a week before, 2 on the day); change_overdue; "
+                                 "change_made; no_change_planned; confirmed, not_yet, disputed: the author's "
+                                 "verdict on a change made (a dispute once a moderator checked it); reopened: that "
+                                 "verdict reopened the story.", True, enums.EVENT_KINDS),
+        Column("at", "datetime", "When it happened (UTC).", True),
+        Column("step", "integer", "For reminded and escalated, the step of the chain (1 the service's own staff, 2 "
+                                  "the provider above, 3 the one above that ...); for change_due_reminded, 1 a week "
+                                  "before the due date, 2 on the day. Empty for other kinds."),
+        Column("provider_code", "string", "The provider concerned: whose staff were alerted, reminded or told, who "
+                                          "replied or changed something, where the story was moved to."),
+        Column("count", "integer", "For alerted, invited, reminded, escalated and change_due_reminded: how many "
+                                   "people (or contact addresses) were told."),
+        Column("change_id", "integer", "For events about a change: the change (changes.csv)."),
+        Column("due_on", "date", "For change_planned, change_due_reminded and change_overdue: the change's due "
+                                 "date then."),
+    ),
+    ("id",), (("story_id", "stories", "id"), ("change_id", "changes", "id")),
 )
 TAGS = Table(
     "tags", "The curated tags for what was good and what could be improved.",
@@ -140,10 +189,25 @@ PROVIDER_MONTHS = Table(
           for i in range(6)),
         Column("changes_planned", "integer", "Changes planned, reported that month.", True),
         Column("changes_made", "integer", "Changes made, reported that month.", True),
+        Column("replied_within_5_working_days", "integer",
+               "Of the stories, how many had their first reply within 5 working days of publication (weekends and "
+               "the bank holidays of the site's region left out; UTC days).", True),
+        Column("replied_within_20_working_days", "integer", "The same, within 20 working days.", True),
+        Column("still_within_5_working_days", "integer",
+               "Of the stories, how many had no reply yet and had not yet had 5 working days when the dataset was "
+               "created: left out of the share replied within 5 working days, which is replied_within_5_working_days "
+               "/ (stories - still_within_5_working_days).", True),
+        Column("still_within_20_working_days", "integer", "The same, for 20 working days.", True),
+        Column("median_working_days_to_first_reply", "number",
+               "Median working days from publication to the first reply, over those replied to (a half when the "
+               "two middle stories differ). Empty when none was replied to."),
+        Column("changes_confirmed", "integer", "Of the changes made, how many the story's author confirmed.", True),
+        Column("changes_disputed", "integer", "Of the changes made, how many the story's author disputed (once a "
+                                              "moderator checked the dispute).", True),
     ),
     ("provider_id", "month"), (("provider_id", "providers", "id"),),
 )
-TABLES = (PROVIDERS, TAGS, STORIES, STORY_TAGS, RESPONSES, CHANGES, PROVIDER_MONTHS)
+TABLES = (PROVIDERS, TAGS, STORIES, STORY_TAGS, RESPONSES, CHANGES, STORY_EVENTS, PROVIDER_MONTHS)
 
 
 def table_schema(table: Table) -> dict:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.pages import changes, dashboard, home, my_data, provider, story  # noqa: F401  (their routes join the blueprint)
+from app.pages import (  # noqa: F401  (their routes join the blueprint)
+    changes,
+    dashboard,
+    home,
+    my_data,
+    provider,
+    story,
+    trust,
+)
 from app.pages.blueprint import bp
 
 

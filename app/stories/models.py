@@ -64,6 +64,20 @@ RESPONSE_STATUSES = {
     "no_change_planned": N_("No change planned"),
 }
 
+# The language a story was told in (ISO 639-1). Only these are offered; "en" until the Welsh work sets it from
+# the request.
+LANGUAGES = {"en": "English", "cy": "Welsh"}
+
+# How a story came to the site: public in the story page, the API and the dataset.
+WEB, EASY_READ, ASSISTED, PAPER, PHONE = "web", "easy_read", "assisted", "paper", "phone"
+ROUTES = {
+    WEB: N_("Told on the website"),
+    EASY_READ: N_("Told with the easy-read pages"),
+    ASSISTED: N_("Told with help from a story taker"),
+    PAPER: N_("Sent on paper"),
+    PHONE: N_("Told on the phone"),
+}
+
 CRITICALITY = {
     0: N_("Not critical"),
     1: N_("Minimally critical"),
@@ -123,6 +137,10 @@ class Story(db.Model):
     response_status: Mapped[str] = mapped_column(String(20), default="awaiting_response",
                                                  server_default="awaiting_response")
     criticality: Mapped[int | None] = mapped_column(SmallInteger)
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
+    route: Mapped[str] = mapped_column(String(12), default=WEB, server_default=WEB)
+    # The story taker (or moderator) who entered it for someone (assisted, paper and phone routes); never public.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Automatic flag kinds found in the text, for the moderation queue's filter.
     flags: Mapped[list] = mapped_column(JSON, default=list)
     # A random key from the form: a resubmitted or double-clicked form finds the story it already made.
@@ -153,6 +171,7 @@ class Story(db.Model):
     provider: Mapped[Provider] = relationship()
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     claimed_by: Mapped[User | None] = relationship(foreign_keys=[claimed_by_id])
+    entered_by: Mapped[User | None] = relationship(foreign_keys=[entered_by_id])
     tags: Mapped[list[Tag]] = relationship(secondary=story_tags, order_by="Tag.name")
 
     __mapper_args__ = {"version_id_col": version}
@@ -162,6 +181,7 @@ class Story(db.Model):
         Index("ix_stories_provider_public", "provider_id", "status", "published_at"),
         Index("ix_stories_updated", "updated_at", "id"),
         Index("ix_stories_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_stories_entered_by", "entered_by_id", "id"),
     )
 
     @property
@@ -179,6 +199,14 @@ class Story(db.Model):
     @property
     def criticality_label(self) -> str:
         return CRITICALITY.get(self.criticality, "Not yet rated") if self.criticality is not None else "Not yet rated"
+
+    @property
+    def route_label(self) -> str:
+        return ROUTES.get(self.route, self.route)
+
+    @property
+    def language_label(self) -> str:
+        return LANGUAGES.get(self.language, self.language)
 
     @property
     def paragraphs(self) -> list[str]:
@@ -207,7 +235,7 @@ class Story(db.Model):
 NOT_CONTENT = frozenset({
     "updated_at", "read_count", "me_too_count", "first_read_at", "claimed_by_id", "claimed_until", "claimed_by",
     "version", "flags",
-    "moderator_note", "queued_at", "search_vector", "submission_key",
+    "moderator_note", "queued_at", "search_vector", "submission_key", "entered_by_id", "entered_by",
 })
 
 

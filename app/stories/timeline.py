@@ -75,6 +75,7 @@ class StoryEvent(db.Model):
     __table_args__ = (
         Index("ix_story_events_story", "story_id", "at", "id"),
         Index("ix_story_events_at", "at", "id"),
+        Index("ix_story_events_kind", "kind", "at", "id"),  # the open data's events feed, by kind
         Index("uq_story_events_step", "story_id", "kind", "step", unique=True),
     )
 

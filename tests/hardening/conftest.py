@@ -9,7 +9,7 @@ import pytest
 from app.extensions import utcnow
 
 # The kinds of visitor every access rule is checked against.
-ROLES = ("anonymous", "author", "other_author", "staff", "unrelated_staff", "moderator", "admin")
+ROLES = ("anonymous", "author", "other_author", "staff", "unrelated_staff", "story_taker", "moderator", "admin")
 
 
 @dataclass
@@ -39,9 +39,11 @@ def world(session, tree, make_user, make_story) -> World:
         "other_author": make_user(email="other-author@example.org", display_name="Oli Other"),
         "staff": make_user(email="staff@example.org", provider=tree["hospital"], display_name="Sam Staff"),
         "unrelated_staff": make_user(email="gp@example.org", provider=tree["other"], display_name="Gil GP"),
+        "story_taker": make_user(email="taker@example.org", display_name="Tay Taker"),
         "moderator": make_user(email="mod@example.org", moderator=True, display_name="Mo Derator"),
         "admin": make_user(email="admin@example.org", admin=True, display_name="Ada Admin"),
     }
+    users["story_taker"].is_story_taker = True
     make_story(tree["ward"], author=users["other_author"], status="published", title="Someone else's story")
     published = make_story(tree["ward"], author=users["author"], status="published", title="Letters were confusing",
                            submission_key="k" * 32)

@@ -76,6 +76,7 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("admin.provider_move", "POST", ""): ({"code": "H1"}, only("admin")),
     ("admin.provider_active", "POST", ""): ({"code": "H1"}, only("admin")),
     ("admin.provider_merge", "POST", ""): ({"code": "H1"}, only("admin")),
+    ("api.events", "GET", ""): ({}, everyone()),
     ("api.openapi", "GET", ""): ({}, everyone()),
     ("api.provider", "GET", ""): ({"code": "H1"}, everyone()),
     ("api.provider_insight", "GET", ""): ({"code": "H1"}, everyone()),
@@ -155,6 +156,18 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     # The key from the telling form proves the thanks page is the teller's.
     ("stories.told", "GET", "with key"): ({"story_id": "published.id", "key": "k" * 32}, everyone()),
     ("stories.told", "GET", "without key"): ({"story_id": "published.id"}, dict.fromkeys(ROLES, MISSING)),
+    # The easy-read way to tell: for everyone; its thanks page, like /tell's, only with the key.
+    # Entering a story for someone: story takers, and moderators (paper and phone); the form for everyone.
+    ("stories.assisted_tell", "GET", ""): ({}, only("story_taker", *MODERATORS)),
+    ("stories.assisted_tell", "POST", ""): ({}, only("story_taker", *MODERATORS)),
+    ("stories.assisted_entered", "GET", ""): ({}, only("story_taker", *MODERATORS)),
+    ("stories.paper_form", "GET", ""): ({}, everyone()),
+    ("stories.easy_tell", "GET", ""): ({}, everyone()),
+    ("stories.easy_tell", "POST", ""): ({}, everyone()),
+    ("stories.easy_told", "GET", "with key"): ({"story_id": "published.id", "key": "k" * 32}, everyone()),
+    ("stories.easy_told", "GET", "without key"): ({"story_id": "published.id"}, dict.fromkeys(ROLES, MISSING)),
+    ("stories.easy_what_happens", "GET", ""): ({}, everyone()),
+    ("stories.easy_privacy", "GET", ""): ({}, everyone()),
     ("stories.withdraw", "GET", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),
     ("stories.withdraw", "POST", ""): ({"story_id": "published.id"}, only("author", others=MISSING)),
     ("web.favicon", "GET", ""): ({}, everyone()),
@@ -163,6 +176,14 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("ops.readyz", "GET", ""): ({}, everyone()),  # 503 in the test world (no migrations stamped): still served
     ("pages.home", "GET", ""): ({}, everyone()),
     ("web.terms", "GET", ""): ({}, everyone()),
+    # The pages that earn trust, and the transparency figures as CSV: for everyone.
+    ("pages.about", "GET", ""): ({}, everyone()),
+    ("pages.how_moderation_works", "GET", ""): ({}, everyone()),
+    ("pages.privacy", "GET", ""): ({}, everyone()),
+    ("pages.accessibility", "GET", ""): ({}, everyone()),
+    ("pages.contact", "GET", ""): ({}, everyone()),
+    ("pages.transparency_page", "GET", ""): ({}, everyone()),
+    ("pages.transparency_csv", "GET", ""): ({}, everyone()),
 }
 
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 import csv
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from app import jobs
 from app.extensions import utcnow
+from app.moderation import conversation
+from app.replies import services as replies
 from app.replies.models import Change, Reply
+from app.stories import timeline
 from app.stories.models import Tag
+from app.stories.timeline import record_event
 from tests.conftest import PASSWORD, login
 
 
@@ -50,11 +55,21 @@ def record(session, make_provider, make_user, make_story):
         Reply(story_id=secrets["hidden"].id, author_id=staff.id, kind="staff", provider_id=ward.id,
               responder_name="Sam Staff", body="UNPUBLISHED reply on a hidden story", status="visible",
               published_at=now),
-        Change(story_id=published.id, provider_id=ward.id, kind="planned", description="Visible change planned",
-               reporter_name="Sam Staff"),
     ])
+    change = Change(story_id=published.id, provider_id=ward.id, kind="planned", description="Visible change planned",
+                    reporter_name="Sam Staff", due_on=date(2099, 1, 31), owner="Ward manager")
+    session.add(change)
     session.commit()
-    return {"published": published, "other": other, "secrets": secrets, "ward": ward, "trust": trust}
+    # Its progress: the story's timeline (and a hidden story's, which must never show).
+    record_event(session, published, timeline.PUBLISHED, at=now, step=0)
+    record_event(session, published, timeline.ALERTED, at=now, provider=ward, count=2)
+    record_event(session, published, timeline.CHANGE_PLANNED, at=now, provider=ward,
+                 detail={"change_id": change.id, "due_on": "2099-01-31"})
+    record_event(session, secrets["hidden"], timeline.PUBLISHED, at=now, step=0)
+    record_event(session, secrets["hidden"], timeline.REMINDED, at=now, step=1, provider=ward, count=1)
+    session.commit()
+    return {"published": published, "other": other, "secrets": secrets, "ward": ward, "trust": trust,
+            "change": change}
 
 
 FORBIDDEN = ["hidden-author@example.org", "hidden-staff@example.org", "secret-contact@trust.example",
@@ -186,3 +201,64 @@ def form_data(page: str, action: str) -> dict:
     for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
         data[name] = text.strip()
     return data
+
+
+# ---------------------------------------------------------------- a story through the whole loop (story events)
+
+DISPUTE = "The letters are just as confusing as before."
+
+
+def at(day: int, hour: int = 9, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=UTC)  # March 2026: no bank holiday in England
+
+
+def run_reminders(session) -> None:
+    job = next(j for j in jobs.registered() if j.name == "reminders")
+    job.func(session)
+    session.commit()
+
+
+@pytest.fixture
+def loop(app, session, clock, tree, make_user, make_story):
+    """A story taken through the loop by the services and the reminders job themselves, on the test clock:
+    published on Monday 2 March 2026, reminded, escalated, answered, with a change planned that falls overdue, a
+    change made that its author disputes (waiting for a moderator), and a planned change a moderator hid."""
+    app.config["RESPONDER_MODERATED_REPLIES"] = 0  # trusted responders: the loop itself
+    clock.set(at(2))
+    author = make_user(email="author@example.org", display_name="Ann Author")
+    staff = make_user(email="ward@nhs.example", provider=tree["ward"], display_name="Sam Staff")
+    make_user(email="manager@nhs.example", provider=tree["hospital"], role="manager", display_name="Hal Manager")
+    moderator = make_user(email="mod@example.org", moderator=True, display_name="Mo Derator")
+    story = make_story(tree["ward"], author=author, status="published", title="Letters were confusing")
+    record_event(session, story, timeline.PUBLISHED, step=0, at=story.published_at)
+    record_event(session, story, timeline.ALERTED, provider=tree["ward"], count=1)
+    session.commit()
+
+    clock.set(at(9))  # 5 working days: the ward's staff are reminded
+    run_reminders(session)
+    clock.set(at(16))  # 10: the managers of the hospital above are told
+    run_reminders(session)
+    clock.set(at(16, 10))
+    replies.add_reply(session, staff, story, "Thank you for telling us; we are looking at our letters.")
+    planned = replies.add_change(session, staff, story, "planned", "Letters rewritten in plain English.",
+                                 due_on=date(2026, 3, 20), owner="Outpatients manager")
+    hidden = replies.add_change(session, staff, story, "planned", "HIDDEN CHANGE naming a nurse by name.",
+                                due_on=date(2026, 3, 27), owner="Ward sister")
+    made = replies.add_change(session, staff, story, "made", "A phone number on every letter.", date(2026, 3, 16),
+                              evidence="The new letter template is on our website.",
+                              evidence_url="https://example.org/letters")
+    session.commit()
+    clock.set(at(16, 11))
+    run_reminders(session)  # the planned change is due within a week: reminded
+    clock.set(at(17))
+    conversation.hide(session, moderator, hidden, "It names a member of staff.")
+    session.commit()
+    clock.set(at(20))
+    run_reminders(session)  # due today
+    clock.set(at(21))
+    run_reminders(session)  # overdue
+    clock.set(at(23))
+    replies.record_verdict(session, author, made, "disputed", DISPUTE)
+    session.commit()
+    return {"story": story, "planned": planned, "hidden": hidden, "made": made, "author": author,
+            "moderator": moderator, "staff": staff}

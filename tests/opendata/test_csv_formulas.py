@@ -22,6 +22,7 @@ ATTACKS = {
     "change": "\tTab first: a new call bell on every bed.",
     "provider": "=1+2 Ward",
     "answer": "\rCarriage return first: thank you.",
+    "owner": "-Outpatients manager",
 }
 RISKY = ("=", "+", "-", "@", "\t", "\r")
 
@@ -35,7 +36,8 @@ def attacked(session, record, make_user):
     session.execute(text("UPDATE providers SET name = :n WHERE id = :id"),
                     {"n": ATTACKS["provider"], "id": record["ward"].id})
     session.execute(text("UPDATE replies SET body = :b WHERE body = 'Visible reply text'"), {"b": ATTACKS["reply"]})
-    session.execute(text("UPDATE changes SET description = :d"), {"d": ATTACKS["change"]})
+    session.execute(text("UPDATE changes SET description = :d, owner = :o"),
+                    {"d": ATTACKS["change"], "o": ATTACKS["owner"]})
     session.commit()
     return record
 
@@ -65,12 +67,13 @@ def test_no_dataset_cell_starts_a_formula_and_the_text_comes_back_exactly(app, a
     assert story["criticality"] == "1" and int(story["id"]) > 0  # numbers are not touched
     assert {r["body"] for r in _rows(out / "responses.csv")} == {"'" + ATTACKS["reply"]}
     assert {r["description"] for r in _rows(out / "changes.csv")} == {"'" + ATTACKS["change"]}
+    assert {r["owner"] for r in _rows(out / "changes.csv")} == {"'" + ATTACKS["owner"]}
     assert "'" + ATTACKS["provider"] in {r["name"] for r in _rows(out / "providers.csv")}
     # The NDJSON keeps the text exactly as published.
     nested = [json.loads(line) for line in (out / "stories.ndjson").read_text(encoding="utf-8").splitlines()]
     mine = next(s for s in nested if s["id"] == attacked["published"].id)
     assert mine["title"] == ATTACKS["title"] and mine["responses"][0]["body"] == ATTACKS["reply"]
-    assert mine["changes"][0]["description"] == ATTACKS["change"]
+    assert mine["changes"][0]["description"] == ATTACKS["change"] and mine["changes"][0]["owner"] == ATTACKS["owner"]
     report = Package(str(out / "datapackage.json")).validate()
     assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
     readme = (out / "README.md").read_text(encoding="utf-8")

@@ -7,9 +7,19 @@ from app.directory.models import KINDS
 from app.opendata import enums
 from app.opendata.openapi import document
 from app.opendata.schema import TABLES, table_schema
-from app.replies.models import AUTHOR_ANSWER, CHANGE_KINDS, STAFF_REPLY
-from app.stories.models import AUTHOR_ROLES, CRITICALITY, HIDDEN, RESPONSE_STATUSES, STATUSES, WITHDRAWN
+from app.replies.models import AUTHOR_ANSWER, CHANGE_KINDS, STAFF_REPLY, VERDICTS
+from app.stories.models import (
+    AUTHOR_ROLES,
+    CRITICALITY,
+    HIDDEN,
+    LANGUAGES,
+    RESPONSE_STATUSES,
+    ROUTES,
+    STATUSES,
+    WITHDRAWN,
+)
 from app.stories.tags import CURATED
+from app.stories.timeline import EVENT_KINDS
 
 # Where each enum is published, and the model constant it must list in full. Written out here, apart from
 # app.opendata.enums, so that a literal list creeping back into schema.py or openapi.py is caught the day the
@@ -18,8 +28,12 @@ TABLE_ENUMS = {
     ("providers", "kind"): list(KINDS),
     ("stories", "author_role"): list(AUTHOR_ROLES),
     ("stories", "response_status"): list(RESPONSE_STATUSES),
+    ("stories", "language"): list(LANGUAGES),
+    ("stories", "route"): list(ROUTES),
     ("responses", "kind"): [STAFF_REPLY, AUTHOR_ANSWER],
     ("changes", "kind"): list(CHANGE_KINDS),
+    ("changes", "verdict"): list(VERDICTS),
+    ("story_events", "kind"): list(EVENT_KINDS),
     ("tags", "kind"): list(dict.fromkeys(kind for _, _, kind in CURATED)),
 }
 SCHEMAS = "components/schemas"
@@ -28,13 +42,20 @@ OPENAPI_ENUMS = {
     f"{SCHEMAS}/Story/properties/response_status": list(RESPONSE_STATUSES),
     f"{SCHEMAS}/StoryDetail/properties/author_role": list(AUTHOR_ROLES),
     f"{SCHEMAS}/StoryDetail/properties/response_status": list(RESPONSE_STATUSES),
+    f"{SCHEMAS}/Story/properties/language": list(LANGUAGES),
+    f"{SCHEMAS}/Story/properties/route": list(ROUTES),
+    f"{SCHEMAS}/StoryDetail/properties/language": list(LANGUAGES),
+    f"{SCHEMAS}/StoryDetail/properties/route": list(ROUTES),
     f"{SCHEMAS}/StoryDetail/properties/responses/items/properties/kind": [STAFF_REPLY, AUTHOR_ANSWER],
     f"{SCHEMAS}/StoryDetail/properties/changes/items/properties/kind": list(CHANGE_KINDS),
+    f"{SCHEMAS}/StoryDetail/properties/changes/items/properties/verdict/oneOf/1": list(VERDICTS),
+    f"{SCHEMAS}/StoryEvent/properties/kind": list(EVENT_KINDS),
     f"{SCHEMAS}/Tombstone/properties/status": [WITHDRAWN, HIDDEN],
     f"{SCHEMAS}/Provider/properties/kind": list(KINDS),
     f"{SCHEMAS}/ProviderDetail/properties/kind": list(KINDS),
     "paths//stories/get/parameters/status/schema": list(RESPONSE_STATUSES),
     "paths//providers/get/parameters/kind/schema": list(KINDS),
+    "paths//events/get/parameters/kind/schema": list(EVENT_KINDS),
 }
 
 
@@ -79,6 +100,8 @@ def test_the_api_refuses_with_the_same_lists(client):
     assert problem["detail"] == f"status must be one of {', '.join(RESPONSE_STATUSES)}."
     problem = client.get("/api/v1/providers", query_string={"kind": "nope"}).get_json()
     assert problem["detail"] == f"kind must be one of {', '.join(KINDS)}."
+    problem = client.get("/api/v1/events", query_string={"kind": "nope"}).get_json()
+    assert problem["detail"] == f"kind must be one of {', '.join(EVENT_KINDS)}."
 
 
 def test_tombstone_statuses_are_statuses():
