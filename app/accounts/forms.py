@@ -23,7 +23,7 @@ class SignupForm(FlaskForm):
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Type the password again"),
                             validators=[DataRequired(_l("Type the password again.")),
-                                        EqualTo(_l("password"), _l("The two passwords do not match."))],
+                                        EqualTo("password", _l("The two passwords do not match."))],
                             render_kw={"autocomplete": "new-password"})
 
 
@@ -59,7 +59,7 @@ class ResetPasswordForm(FlaskForm):
                              description=_l("At least 10 characters."), render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Type the new password again"),
                             validators=[DataRequired(_l("Type the password again.")),
-                                        EqualTo(_l("password"), _l("The two passwords do not match."))],
+                                        EqualTo("password", _l("The two passwords do not match."))],
                             render_kw={"autocomplete": "new-password"})
 
 
@@ -88,7 +88,7 @@ class AcceptInvitationForm(FlaskForm):
                              description=_l("At least 10 characters."), render_kw={"autocomplete": "new-password"})
     confirm = PasswordField(_l("Type the password again"),
                             validators=[DataRequired(_l("Type the password again.")),
-                                        EqualTo(_l("password"), _l("The two passwords do not match."))],
+                                        EqualTo("password", _l("The two passwords do not match."))],
                             render_kw={"autocomplete": "new-password"})
 
 

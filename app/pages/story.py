@@ -11,6 +11,7 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from app.accounts.forms import ConfirmForm
@@ -226,7 +227,7 @@ def not_about_us(story_id: int):
 def answer(story_id: int):
     story = _story(story_id)
     if story.author_id != current_user.id:
-        raise NotAllowed("Only the author of the story can answer here.")
+        raise NotAllowed(_l("Only the author of the story can answer here."))
     form = AnswerForm()
     result = _respond(story, form, lambda: replies.add_answer(db.session, current_user, story,
                                                                form.body.data or ""))

@@ -18,6 +18,7 @@ from app.stories import queries, services
 from app.stories.forms import StoryFieldsForm, TellForm
 from app.stories.models import EDITABLE_BY_AUTHOR, RESPONSE_STATUSES, Story
 from app.web.helpers import link_problem, show_error
+from app.web.i18n import current_language
 from app.web.pagination import keyset_page
 from app.web.params import BadParameter, whole_number
 
@@ -39,6 +40,7 @@ def _draft(form: StoryFieldsForm) -> services.Draft:
         email=getattr(form, "email", None) and form.email.data or "",
         consent=bool(getattr(form, "consent", None) and form.consent.data),
         submission_key=getattr(form, "submission_key", None) and form.submission_key.data or "",
+        language=current_language(),
     )
 
 

@@ -77,7 +77,7 @@ def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     if _wants_json():
         # RFC 9457 problem details, as the API's own errors are.
-        response = jsonify(type="about:blank", title=title, status=status, detail=detail or message)
+        response = jsonify(type="about:blank", title=title, status=status, detail=str(detail or message))
         response.mimetype = "application/problem+json"
         return response, status
     # The page in the visitor's language; the API's problem details above stay in English, as its data does.
