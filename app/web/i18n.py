@@ -8,6 +8,8 @@ between us and the visitor.
 """
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -15,6 +17,8 @@ from flask import Flask, Response, g, has_request_context, request
 from flask_babel import get_locale, lazy_gettext
 
 from app.extensions import babel
+
+log = logging.getLogger(__name__)
 
 # The languages the site speaks, by code, each named in its own words (for the switch).
 LANGUAGES = {"en": "English", "cy": "Cymraeg"}
@@ -28,6 +32,7 @@ COOKIE_MAX_AGE = 365 * 24 * 3600
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path).parent / "translations"))
+    compile_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
     babel.init_app(app, locale_selector=select_locale)
     # A {% trans %} block's line breaks and indents are one space, in the catalogue too (babel.cfg).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
@@ -37,6 +42,31 @@ def init_app(app: Flask) -> None:
     def language_for_templates():
         return {"current_language": current_language, "html_lang": lambda: HTML_LANG[current_language()],
                 "language_links": language_links}
+
+
+def compile_catalogues(folder: Path) -> None:
+    """Compile each language's .po into the .mo the site reads, when the .mo is missing or older.
+
+    `make run` and `make test` compile too (make translations-compile); this covers a deployment or a test run
+    that did not, so a Welsh visitor never silently gets English. Written beside and renamed into place, so
+    processes starting together never read half a file.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in folder.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        try:
+            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+                continue
+            with po.open("rb") as source:
+                catalogue = read_po(source, locale=po.parent.parent.name)
+            partial = mo.with_suffix(f".{os.getpid()}.tmp")
+            with partial.open("wb") as target:
+                write_mo(target, catalogue)
+            os.replace(partial, mo)
+        except OSError:
+            log.exception("cannot compile %s: run `make translations-compile`", po)
 
 
 def select_locale() -> str:
