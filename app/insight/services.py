@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -403,12 +404,12 @@ def compare(session: Session, kind: str | None = None, parent: Provider | None =
     stmt = select(Provider).where(Provider.active.is_(True))
     if parent is not None:
         stmt = stmt.where(Provider.parent_id == parent.id)
-        title = f"Services within {parent.name}"
+        title = _("Services within %(name)s", name=parent.name)
     elif kind:
         if kind not in KINDS:
             raise Invalid(f"Kind must be one of: {', '.join(KINDS)}.", field="kind")
         stmt = stmt.where(Provider.kind == kind)
-        title = f"Compare: {KINDS[kind].lower()}"
+        title = _("Compare: %(kind)s", kind=_(KINDS[kind]).lower())
     else:
         raise Invalid("Choose a kind of service, or a provider whose services to compare.", field="kind")
     providers = session.scalars(stmt.order_by(Provider.name, Provider.id)).all()
