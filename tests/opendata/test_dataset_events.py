@@ -195,3 +195,6 @@ def test_a_not_about_us_a_moderator_declined_leaves_the_events_and_asks_for_the_
     assert session.info.get("dataset_soon") is True
     session.commit()
     assert tl.NOT_ABOUT_US not in [e["kind"] for e in client.get(path).get_json()["data"]["events"]]
+    # The step taken back moves the story's updated_at, so a client syncing by updated_since reads it again.
+    synced = client.get("/api/v1/stories?updated_since=2026-03-27T00:00:00Z").get_json()["data"]
+    assert [s["id"] for s in synced] == [loop["story"].id] and synced[0]["updated_at"] == "2026-03-27T09:00:00Z"
