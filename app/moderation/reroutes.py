@@ -103,6 +103,9 @@ def decline(session: Session, moderator: User, item: RerouteRequest, reason: str
                                                           StoryEvent.kind == timeline.NOT_ABOUT_US)):
         if (event.detail or {}).get("request_id") == item.id:
             session.delete(event)
+            # A published step taken back: the story counts as updated, so a client syncing by updated_since
+            # reads its events again (the events feed only ever adds).
+            item.story.updated_at = utcnow()
     record(session, "story.reroute_declined", story=item.story, actor=moderator, reason=why,
            after={"request": item.id})
     _tell_requester(session, item)

@@ -13,6 +13,8 @@ from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.forms import ConfirmForm
 from app.accounts.permissions import can, require
@@ -21,6 +23,7 @@ from app.directory.services import ancestors, find_by_code
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import db, limiter, utcnow
 from app.moderation import reroutes
+from app.opendata.events import visible_event
 from app.pages.blueprint import bp
 from app.replies import changes
 from app.replies import services as replies
@@ -30,7 +33,7 @@ from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, CHANGE_PLANNE
 from app.stories import queries
 from app.stories import timeline as tl
 from app.stories.models import PUBLISHED, Story
-from app.stories.timeline import StoryEvent, timeline
+from app.stories.timeline import StoryEvent
 from app.web.cache import ON_HIT
 from app.web.helpers import show_error
 
@@ -81,7 +84,7 @@ def render_story(story: Story, status: int = 200, **forms):
     context = {
         "story": story, "trail": ancestors(db.session, story.provider), "is_author": is_author,
         "conversation": conversation, "can_respond": staff,
-        "today": utcnow().date(), "events": [(e, timeline_words(e)) for e in timeline(db.session, story.id)],
+        "today": utcnow().date(), "events": [(e, timeline_words(e)) for e in _timeline(story)],
         "reply_form": forms.get("ReplyForm") or (ReplyForm() if staff else None),
         "change_form": forms.get("ChangeForm") or (ChangeForm() if staff else None),
         "made_forms": made_forms,
@@ -109,6 +112,14 @@ def _on(value: object) -> str:
         return format_date(date.fromisoformat(str(value)), "dd MMMM y")
     except ValueError:
         return _("a date not given")
+
+
+def _timeline(story: Story) -> list[StoryEvent]:
+    """The story's steps, oldest first, as the open data publishes them: a step about a change a moderator hid
+    goes with it."""
+    return list(db.session.scalars(select(StoryEvent).where(StoryEvent.story_id == story.id, visible_event())
+                                   .options(selectinload(StoryEvent.provider))
+                                   .order_by(StoryEvent.at, StoryEvent.id)))
 
 
 def timeline_words(event: StoryEvent) -> str:

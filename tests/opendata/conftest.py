@@ -14,6 +14,7 @@ import pytest
 from app import jobs
 from app.extensions import utcnow
 from app.moderation import conversation
+from app.replies import changes, verdicts
 from app.replies import services as replies
 from app.replies.models import Change, Reply
 from app.stories import timeline
@@ -240,25 +241,25 @@ def loop(app, session, clock, tree, make_user, make_story):
     run_reminders(session)
     clock.set(at(16, 10))
     replies.add_reply(session, staff, story, "Thank you for telling us; we are looking at our letters.")
-    planned = replies.add_change(session, staff, story, "planned", "Letters rewritten in plain English.",
-                                 due_on=date(2026, 3, 20), owner="Outpatients manager")
-    hidden = replies.add_change(session, staff, story, "planned", "HIDDEN CHANGE naming a nurse by name.",
+    planned = changes.add_change(session, staff, story, "planned", "Letters rewritten in plain English.",
+                                 due_on=date(2026, 3, 24), owner="Outpatients manager")
+    hidden = changes.add_change(session, staff, story, "planned", "HIDDEN CHANGE naming a nurse by name.",
                                 due_on=date(2026, 3, 27), owner="Ward sister")
-    made = replies.add_change(session, staff, story, "made", "A phone number on every letter.", date(2026, 3, 16),
+    made = changes.add_change(session, staff, story, "made", "A phone number on every letter.", date(2026, 3, 16),
                               evidence="The new letter template is on our website.",
                               evidence_url="https://example.org/letters")
     session.commit()
     clock.set(at(16, 11))
-    run_reminders(session)  # the planned change is due within a week: reminded
-    clock.set(at(17))
     conversation.hide(session, moderator, hidden, "It names a member of staff.")
     session.commit()
-    clock.set(at(20))
+    clock.set(at(17))
+    run_reminders(session)  # the planned change (planned eight days ahead) is due in a week: reminded
+    clock.set(at(24))
     run_reminders(session)  # due today
-    clock.set(at(21))
+    clock.set(at(25))
     run_reminders(session)  # overdue
-    clock.set(at(23))
-    replies.record_verdict(session, author, made, "disputed", DISPUTE)
+    clock.set(at(26))
+    verdicts.record_verdict(session, author, made, "disputed", DISPUTE)
     session.commit()
     return {"story": story, "planned": planned, "hidden": hidden, "made": made, "author": author,
             "moderator": moderator, "staff": staff}

@@ -13,6 +13,7 @@ from frictionless import Package
 from app.opendata import export as exporting
 from app.opendata.bundle import build, last_export, rebuild_if_due
 from app.replies import services as replies
+from app.replies import verdicts
 from app.replies.models import Change
 from app.stories import timeline as tl
 from app.stories.timeline import record_event
@@ -77,7 +78,7 @@ def test_changes_csv_shows_what_the_story_page_shows_of_each_change(app, session
     planned, made = changes[loop["planned"].id], changes[loop["made"].id]
     assert {k: planned[k] for k in ("due_on", "owner", "evidence", "evidence_url", "verdict", "verdict_at",
                                     "dispute_text", "overdue")} == {
-        "due_on": "2026-03-20", "owner": "Outpatients manager", "evidence": "", "evidence_url": "", "verdict": "",
+        "due_on": "2026-03-24", "owner": "Outpatients manager", "evidence": "", "evidence_url": "", "verdict": "",
         "verdict_at": "", "dispute_text": "", "overdue": "true"}
     assert {k: made[k] for k in ("evidence", "evidence_url", "verdict", "dispute_text", "overdue")} == {
         "evidence": "The new letter template is on our website.", "evidence_url": "https://example.org/letters",
@@ -90,7 +91,7 @@ def test_changes_csv_shows_what_the_story_page_shows_of_each_change(app, session
     out = export(app, tmp_path / "two")
     _valid(out)
     made = next(r for r in read_csv(out / "changes.csv") if int(r["id"]) == loop["made"].id)
-    assert (made["verdict"], made["verdict_at"], made["dispute_text"]) == ("disputed", "2026-03-23T09:00:00Z",
+    assert (made["verdict"], made["verdict_at"], made["dispute_text"]) == ("disputed", "2026-03-26T09:00:00Z",
                                                                           DISPUTE)
     story = next(s for s in read_ndjson(out / "stories.ndjson") if s["id"] == loop["story"].id)
     nested = next(c for c in story["changes"] if c["id"] == loop["made"].id)
@@ -154,10 +155,10 @@ def test_a_public_verdict_taken_back_asks_for_the_next_pass(session, clock, loop
     """A confirmation replaced by a dispute that waits for a moderator takes the verdict out of public view."""
     made = session.get(Change, loop["made"].id)
     clock.set(at(24))
-    replies.record_verdict(session, loop["author"], made, "confirmed", "")
+    verdicts.record_verdict(session, loop["author"], made, "confirmed", "")
     session.commit()
     assert not session.info.get("dataset_soon")
-    replies.record_verdict(session, loop["author"], made, "disputed", DISPUTE)
+    verdicts.record_verdict(session, loop["author"], made, "disputed", DISPUTE)
     session.flush()
     assert session.info.get("dataset_soon") is True
     session.commit()
@@ -182,7 +183,7 @@ def test_a_not_about_us_a_moderator_declined_leaves_the_events_and_asks_for_the_
         client, session, clock, loop, tree):
     from app.moderation import reroutes
 
-    clock.set(at(24))
+    clock.set(at(27))
     item = reroutes.request_reroute(session, loop["staff"], loop["story"], tree["other"], "It was the practice.")
     session.commit()
     path = f"/api/v1/stories/{loop['story'].id}"
@@ -194,3 +195,6 @@ def test_a_not_about_us_a_moderator_declined_leaves_the_events_and_asks_for_the_
     assert session.info.get("dataset_soon") is True
     session.commit()
     assert tl.NOT_ABOUT_US not in [e["kind"] for e in client.get(path).get_json()["data"]["events"]]
+    # The step taken back moves the story's updated_at, so a client syncing by updated_since reads it again.
+    synced = client.get("/api/v1/stories?updated_since=2026-03-27T00:00:00Z").get_json()["data"]
+    assert [s["id"] for s in synced] == [loop["story"].id] and synced[0]["updated_at"] == "2026-03-27T09:00:00Z"

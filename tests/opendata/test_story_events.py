@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from app.moderation import conversation, disputes
-from app.replies import services as replies
+from app.replies import verdicts
 from app.replies.models import Change
 from app.stories import timeline as tl
 from app.stories.models import Story
@@ -42,12 +42,12 @@ def _expected(loop, disputed: bool) -> list[tuple]:
         (tl.REMINDED, 1, "W1", 1, None, None),
         (tl.ESCALATED, 2, "H1", 1, None, None),
         (tl.REPLIED, None, "W1", None, None, None),
-        (tl.CHANGE_PLANNED, None, "W1", None, planned, "2026-03-20"),
+        (tl.CHANGE_PLANNED, None, "W1", None, planned, "2026-03-24"),
         # (the hidden change's "change planned" is not here)
         (tl.CHANGE_MADE, None, "W1", None, made, None),
-        (tl.CHANGE_DUE_REMINDED, 1, "W1", 1, planned, "2026-03-20"),
-        (tl.CHANGE_DUE_REMINDED, 2, "W1", 1, planned, "2026-03-20"),
-        (tl.CHANGE_OVERDUE, None, "W1", None, planned, "2026-03-20"),
+        (tl.CHANGE_DUE_REMINDED, 1, "W1", 1, planned, "2026-03-24"),
+        (tl.CHANGE_DUE_REMINDED, 2, "W1", 1, planned, "2026-03-24"),
+        (tl.CHANGE_OVERDUE, None, "W1", None, planned, "2026-03-24"),
     ]
     if disputed:
         steps += [(tl.DISPUTED, None, "W1", None, made, None), (tl.REOPENED, None, "W1", None, None, None)]
@@ -69,7 +69,7 @@ def test_the_story_carries_its_public_timeline_oldest_first(client, session, loo
     events = _detail(client, loop["story"])["events"]
     assert _steps(events) == _expected(loop, disputed=False)
     times = [e["at"] for e in events]
-    assert times == sorted(times) and times[0] == "2026-03-02T09:00:00Z" and times[-1] == "2026-03-21T09:00:00Z"
+    assert times == sorted(times) and times[0] == "2026-03-02T09:00:00Z" and times[-1] == "2026-03-25T09:00:00Z"
     assert all(e["story_id"] == loop["story"].id for e in events)
     assert len({e["id"] for e in events}) == len(events)
     # In the database the hidden change's event is there, and the step of a change reminder is change_id * 10 + n.
@@ -86,7 +86,7 @@ def test_each_change_shows_its_due_date_owner_evidence_and_overdue_as_the_page_d
     planned, made = changes[loop["planned"].id], changes[loop["made"].id]
     assert {k: planned[k] for k in ("kind", "due_on", "owner", "evidence", "evidence_url", "verdict", "verdict_at",
                                     "dispute_text", "overdue")} == {
-        "kind": "planned", "due_on": "2026-03-20", "owner": "Outpatients manager", "evidence": None,
+        "kind": "planned", "due_on": "2026-03-24", "owner": "Outpatients manager", "evidence": None,
         "evidence_url": None, "verdict": None, "verdict_at": None, "dispute_text": None, "overdue": True}
     assert {k: made[k] for k in ("kind", "made_on", "due_on", "owner", "evidence", "evidence_url", "overdue")} == {
         "kind": "made", "made_on": "2026-03-16", "due_on": None, "owner": None,
@@ -108,7 +108,7 @@ def test_a_dispute_waiting_for_a_moderator_is_not_public_and_shows_once_checked(
     session.commit()
     body = _detail(client, loop["story"])
     made = next(c for c in body["changes"] if c["id"] == loop["made"].id)
-    assert (made["verdict"], made["verdict_at"], made["dispute_text"]) == ("disputed", "2026-03-23T09:00:00Z",
+    assert (made["verdict"], made["verdict_at"], made["dispute_text"]) == ("disputed", "2026-03-26T09:00:00Z",
                                                                           DISPUTE)
     assert _steps(body["events"]) == _expected(loop, disputed=True)
 
@@ -121,12 +121,12 @@ def test_a_dispute_turned_down_and_a_confirmation_note_never_show(client, sessio
     shown = next(c for c in body["changes"] if c["id"] == made.id)
     assert (shown["verdict"], shown["dispute_text"]) == (None, None) and DISPUTE not in json.dumps(body)
     # A confirmation has no words in public, even if a note were left over in the row.
-    replies.record_verdict(session, loop["author"], made, "confirmed", "")
+    verdicts.record_verdict(session, loop["author"], made, "confirmed", "")
     made.verdict_note = "PRIVATE leftover note"
     session.commit()
     body = _detail(client, loop["story"])
     shown = next(c for c in body["changes"] if c["id"] == made.id)
-    assert (shown["verdict"], shown["verdict_at"], shown["dispute_text"]) == ("confirmed", "2026-03-23T09:00:00Z",
+    assert (shown["verdict"], shown["verdict_at"], shown["dispute_text"]) == ("confirmed", "2026-03-26T09:00:00Z",
                                                                             None)
     assert "PRIVATE" not in json.dumps(body)
     assert body["events"][-1]["kind"] == tl.CONFIRMED
@@ -176,7 +176,7 @@ def test_a_sync_client_sees_new_events_after_its_last_page_and_nothing_twice(cli
         url = relative(body["links"]["next"])
     last = seen[-1]
     # The dispute a moderator lets through later: asking from the last event's time gives it, and the last one again.
-    clock.set(at(24))
+    clock.set(at(27))
     disputes.publish(session, loop["moderator"], session.get(Change, loop["made"].id))
     session.commit()
     newer = api_all(client, f"/api/v1/events?since={last['at']}")
@@ -194,11 +194,11 @@ def test_filters_by_time_story_and_kind(client, session, loop, tree, make_story)
     only = api_all(client, f"/api/v1/events?story_id={story_id}")
     assert only == _detail(client, loop["story"])["events"]
     kinds = api_all(client, "/api/v1/events?kind=change_due_reminded")
-    assert [(e["step"], e["at"]) for e in kinds] == [(1, "2026-03-16T11:00:00Z"), (2, "2026-03-20T09:00:00Z")]
-    assert [e["kind"] for e in api_all(client, "/api/v1/events?since=2026-03-20T09:00:00Z")] == [
+    assert [(e["step"], e["at"]) for e in kinds] == [(1, "2026-03-17T09:00:00Z"), (2, "2026-03-24T09:00:00Z")]
+    assert [e["kind"] for e in api_all(client, "/api/v1/events?since=2026-03-24T09:00:00Z")] == [
         tl.CHANGE_DUE_REMINDED, tl.CHANGE_OVERDUE, tl.PUBLISHED]
     # An offset is a time like any other: 10:00 at +01:00 is 09:00 UTC.
-    assert [e["kind"] for e in api_all(client, "/api/v1/events?since=2026-03-21T10:00:00%2B01:00")] == [
+    assert [e["kind"] for e in api_all(client, "/api/v1/events?since=2026-03-25T10:00:00%2B01:00")] == [
         tl.CHANGE_OVERDUE, tl.PUBLISHED]
     assert api_all(client, f"/api/v1/events?story_id={story_id}&kind=escalated&since=2026-03-01")[0]["step"] == 2
     assert api_all(client, "/api/v1/events?since=9999-12-31T23:59:59Z") == []
@@ -241,13 +241,13 @@ def test_events_of_stories_not_public_now_are_never_in_the_feed(client, session,
 
 def test_a_withdrawn_story_leaves_the_feed_and_its_tombstone_tells_the_sync_client(client, session, clock, loop):
     story = loop["story"]
-    clock.set(at(25))
+    clock.set(at(27))
     session.get(Story, story.id).status = "withdrawn"
     session.commit()
     assert api_all(client, "/api/v1/events") == []
     assert api_all(client, f"/api/v1/events?story_id={story.id}") == []
     tombstones = api_all(client, "/api/v1/stories?updated_since=2026-03-24T00:00:00Z")
-    assert tombstones == [{"id": story.id, "status": "withdrawn", "updated_at": "2026-03-25T09:00:00Z",
+    assert tombstones == [{"id": story.id, "status": "withdrawn", "updated_at": "2026-03-27T09:00:00Z",
                            "tombstone": True}]
     assert client.get(f"/api/v1/stories/{story.id}").status_code == 410
     # The OpenAPI document tells a client so.

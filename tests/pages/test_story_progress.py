@@ -155,3 +155,23 @@ def test_me_too_is_rate_limited(app, make_story, tree, session):
     assert codes[:3] == [302, 302, 302] and codes[3] == 429
     session.expire_all()
     assert [session.get(Story, s.id).me_too_count for s in stories] == [1, 1, 1, 0]
+
+
+def test_a_change_a_moderator_hid_takes_its_steps_off_the_timeline(app, session, story, people, tree):
+    """The story page shows the timeline the open data publishes: a hidden change's "planned, due …" goes too."""
+    from datetime import date
+
+    from app.moderation import conversation
+    from app.replies.changes import add_change
+
+    kept = add_change(session, people["ward"], story, "planned", "Letters rewritten in plain English.",
+                      due_on=date.today() + timedelta(days=30), owner="Outpatients manager")
+    hidden = add_change(session, people["ward"], story, "planned", "A change naming a nurse.",
+                        due_on=date.today() + timedelta(days=60), owner="Ward sister")
+    session.commit()
+    conversation.hide(session, people["mod"], hidden, "It names a member of staff.")
+    session.commit()
+    shown = steps(app.test_client().get(f"/stories/{story.id}").get_data(as_text=True))
+    assert [s.split(": ", 1)[1] for s in shown if "Change planned" in s] == [
+        f"Change planned, due {kept.due_on.strftime('%d %B %Y')}"]
+    assert sorted(kinds(session, story.id)).count("change_planned") == 2  # still in the database
