@@ -54,10 +54,10 @@ test-postgres: dev-venv chromium translations-compile
 # (not kept in git: `make run` and `make test` compile them).
 translations-extract: venv
 	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k N_ --no-location \
-	  --sort-output -o translations/messages.pot .
+	  --sort-output --project=Storyloop --copyright-holder="Storyloop contributors" -o translations/messages.pot .
 
 translations-update: translations-extract
-	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 translations-compile: venv
 	$(BIN)/pybabel --quiet compile -d translations
