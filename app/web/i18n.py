@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_request_context, request
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 
 from app.extensions import babel
 
@@ -41,7 +41,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language_for_templates():
         return {"current_language": current_language, "html_lang": lambda: HTML_LANG[current_language()],
-                "language_links": language_links}
+                "language_links": language_links, "label": label}
 
 
 def compile_catalogues(folder: Path) -> None:
@@ -91,6 +91,15 @@ def current_language() -> str:
     """The chosen language's code ("en" or "cy")."""
     locale = get_locale()
     return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT
+
+
+def label(text: str) -> str:
+    """A label kept in data (a status, a role, a tag, a reason; marked with N_) in the visitor's language.
+
+    Templates use this, not _(), for text that is not written in the template: Jinja's _() treats its text as a
+    format string, and a label holding "%" (a tag an administrator named "50% off") must not break the page.
+    """
+    return gettext(text) if text else text
 
 
 def language_links() -> list[dict[str, str]]:

@@ -115,6 +115,26 @@ def test_a_public_template_has_no_words_left_unmarked(path):
     assert words == [], f"{path}: wrap these in {{% trans %}} or _(): {words}"
 
 
+# A word in quotes inside a statement or an expression, such as {% with submit="Log in" %}: shown, so translated.
+_QUOTED_WORDS = re.compile(r"""(?<!_\()(?<!label\()(['"])([A-Z][a-z][^'"]*)\1""")
+_NOT_WORDS = {"HiddenField", "CSRFTokenField", "BooleanField", "Anonymous"}  # field types; the stored default name
+
+
+def _unmarked_literals(text: str) -> list[str]:
+    found = []
+    for block in re.findall(r"{%.*?%}|{{.*?}}", text, flags=re.S):
+        if not re.match(r"{%-?\s*trans\b", block):
+            found += [m.group(2) for m in _QUOTED_WORDS.finditer(block) if m.group(2) not in _NOT_WORDS]
+    return found
+
+
+@pytest.mark.parametrize("path", PUBLIC_TEMPLATES)
+def test_a_public_template_passes_no_unmarked_words_to_what_it_shows(path):
+    literals = _unmarked_literals((BASE_DIR / path).read_text(encoding="utf-8"))
+    assert literals == [], f"{path}: wrap these in _(): {literals}"
+
+
 def test_the_unmarked_word_check_finds_plain_text():
+    assert _unmarked_literals('{% with submit="Log in" %}{{ x(_("Fine"), label(y)) }}') == ["Log in"]
     assert _unmarked_words("<p>Hello {{ name }}</p>") == ["Hello"]
     assert _unmarked_words("<p>{{ _('Hello') }} {% trans %}Hi {{ n }}{% endtrans %}</p><!-- x -->") == []

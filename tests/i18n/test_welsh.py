@@ -36,12 +36,23 @@ def english_sentences() -> set[str]:
             and "<" not in m.id and m.string and m.string != m.id}
 
 
+@pytest.fixture(scope="module")
+def english_labels() -> set[str]:
+    """Short English words and labels from the catalogue (a status, a role, a kind of service, a button): on a
+    Welsh page none may be the whole text of an element."""
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle, locale="cy")
+    return {m.id for m in catalogue if isinstance(m.id, str) and "%" not in m.id and "<" not in m.id
+            and len(m.id) >= 4 and m.string and m.string != m.id}
+
+
 def text_of(response) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 @pytest.mark.parametrize("name, role, template", WELSH_PAGES, ids=[n for n, _r, _p in WELSH_PAGES])
-def test_every_public_page_type_speaks_welsh(app, world, english_sentences, name, role, template):  # noqa: F811
+def test_every_public_page_type_speaks_welsh(app, world, english_sentences, english_labels, name, role,  # noqa: F811
+                                             template):
     client = app.test_client()
     client.set_cookie("lang", "cy")
     if role != "anonymous":
@@ -53,6 +64,9 @@ def test_every_public_page_type_speaks_welsh(app, world, english_sentences, name
     shown = " ".join(text_of(response).split())
     leaked = sorted(s for s in english_sentences if s in shown)
     assert leaked == [], f"{name}: English left on a Welsh page: {leaked}"
+    elements = {html.unescape(" ".join(t.split())) for t in re.findall(r">([^<>]+)<", page)}
+    elements -= {world.published.title, world.pending.title}  # what people wrote stays as they wrote it
+    assert sorted(elements & english_labels) == [], f"{name}: English labels on a Welsh page"
     assert 'hreflang="en">English</a>' in page
 
 
