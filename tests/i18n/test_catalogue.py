@@ -30,7 +30,8 @@ STAFF_ONLY = (
     "templates/replies/_hide.html",  # the moderators' "hide this reply" under a reply
     "templates/mail/red_flag.", "templates/mail/safeguarding_concern.",  # to staff and safeguarding leads
     "templates/stories/assisted/tell.html", "templates/stories/assisted/entered.html",  # story takers' own pages
-    "templates/opendata/README.md.txt", "templates/opendata/LICENSE.txt",  # the dataset's files, in English
+    # The dataset's own files and the feeds are data, in English like the API.
+    "templates/opendata/README.md.txt", "templates/opendata/LICENSE.txt", "templates/opendata/CITATION.cff.txt",
     "templates/opendata/feed.xml", "templates/following/replies_feed.xml",
 )
 CATALOGUE = BASE_DIR / "translations" / "cy" / "LC_MESSAGES" / "messages.po"
