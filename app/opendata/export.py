@@ -383,10 +383,10 @@ def _write_provider_months(session: Session, write: Callable[[list], None], code
                            today: date) -> None:
     """The monthly aggregates, per provider and month, as kept by app.insight: nothing here reads a story."""
     waits: dict[tuple[int, date], dict[int, int]] = {}
-    for provider_id, month, bucket, n in _stream(session, select(
-            ProviderMonthWait.provider_id, ProviderMonthWait.month, ProviderMonthWait.bucket,
+    for provider_id, month, seconds, n in _stream(session, select(
+            ProviderMonthWait.provider_id, ProviderMonthWait.month, ProviderMonthWait.seconds,
             ProviderMonthWait.stories)):
-        waits.setdefault((provider_id, month), {})[bucket] = n
+        waits.setdefault((provider_id, month), {})[seconds] = n
     workdays: dict[tuple[int, date], dict[int, int]] = {}
     for provider_id, month, days, n in _stream(session, select(
             ProviderMonthWorkdays.provider_id, ProviderMonthWorkdays.month, ProviderMonthWorkdays.workdays,

@@ -47,7 +47,7 @@ def test_aggregates_follow_every_event(session, tree, make_story, make_user):
     reply = add_reply(session, staff, story, "Thank you for telling us; we are looking into the wait.")
     session.commit()
     assert _month(session, ward).replied == 1
-    assert session.scalar(select(ProviderMonthWait.bucket).where(ProviderMonthWait.provider_id == ward.id)) == 0
+    assert session.scalar(select(ProviderMonthWait.seconds).where(ProviderMonthWait.provider_id == ward.id)) == 0
     assert_same_as_rebuild(session)
 
     add_change(session, staff, story, "planned", "We will add a second triage nurse at weekends.",
