@@ -33,7 +33,7 @@ from app.workdays import region_code, working_days_between
 Pair = tuple[int, date]
 # "Replied to within N working days": the two figures a provider's page and the comparison show.
 SOON_WORKDAYS, LATE_WORKDAYS = 5, 20
-MAX_WORKDAYS = 9999  # the histogram's last bucket: "this many or more"
+MAX_WORKDAYS = 9999  # the working-day histogram's last value: "this many or more"
 
 # ---------------------------------------------------------------- months and the reply-time histogram
 
@@ -76,23 +76,13 @@ def _bounds(month: date) -> tuple[datetime, datetime]:
     return start, datetime(nxt.year, nxt.month, 1, tzinfo=UTC)
 
 
-def wait_bucket(seconds: float) -> int:
-    """Waits to the minute under an hour, to the hour under two days, then to the day (as they are shown)."""
-    seconds = max(0, int(seconds))
-    if seconds < 3600:
-        return seconds // 60
-    if seconds < 48 * 3600:
-        return 60 + seconds // 3600
-    return 108 + min(seconds // 86400, 3650)
+def wait_seconds(published_at: datetime, first_reply_at: datetime) -> int:
+    """A story's wait for its first reply in whole seconds, exactly as the dataset publishes the two moments.
 
-
-def bucket_seconds(bucket: int) -> int:
-    """The start of a bucket, in seconds: the value a median falling in it is given."""
-    if bucket < 60:
-        return bucket * 60
-    if bucket < 108:
-        return (bucket - 60) * 3600
-    return (bucket - 108) * 86400
+    stories.csv gives published_at and first_reply_at to the second, so the figures are taken from the same
+    two truncated moments: anyone can recompute each published median from the exported stories.
+    """
+    return max(0, int((first_reply_at.replace(microsecond=0) - published_at.replace(microsecond=0)).total_seconds()))
 
 
 # ---------------------------------------------------------------- recomputing provider-months
@@ -124,7 +114,7 @@ class _Month:
     def __init__(self) -> None:
         self.stories = 0
         self.crit = [0] * 6
-        self.waits: dict[int, int] = {}
+        self.waits: dict[int, int] = {}  # seconds to the first reply -> stories
         self.workdays: dict[int, int] = {}  # working days to the first reply -> stories
         self.unreplied: dict[date, int] = {}  # day published -> stories with no reply yet
         self.tags: dict[int, int] = {}
@@ -136,8 +126,8 @@ class _Month:
         if criticality is not None and 0 <= criticality <= 5:
             self.crit[criticality] += 1
         if first_reply_at is not None:
-            b = wait_bucket((first_reply_at - published_at).total_seconds())
-            self.waits[b] = self.waits.get(b, 0) + 1
+            seconds = wait_seconds(published_at, first_reply_at)
+            self.waits[seconds] = self.waits.get(seconds, 0) + 1
             days = workdays_to_reply(published_at, first_reply_at, area)
             self.workdays[days] = self.workdays.get(days, 0) + 1
         else:
@@ -163,7 +153,7 @@ class _Month:
                  "changes_confirmed": self.changes.get("confirmed", 0),
                  "changes_disputed": self.changes.get("disputed", 0), "updated_at": now}
         return (month, [{**key, "tag_id": t, "stories": n} for t, n in self.tags.items()],
-                [{**key, "bucket": b, "stories": n} for b, n in self.waits.items()],
+                [{**key, "seconds": w, "stories": n} for w, n in self.waits.items()],
                 [{**key, "workdays": d, "stories": n} for d, n in self.workdays.items()],
                 [{"provider_id": key["provider_id"], "day": d, "stories": n} for d, n in self.unreplied.items()])
 
@@ -218,7 +208,7 @@ def refresh(session: Session, pairs: Iterable[Pair]) -> int:
         month_row, tag_rows, wait_rows, workday_rows, unreplied_rows = figures.rows(key, now)
         _upsert(session, ProviderMonth, [month_row], ["provider_id", "month"])
         _upsert(session, ProviderMonthTag, tag_rows, ["provider_id", "month", "tag_id"])
-        _upsert(session, ProviderMonthWait, wait_rows, ["provider_id", "month", "bucket"])
+        _upsert(session, ProviderMonthWait, wait_rows, ["provider_id", "month", "seconds"])
         _upsert(session, ProviderMonthWorkdays, workday_rows, ["provider_id", "month", "workdays"])
         _upsert(session, ProviderDayUnreplied, unreplied_rows, ["provider_id", "day"])
         done += 1

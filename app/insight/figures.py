@@ -5,9 +5,17 @@ from datetime import date, timedelta
 from typing import Protocol
 
 # The API and the dataset publish these as numbers, not text: a reader sorts and sums them. How they are
-# computed (the median from the wait histogram, a share of which stories) stays with their owners in insight.
+# computed (the median from the exact wait histogram, a share of which stories) stays with their owners in insight.
 HOURS_PLACES = 2
 SHARE_PLACES = 4
+
+# Each figure's precision, as the Table Schemas and the OpenAPI document state it (one wording for both).
+MEDIAN_HOURS_PRECISION = (
+    "Exact: the median of each story's wait in whole seconds, from published_at to first_reply_at as stories.csv "
+    "gives them (the mean of the two middle waits when their number is even), in hours rounded to 2 decimal "
+    "places (0.01 hour = 36 seconds).")
+SHARE_PRECISION = "A share from 0 to 1 (not a percentage), rounded to 4 decimal places."
+MEDIAN_WORKDAYS_PRECISION = "Exact: a whole number of working days, or a half when the two middle stories differ."
 
 
 class Counted(Protocol):

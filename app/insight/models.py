@@ -56,13 +56,15 @@ class ProviderMonthTag(db.Model):
 
 
 class ProviderMonthWait(db.Model):
-    """A histogram of the time to first reply (see services.wait_bucket), so medians roll up without stories."""
+    """A histogram of the exact time to first reply, in whole seconds (see aggregates.wait_seconds): how many of a
+    provider-month's stories waited each number of seconds, so exact medians roll up over months and providers
+    without reading stories."""
 
     __tablename__ = "provider_month_waits"
 
     provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
     month: Mapped[date] = mapped_column(Date, primary_key=True)
-    bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    seconds: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     stories: Mapped[int] = mapped_column(Integer, default=0)
 
 

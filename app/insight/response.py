@@ -48,7 +48,7 @@ class ResponseStats:
 
 def response_stats(session: Session, provider: Provider, today: date | None = None) -> ResponseStats:
     """Stories published in the last 12 months here and below: how many, how many replied to and how fast
-    (the median of the first reply's wait, to the minute, hour or day as it is shown, and in working days),
+    (the exact median of the first reply's wait, in seconds, and in working days),
     the shares replied to within 5 and 20 working days, the changes planned, made, confirmed and disputed
     in those months (counted only on stories still published), and the planned changes overdue today."""
     today = today or today_utc()

@@ -21,7 +21,6 @@ from app.insight.aggregates import (
     LATE_WORKDAYS,
     SOON_WORKDAYS,
     add_months,
-    bucket_seconds,
     month_of,
     region,
     workdays_between,
@@ -70,7 +69,7 @@ class Figures:
     changes_disputed: int = 0
     waiting_5: int = 0  # no reply yet, published within the last 5 working days
     waiting_20: int = 0
-    waits: dict[int, int] = field(default_factory=dict)
+    waits: dict[int, int] = field(default_factory=dict)  # seconds to the first reply -> stories
     workdays: dict[int, int] = field(default_factory=dict)  # working days to the first reply -> stories
 
     def add(self, other: Figures) -> None:
@@ -78,8 +77,8 @@ class Figures:
                      "changes_confirmed", "changes_disputed", "waiting_5", "waiting_20"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.criticality = [a + b for a, b in zip(self.criticality, other.criticality, strict=True)]
-        for bucket, n in other.waits.items():
-            self.waits[bucket] = self.waits.get(bucket, 0) + n
+        for seconds, n in other.waits.items():
+            self.waits[seconds] = self.waits.get(seconds, 0) + n
         for days, n in other.workdays.items():
             self.workdays[days] = self.workdays.get(days, 0) + n
 
@@ -148,8 +147,8 @@ def median_of(histogram: dict[int, int], value=lambda key: key) -> float | None:
 
 
 def median_wait(waits: dict[int, int]) -> timedelta | None:
-    """The median of a reply-time histogram (each wait taken at the start of its bucket)."""
-    seconds = median_of(waits, bucket_seconds)
+    """The exact median of a reply-time histogram {seconds: stories} (the mean of the two middle waits if even)."""
+    seconds = median_of(waits)
     return None if seconds is None else timedelta(seconds=seconds)
 
 
@@ -233,12 +232,12 @@ def insight(session: Session, provider: Provider, today: date | None = None) -> 
         if row.month in by_month:
             by_month[row.month] = _figures(row)
             fresh_at = max(filter(None, [fresh_at, row[-1]]), default=None)
-    for month, bucket, n in session.execute(
-            select(ProviderMonthWait.month, ProviderMonthWait.bucket, func.sum(ProviderMonthWait.stories))
+    for month, seconds, n in session.execute(
+            select(ProviderMonthWait.month, ProviderMonthWait.seconds, func.sum(ProviderMonthWait.stories))
             .where(ProviderMonthWait.provider_id.in_(subtree), ProviderMonthWait.month >= months[0])
-            .group_by(ProviderMonthWait.month, ProviderMonthWait.bucket)):
+            .group_by(ProviderMonthWait.month, ProviderMonthWait.seconds)):
         if month in by_month:
-            by_month[month].waits[bucket] = int(n)
+            by_month[month].waits[seconds] = int(n)
     for month, days, n in session.execute(
             select(ProviderMonthWorkdays.month, ProviderMonthWorkdays.workdays, func.sum(ProviderMonthWorkdays.stories))
             .where(ProviderMonthWorkdays.provider_id.in_(subtree), ProviderMonthWorkdays.month >= months[0])
@@ -322,11 +321,11 @@ def rolled_up(session: Session, root_ids: list[int], since: date, today: date | 
                                    .where(ProviderMonth.provider_id.in_(batch), ProviderMonth.month >= since)
                                    .group_by(ProviderMonth.provider_id)):
             own[row.provider_id] = _figures(row)
-        for provider_id, bucket, n in session.execute(
-                select(ProviderMonthWait.provider_id, ProviderMonthWait.bucket, func.sum(ProviderMonthWait.stories))
+        for provider_id, seconds, n in session.execute(
+                select(ProviderMonthWait.provider_id, ProviderMonthWait.seconds, func.sum(ProviderMonthWait.stories))
                 .where(ProviderMonthWait.provider_id.in_(batch), ProviderMonthWait.month >= since)
-                .group_by(ProviderMonthWait.provider_id, ProviderMonthWait.bucket)):
-            own.setdefault(provider_id, Figures()).waits[bucket] = int(n)
+                .group_by(ProviderMonthWait.provider_id, ProviderMonthWait.seconds)):
+            own.setdefault(provider_id, Figures()).waits[seconds] = int(n)
         for provider_id, days, n in session.execute(
                 select(ProviderMonthWorkdays.provider_id, ProviderMonthWorkdays.workdays,
                        func.sum(ProviderMonthWorkdays.stories))

@@ -71,8 +71,10 @@ def build(session: Session) -> dict:
         fd, partial = tempfile.mkstemp(dir=target, suffix=".zip.partial")
         os.close(fd)
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            # The files at the root: `frictionless validate storyloop-dataset.zip` and Package(zip) find
+            # datapackage.json there and read the package, not a folder holding one.
             for path in sorted((Path(tmp) / "storyloop-dataset").iterdir()):
-                archive.write(path, f"storyloop-dataset/{path.name}")
+                archive.write(path, path.name)
         os.replace(partial, zip_path())
     meta = {"generated_at": started.isoformat(), "counts": counts, "size": zip_path().stat().st_size}
     _meta_path().write_text(json.dumps(meta))

@@ -383,10 +383,10 @@ def _write_provider_months(session: Session, write: Callable[[list], None], code
                            today: date) -> None:
     """The monthly aggregates, per provider and month, as kept by app.insight: nothing here reads a story."""
     waits: dict[tuple[int, date], dict[int, int]] = {}
-    for provider_id, month, bucket, n in _stream(session, select(
-            ProviderMonthWait.provider_id, ProviderMonthWait.month, ProviderMonthWait.bucket,
+    for provider_id, month, seconds, n in _stream(session, select(
+            ProviderMonthWait.provider_id, ProviderMonthWait.month, ProviderMonthWait.seconds,
             ProviderMonthWait.stories)):
-        waits.setdefault((provider_id, month), {})[bucket] = n
+        waits.setdefault((provider_id, month), {})[seconds] = n
     workdays: dict[tuple[int, date], dict[int, int]] = {}
     for provider_id, month, days, n in _stream(session, select(
             ProviderMonthWorkdays.provider_id, ProviderMonthWorkdays.month, ProviderMonthWorkdays.workdays,
@@ -421,11 +421,24 @@ def _still_waiting(session: Session, today: date) -> dict[tuple[int, date], Figu
     return out
 
 
+def release_version(created: datetime) -> str:
+    """A release's version: the UTC moment it was created, YYYY.MM.DD.HHMMSS (date-based, and it sorts)."""
+    return created.astimezone(UTC).strftime("%Y.%m.%d.%H%M%S")
+
+
+def citation(title: str, created: datetime, version: str, url: str, licence: str) -> str:
+    """How to cite one release (the text datapackage.json, CITATION.cff and README.md give)."""
+    return f"{title} contributors ({created.year}). {title} open dataset (version {version}) [Data set]. {url}. " \
+           f"Licence: {licence}."
+
+
 def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
     config = current_app.config
     licence = {"name": config["CONTENT_LICENCE"], "path": config["CONTENT_LICENCE_URL"],
                "title": config["CONTENT_LICENCE_NAME"]}
-    created = iso(utcnow())
+    moment = utcnow().replace(microsecond=0)
+    created, version = iso(moment), release_version(moment)
+    cite = citation(config["SITE_NAME"], moment, version, f"{site_url}/data", config["CONTENT_LICENCE"])
     package = {
         "profile": "tabular-data-package",
         "name": "storyloop",
@@ -435,7 +448,9 @@ def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
                        "that begins with =, +, -, @, a tab, a carriage return or an apostrophe has an apostrophe "
                        "added in front, so that spreadsheets do not run it as a formula. See README.md.",
         "homepage": f"{site_url}/data",
+        "version": version,
         "created": created,
+        "citation": cite,
         "licenses": [licence],
         "resources": [
             {"name": t.name, "path": t.path, "profile": "tabular-data-resource", "format": "csv",
@@ -444,8 +459,9 @@ def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
         ],
     }
     (out / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False), encoding="utf-8")
-    (out / "LICENSE").write_text(render_template("opendata/LICENSE.txt", licence=licence, created=created,
-                                                 site_url=site_url), encoding="utf-8")
-    (out / "README.md").write_text(render_template("opendata/README.md.txt", tables=TABLES, counts=counts,
-                                                   licence=licence, created=created, site_url=site_url),
+    context = dict(licence=licence, created=created, version=version, citation=cite, site_url=site_url,
+                   released=moment.date().isoformat())
+    (out / "LICENSE").write_text(render_template("opendata/LICENSE.txt", **context), encoding="utf-8")
+    (out / "CITATION.cff").write_text(render_template("opendata/CITATION.cff.txt", **context), encoding="utf-8")
+    (out / "README.md").write_text(render_template("opendata/README.md.txt", tables=TABLES, counts=counts, **context),
                                    encoding="utf-8")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from app.insight import figures
 from app.opendata import enums
 
 DATETIME = {"type": "string", "format": "date-time"}
@@ -93,22 +94,28 @@ PROVIDER = _obj({
     "parent_code": {"type": ["string", "null"]}, "postcode": {"type": ["string", "null"]},
     "website": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "url": {"type": "string"},
 })
-NULLABLE_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+NULLABLE_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": figures.SHARE_PRECISION}
+MEDIAN_HOURS = {"type": ["number", "null"], "minimum": 0, "description": "Median hours from publication to the first "
+                f"reply, over the stories replied to; null when none was. {figures.MEDIAN_HOURS_PRECISION}"}
 PROVIDER_DETAIL = {**PROVIDER, "properties": {**PROVIDER["properties"], "statistics": _obj({
     "period_days": {"type": "integer", "description": "Days covered: this calendar month and the 11 before it"},
     "period_from": {"type": "string", "format": "date", "description": "The first day covered"},
     "stories": {"type": "integer"}, "replied": {"type": "integer"},
-    "reply_share": {"type": ["number", "null"]}, "median_hours_to_first_reply": {"type": ["number", "null"]},
+    "reply_share": {**NULLABLE_SHARE, "description": f"replied / stories. {figures.SHARE_PRECISION}"},
+    "median_hours_to_first_reply": MEDIAN_HOURS,
     "changes_planned": {"type": "integer"}, "changes_made": {"type": "integer"},
     "replied_within_5_working_days": {"type": "integer", "description": "Stories whose first reply came within 5 "
                                       "working days (weekends and the region's bank holidays left out)"},
     "still_within_5_working_days": {"type": "integer", "description": "Stories with no reply yet that have not had "
                                     "their 5 working days: left out of the share"},
     "share_replied_within_5_working_days": {**NULLABLE_SHARE, "description": "replied_within_5_working_days "
-                                            "/ (stories - still_within_5_working_days); null when that is 0"},
+                                            "/ (stories - still_within_5_working_days); null when that is 0. "
+                                            f"{figures.SHARE_PRECISION}"},
     "replied_within_20_working_days": {"type": "integer"}, "still_within_20_working_days": {"type": "integer"},
     "share_replied_within_20_working_days": NULLABLE_SHARE,
-    "median_working_days_to_first_reply": {"type": ["number", "null"], "minimum": 0},
+    "median_working_days_to_first_reply": {"type": ["number", "null"], "minimum": 0, "description": "Median working "
+                                           "days to the first reply (UTC days), over the stories replied to. "
+                                           f"{figures.MEDIAN_WORKDAYS_PRECISION}"},
     "changes_confirmed": {"type": "integer", "description": "Changes made that the story's author confirmed"},
     "changes_disputed": {"type": "integer", "description": "Changes made that the author disputed (once a "
                                                            "moderator checked the dispute)"},
@@ -123,7 +130,7 @@ PROVIDER_INSIGHT = _obj({
     "url": {"type": "string"}, "updated_at": NULLABLE_DATETIME,
     "months": {"type": "array", "items": _obj({
         "month": {"type": "string", "pattern": r"^\d{4}-\d{2}$"}, "stories": {"type": "integer"},
-        "replied": {"type": "integer"}, "median_hours_to_first_reply": {"type": ["number", "null"]},
+        "replied": {"type": "integer"}, "median_hours_to_first_reply": MEDIAN_HOURS,
         "criticality": {"type": "array", "items": {"type": "integer"}, "minItems": 6, "maxItems": 6,
                         "description": "Stories rated 0, 1, … 5."},
         "changes_planned": {"type": "integer"}, "changes_made": {"type": "integer"},

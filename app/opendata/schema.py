@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from app.insight import figures
 from app.opendata import enums
 
 
@@ -183,8 +184,8 @@ PROVIDER_MONTHS = Table(
         Column("stories", "integer", "Stories published that month and still published.", True),
         Column("replied", "integer", "Of those, how many the provider has replied to.", True),
         Column("median_hours_to_first_reply", "number",
-               "Median time from publication to the first reply, over those replied to; to the minute under an "
-               "hour, the hour under two days, the day beyond. Empty when none was replied to."),
+               "Median time from publication to the first reply, in hours, over the stories replied to. "
+               f"{figures.MEDIAN_HOURS_PRECISION} Empty when none was replied to."),
         *(Column(f"criticality_{i}", "integer", f"Of the stories, how many were rated {i} of 5.", True)
           for i in range(6)),
         Column("changes_planned", "integer", "Changes planned, reported that month.", True),
@@ -199,8 +200,8 @@ PROVIDER_MONTHS = Table(
                "/ (stories - still_within_5_working_days).", True),
         Column("still_within_20_working_days", "integer", "The same, for 20 working days.", True),
         Column("median_working_days_to_first_reply", "number",
-               "Median working days from publication to the first reply, over those replied to (a half when the "
-               "two middle stories differ). Empty when none was replied to."),
+               "Median working days from publication to the first reply (UTC days), over those replied to. "
+               f"{figures.MEDIAN_WORKDAYS_PRECISION} Empty when none was replied to."),
         Column("changes_confirmed", "integer", "Of the changes made, how many the story's author confirmed.", True),
         Column("changes_disputed", "integer", "Of the changes made, how many the story's author disputed (once a "
                                               "moderator checked the dispute).", True),

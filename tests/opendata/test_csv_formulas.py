@@ -100,7 +100,7 @@ def test_the_served_zip_is_neutralised_too(app, session, client, attacked):
     response = client.get("/data/storyloop-dataset.zip")
     assert response.status_code == 200
     with zipfile.ZipFile(io.BytesIO(response.data)) as z:
-        stories = z.read("storyloop-dataset/stories.csv").decode("utf-8")
+        stories = z.read("stories.csv").decode("utf-8")
     assert "'" + ATTACKS["title"].replace('"', '""') in stories
 
 

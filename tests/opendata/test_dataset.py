@@ -99,8 +99,8 @@ def test_the_zip_is_served_with_etag_and_a_working_304(app, session, client, rec
     assert response.status_code == 200 and response.mimetype == "application/zip"
     etag, modified = response.headers["ETag"], response.headers["Last-Modified"]
     with zipfile.ZipFile(io.BytesIO(response.data)) as archive:
-        assert "storyloop-dataset/datapackage.json" in archive.namelist()
-        assert "UNPUBLISHED" not in archive.read("storyloop-dataset/stories.csv").decode()
+        assert "datapackage.json" in archive.namelist()
+        assert "UNPUBLISHED" not in archive.read("stories.csv").decode()
     assert client.get("/data/storyloop-dataset.zip", headers={"If-None-Match": etag}).status_code == 304
     assert client.get("/data/storyloop-dataset.zip", headers={"If-Modified-Since": modified}).status_code == 304
     page = client.get("/data").get_data(as_text=True)

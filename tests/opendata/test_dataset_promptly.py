@@ -24,7 +24,7 @@ from tests.conftest import PASSWORD, login
 
 def _table(name: str) -> list[dict]:
     with zipfile.ZipFile(zip_path()) as archive:
-        text = archive.read(f"storyloop-dataset/{name}").decode("utf-8")
+        text = archive.read(name).decode("utf-8")
     return list(csv.DictReader(io.StringIO(text)))
 
 
@@ -104,7 +104,7 @@ def test_through_the_site_withdrawal_leaves_the_download_served_at_data(app, ses
     download = client.get("/data/storyloop-dataset.zip")
     assert download.status_code == 200
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
-        assert "Another published story" not in archive.read("storyloop-dataset/stories.csv").decode()
+        assert "Another published story" not in archive.read("stories.csv").decode()
 
 
 def test_new_content_waits_for_the_hourly_look(app, session, record, built, deliver, make_story):
