@@ -9,7 +9,8 @@ PORT ?= 5000
 # SITE_URL (in the environment or on the command line) wins, as ?= leaves a variable that is already set.
 SITE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: run test test-postgres lint venv dev-venv chromium clean
+.PHONY: run test test-postgres lint venv dev-venv chromium clean translations-extract translations-update \
+        translations-compile
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +34,7 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
-run: venv
+run: venv translations-compile
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty
 	@echo "Storyloop on http://127.0.0.1:$(PORT), mailed links to $(SITE_URL)  (mail is written to instance/mail/ unless SMTP_HOST is set; Ctrl-C stops)"
@@ -42,11 +43,24 @@ run: venv
 	  SITE_URL='$(SITE_URL)' $(BIN)/gunicorn --bind 127.0.0.1:$(PORT) --workers 2 --access-logfile - wsgi:app & \
 	  wait
 
-test: dev-venv chromium
+test: dev-venv chromium translations-compile
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
-test-postgres: dev-venv chromium
+test-postgres: dev-venv chromium translations-compile
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+# Translations (Flask-Babel; the workflow for a new language is in README.md). extract: every marked string into
+# translations/messages.pot; update: merge it into each language's .po; compile: the .mo files the site reads
+# (not kept in git: `make run` and `make test` compile them).
+translations-extract: venv
+	$(BIN)/pybabel --quiet extract -F babel.cfg -k lazy_gettext -k _l -k lazy_ngettext:1,2 -k N_ --no-location \
+	  --sort-output --project=Storyloop --copyright-holder="Storyloop contributors" -o translations/messages.pot .
+
+translations-update: translations-extract
+	$(BIN)/pybabel --quiet update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+translations-compile: venv
+	$(BIN)/pybabel --quiet compile -d translations
 
 lint: dev-venv
 	$(BIN)/ruff check app tests config.py wsgi.py

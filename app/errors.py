@@ -12,7 +12,7 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, message: str = "", field: str | None = None, errors: dict[str, str] | None = None) -> None:
-        super().__init__(message or "; ".join((errors or {}).values()))
+        super().__init__(message or "; ".join(str(v) for v in (errors or {}).values()))
         self.message = message or "Please correct the problems shown."
         self.field = field
         # Several fields' problems at once, so a form can show them all.

@@ -134,3 +134,9 @@ def spreadsheet_safe(value):
 def spreadsheet_safe_row(row) -> list:
     """Every text cell of a row made spreadsheet-safe; numbers (negative ones too) are left alone."""
     return [spreadsheet_safe(v) for v in row]
+
+
+def N_(message: str) -> str:
+    """Marks a label for the translation catalogue without translating it here: the label stays English in data
+    (the API, the dataset, audit records) and a page translates it where it shows it (`_(label)` in a template)."""
+    return message

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -83,7 +84,7 @@ def read_link(session: Session, token: str) -> SignInLink:
     link = SignInLink(user=user, next_path=safe_next(payload.get("n"), "stories.mine"),
                       requested=bool(payload.get("r")), issued=float(payload.get("t") or 0))
     if link.requested and user.link_used_at is not None and user.link_used_at.timestamp() >= link.issued:
-        raise Invalid("This sign-in link has already been used. Ask for a new one.")
+        raise Invalid(_l("This sign-in link has already been used. Ask for a new one."))
     return link
 
 
@@ -97,7 +98,7 @@ def sign_in_with_link(session: Session, link: SignInLink) -> User:
         prove_address(user)  # only a requested link can name an account not yet confirmed
         user.link_used_at = datetime.fromtimestamp(max(time.time(), link.issued), UTC)
     if user.email_confirmed_at is None or not may_sign_in_by_link(user):
-        raise NotAllowed("This account signs in with its password.")
+        raise NotAllowed(_l("This account signs in with its password."))
     user.last_login_at = utcnow()
     return user
 
@@ -113,11 +114,11 @@ def request_link(session: Session, email: str) -> None:
         return
     if user.email_confirmed_at is None or may_sign_in_by_link(user):
         token = make_token(PURPOSE, {**user_claims(user), "n": DEFAULT_NEXT, "r": 1, "t": time.time()})
-        queue_email(session, user.email, "sign_in_link", "Your link to sign in to Storyloop",
+        queue_email(session, user.email, "sign_in_link", _l("Your link to sign in to Storyloop"),
                     kind="account.sign_in_link", link=external_url("accounts.link_sign_in", token=token),
                     days=current_app.config["SIGN_IN_LINK_DAYS"], unconfirmed=user.email_confirmed_at is None)
     else:
-        queue_email(session, user.email, "sign_in_password", "Signing in to Storyloop",
+        queue_email(session, user.email, "sign_in_password", _l("Signing in to Storyloop"),
                     kind="account.sign_in_password", login_link=external_url("accounts.login"),
                     reset_link=external_url("accounts.forgot_password"))
 

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.directory.models import Provider
 from app.extensions import db, utcnow
+from app.text import N_
 
-MEMBER_ROLES = {"responder": "Responder", "manager": "Manager"}
+MEMBER_ROLES = {"responder": N_("Responder"), "manager": N_("Manager")}
 TITLE_MAX = 120
 
 

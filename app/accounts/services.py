@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, url_for
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -21,13 +22,13 @@ def normalise_email(raw: str) -> str:
     """The address as stored: validated, lower-cased. Raises Invalid with a readable reason."""
     raw = (raw or "").strip()
     if not raw:
-        raise Invalid("Enter your email address.", field="email")
+        raise Invalid(_l("Enter your email address."), field="email")
     if len(raw) > 254:
-        raise Invalid("That email address is too long.", field="email")
+        raise Invalid(_l("That email address is too long."), field="email")
     try:
         return validate_email(raw, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
-        raise Invalid(f"Enter a valid email address ({exc}).", field="email") from exc
+        raise Invalid(_l("Enter a valid email address (%(exc)s).", exc=exc), field="email") from exc
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -57,7 +58,7 @@ class AddressNotConfirmed(Invalid):
 
 def send_confirmation(session: Session, user: User) -> None:
     token = make_token("confirm", {**user_claims(user), "e": address_digest(user.email)})
-    queue_email(session, user.email, "confirm_email", "Confirm your email address",
+    queue_email(session, user.email, "confirm_email", _l("Confirm your email address"),
                 kind="account.confirm", link=external_url("accounts.confirm", token=token), user=user)
 
 
@@ -76,7 +77,7 @@ def sign_up(session: Session, email: str, password: str, display_name: str = "")
     if existing is not None:
         spend_hash_time(password)
         if existing.is_active:
-            queue_email(session, existing.email, "already_registered", "You already have a Storyloop account",
+            queue_email(session, existing.email, "already_registered", _l("You already have a Storyloop account"),
                         kind="account.already_registered", login_link=external_url("accounts.login"),
                         reset_link=external_url("accounts.forgot_password"))
         return None
@@ -92,7 +93,7 @@ def user_for_confirmation(session: Session, token: str) -> User:
     payload = read_token("confirm", token, current_app.config["TOKEN_MAX_AGE_CONFIRM"])
     user = user_from_claims(session, payload)
     if not same_address(user.email, payload.get("e")):
-        raise Invalid("This link is no longer valid. Ask for a new one.")
+        raise Invalid(_l("This link is no longer valid. Ask for a new one."))
     return user
 
 
@@ -119,8 +120,8 @@ def prove_address(user: User, password: str | None = None) -> None:
         return
     if password:
         if user.password_hash is None or not verify_password(user.password_hash, password):
-            raise Invalid("That is not the password chosen for this account. Leave it empty to go on "
-                          "without it.", field="password")
+            raise Invalid(_l("That is not the password chosen for this account. Leave it empty to go on "
+                          "without it."), field="password")
         user.email_confirmed_at = utcnow()
         return
     if user.password_hash is not None:
@@ -133,7 +134,7 @@ def confirm_email(session: Session, token: str, password: str | None = None) -> 
     """The sign-up confirmation's button: proves the address (see prove_address). Works once."""
     user = user_for_confirmation(session, token)
     if user.email_confirmed_at is not None:
-        raise Invalid("This address is already confirmed. Log in, or ask for a sign-in link.")
+        raise Invalid(_l("This address is already confirmed. Log in, or ask for a sign-in link."))
     prove_address(user, password)
     return user
 
@@ -176,7 +177,7 @@ def request_password_reset(session: Session, email: str) -> None:
     if user is None:
         return
     token = make_token("reset", user_claims(user))
-    queue_email(session, user.email, "reset_password", "Reset your Storyloop password",
+    queue_email(session, user.email, "reset_password", _l("Reset your Storyloop password"),
                 kind="account.reset", link=external_url("accounts.reset_password", token=token),
                 minutes=current_app.config["TOKEN_MAX_AGE_RESET"] // 60)
 
@@ -187,7 +188,7 @@ def user_for_reset(session: Session, token: str) -> User:
     try:
         return user_from_claims(session, payload)
     except Invalid as exc:
-        raise Invalid("This link has already been used or is no longer valid. Ask for a new one.") from exc
+        raise Invalid(_l("This link has already been used or is no longer valid. Ask for a new one.")) from exc
 
 
 def reset_password(session: Session, token: str, password: str) -> User:
@@ -212,17 +213,17 @@ def set_password(user: User, password: str) -> None:
 def change_password(user: User, current: str | None, new: str) -> None:
     """Change the password; an author who has none (they sign in by emailed links) just chooses one."""
     if user.password_hash is not None and not verify_password(user.password_hash, current or ""):
-        raise Invalid("Your current password is not right.", field="current_password")
+        raise Invalid(_l("Your current password is not right."), field="current_password")
     set_password(user, new)
 
 
 def create_site_user(session: Session, email: str, role: str, password: str) -> User:
     """A verified moderator or admin account (the `users create` command)."""
     if role not in ROLES:
-        raise Invalid(f"role must be one of {', '.join(ROLES)}")
+        raise Invalid(_l("role must be one of %(join)s", join=', '.join(ROLES)))
     email = normalise_email(email)
     if find_user(session, email) is not None:
-        raise Conflict(f"an account for {email} already exists")
+        raise Conflict(_l("an account for %(email)s already exists", email=email))
     problem = password_problem(password, email)
     if problem:
         raise Invalid(problem, field="password")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -47,21 +48,23 @@ def invite(session: Session, provider: Provider, email: str, job_title: str = ""
     email = normalise_email(email)
     job_title = single_line(job_title)
     if len(job_title) > TITLE_MAX:
-        raise Invalid(f"Keep the job title under {TITLE_MAX} characters.", field="job_title")
+        raise Invalid(_l("Keep the job title under %(limit)s characters.", limit=TITLE_MAX), field="job_title")
     if role not in MEMBER_ROLES:
-        raise Invalid("Choose responder or manager.", field="role")
+        raise Invalid(_l("Choose responder or manager."), field="role")
     if not provider.active:
-        raise Invalid("This provider is no longer active.")
+        raise Invalid(_l("This provider is no longer active."))
     user = find_user(session, email)
     if user is not None and session.scalar(
         select(Membership.id).where(Membership.user_id == user.id, Membership.provider_id == provider.id)
     ):
-        raise Conflict(f"{email} is already on the staff of {provider.name}.", field="email")
+        raise Conflict(_l("%(email)s is already on the staff of %(name)s.",
+                          email=email, name=provider.name), field="email")
     invitation = Invitation(provider_id=provider.id, email=email, job_title=job_title, role=role,
                             invited_by_id=invited_by.id if invited_by else None)
     session.add(invitation)
     session.flush()
-    queue_email(session, email, "staff_invitation", f"Respond to stories about {provider.name} on Storyloop",
+    queue_email(session, email, "staff_invitation",
+                _l("Respond to stories about %(name)s on Storyloop", name=provider.name),
                 kind="staff.invitation", provider=provider, invitation=invitation,
                 has_account=user is not None, inviter=invited_by,
                 link=invitation_link(invitation))
@@ -82,18 +85,18 @@ def invitation_from_token(session: Session, token: str) -> Invitation:
     invitation = session.get(Invitation, iid) if isinstance(iid, int) else None
     if (invitation is None or not same_address(invitation.email, payload.get("e"))
             or (invitation.token_key or "") != payload.get("k")):
-        raise Invalid("This invitation is not valid.")
+        raise Invalid(_l("This invitation is not valid."))
     if invitation.accepted_at is not None:
-        raise Invalid("This invitation has already been accepted. Log in to respond.")
+        raise Invalid(_l("This invitation has already been accepted. Log in to respond."))
     if not invitation.provider.active:
-        raise Invalid("This invitation is no longer valid: the provider is no longer active.")
+        raise Invalid(_l("This invitation is no longer valid: the provider is no longer active."))
     inviter = invitation.invited_by
     # An invitation stands for the manager who sent it: it dies with their place on the staff (or their
     # account). Invitations from the command line or the site's alerts have no inviter.
     if invitation.invited_by_id is not None and (inviter is None or not inviter.is_active or not (
             inviter.is_admin or has_membership(session, inviter, invitation.provider, ("manager",)))):
-        raise Invalid("This invitation is no longer valid: the person who sent it no longer manages this "
-                      "provider's staff. Ask a manager for a new one.")
+        raise Invalid(_l("This invitation is no longer valid: the person who sent it no longer manages this "
+                      "provider's staff. Ask a manager for a new one."))
     return invitation
 
 
@@ -101,11 +104,11 @@ def accept(session: Session, invitation: Invitation, user: User) -> Membership:
     """Make the user staff of the invited provider. The user must own the invited address, and staff sign in
     with a password (an author signed in by an emailed link chooses one first: accept_choosing_password)."""
     if user.password_hash is None:
-        raise Invalid("Choose a password first: staff sign in with a password.", field="password")
+        raise Invalid(_l("Choose a password first: staff sign in with a password."), field="password")
     if user.email != invitation.email:
         raise NotAllowed(
-            f"This invitation was sent to another address. Log out and follow the link again "
-            f"to accept it as {invitation.email}."
+            _l("This invitation was sent to another address. Log out and follow the link again to accept it as "
+               "%(email)s.", email=invitation.email)
         )
     membership = session.scalar(
         select(Membership).where(Membership.user_id == user.id, Membership.provider_id == invitation.provider_id)
@@ -125,12 +128,12 @@ def accept(session: Session, invitation: Invitation, user: User) -> Membership:
 
 def accept_as_new_user(session: Session, invitation: Invitation, display_name: str, password: str) -> User:
     if find_user(session, invitation.email) is not None:
-        raise Conflict("An account with this address exists already. Log in to accept the invitation.")
+        raise Conflict(_l("An account with this address exists already. Log in to accept the invitation."))
     display_name = single_line(display_name)
     if not display_name:
-        raise Invalid("Enter your name as it should appear beside your replies.", field="display_name")
+        raise Invalid(_l("Enter your name as it should appear beside your replies."), field="display_name")
     if len(display_name) > 120:
-        raise Invalid("Keep your name under 120 characters.", field="display_name")
+        raise Invalid(_l("Keep your name under 120 characters."), field="display_name")
     user = User(email=invitation.email, display_name=display_name, email_confirmed_at=utcnow())
     set_password(user, password)
     session.add(user)
@@ -146,9 +149,9 @@ def accept_choosing_password(session: Session, invitation: Invitation, user: Use
         return accept(session, invitation, user)  # refused there, with the reason
     display_name = " ".join((display_name or "").split())
     if not display_name:
-        raise Invalid("Enter your name as it should appear beside your replies.", field="display_name")
+        raise Invalid(_l("Enter your name as it should appear beside your replies."), field="display_name")
     if len(display_name) > 120:
-        raise Invalid("Keep your name under 120 characters.", field="display_name")
+        raise Invalid(_l("Keep your name under 120 characters."), field="display_name")
     set_password(user, password)
     user.display_name = display_name
     return accept(session, invitation, user)

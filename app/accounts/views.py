@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.accounts import links, services, staff
@@ -69,7 +70,7 @@ def confirm(token: str):
             show_error(form, exc)
         else:
             db.session.commit()
-            flash("Thank you: your email address is confirmed.", "success")
+            flash(_("Thank you: your email address is confirmed."), "success")
             return _sign_in_after_proof(user, "accounts.account")
     return render_template("accounts/confirm.html", form=form, user=user, address=links.masked(user.email),
                            has_password=user.password_hash is not None)
@@ -78,7 +79,7 @@ def confirm(token: str):
 def _sign_in_after_proof(user, endpoint: str):
     """After an emailed link's button: sign in whoever proved the address, unless someone else is signed in."""
     if current_user.is_authenticated and current_user.id != user.id:
-        flash("You are logged in as someone else, so we have not signed you in to this account.", "info")
+        flash(_("You are logged in as someone else, so we have not signed you in to this account."), "info")
         return redirect(url_for("accounts.account"))
     if user.password_hash is not None or links.may_sign_in_by_link(user):
         login_user(user)
@@ -132,7 +133,7 @@ def login():
             db.session.commit()
             session.pop("unconfirmed", None)
             login_user(user, remember=form.remember.data)
-            flash("You are logged in.", "success")
+            flash(_("You are logged in."), "success")
             return redirect_next(form.next.data, "accounts.account")
     return render_template("accounts/login.html", form=form, link_form=SignInLinkForm())
 
@@ -171,7 +172,7 @@ def link_sign_in(token: str):
         else:
             db.session.commit()
             login_user(user)
-            flash("You are signed in to your stories.", "success")
+            flash(_("You are signed in to your stories."), "success")
             return redirect(link.next_path)
     return render_template("accounts/link_sign_in.html", form=form, address=links.masked(user.email),
                            needs_password=needs_password, next_path=link.next_path,
@@ -184,7 +185,7 @@ def logout():
     if not form.validate_on_submit():
         abort(400)
     logout_user()
-    flash("You are logged out.", "info")
+    flash(_("You are logged out."), "info")
     return redirect(url_for("pages.home"))
 
 
@@ -216,7 +217,7 @@ def reset_password(token: str):
         else:
             db.session.commit()
             logout_user()
-            flash("Your password is changed. Log in with the new one.", "success")
+            flash(_("Your password is changed. Log in with the new one."), "success")
             # Never the address in the URL: it would sit in the history, logs and Referer headers.
             return redirect(url_for("accounts.login"))
     return render_template("accounts/reset_password.html", form=form)
@@ -237,7 +238,7 @@ def change_password():
         else:
             db.session.commit()
             login_user(current_user)  # the session version moved on; keep this session, end the others
-            flash("Your password is changed. Other devices have been logged out.", "success")
+            flash(_("Your password is changed. Other devices have been logged out."), "success")
             return redirect(url_for("accounts.account"))
     return render_template("accounts/change_password.html", form=form, has_password=has_password)
 
@@ -282,7 +283,7 @@ def accept_invitation(token: str):
             db.session.commit()
             if not current_user.is_authenticated:
                 login_user(user)
-            flash(f"You are now on the staff of {invitation.provider.name}.", "success")
+            flash(_("You are now on the staff of %(name)s.", name=invitation.provider.name), "success")
             return redirect(url_for("pages.provider", code=invitation.provider.code))
     return render_template("accounts/accept_invitation.html", invitation=invitation, form=form,
                            existing=existing, next_url=request.path, choose_password=choose_password)
@@ -301,7 +302,7 @@ def provider_staff(code: str):
             show_error(form, exc)
         else:
             db.session.commit()
-            flash(f"Invitation sent to {form.email.data}.", "success")
+            flash(_("Invitation sent to %(email)s.", email=form.email.data), "success")
             return redirect(url_for("accounts.provider_staff", code=provider.code))
     return render_template("accounts/provider_staff.html", provider=provider, form=form,
                            trail=ancestors(db.session, provider),
@@ -322,5 +323,5 @@ def remove_staff(code: str, membership_id: int):
         abort(404)
     staff.remove_membership(db.session, membership)
     db.session.commit()
-    flash("Removed from the staff.", "info")
+    flash(_("Removed from the staff."), "info")
     return redirect(url_for("accounts.provider_staff", code=provider.code))

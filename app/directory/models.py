@@ -8,14 +8,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.directory.matching import match_name
 from app.extensions import db, utcnow
+from app.text import N_
 
 KINDS: dict[str, str] = {
-    "trust": "Trust",
-    "hospital": "Hospital",
-    "department": "Department or ward",
-    "gp_practice": "GP practice",
-    "care_home": "Care home",
-    "service": "Service",
+    "trust": N_("Trust"),
+    "hospital": N_("Hospital"),
+    "department": N_("Department or ward"),
+    "gp_practice": N_("GP practice"),
+    "care_home": N_("Care home"),
+    "service": N_("Service"),
 }
 
 CODE_MAX = 40

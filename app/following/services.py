@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -28,7 +30,7 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 def normalise_email(value: str) -> str:
     address = (value or "").strip().lower()
     if len(address) > 254 or not _EMAIL.match(address):
-        raise Invalid("Enter an email address like name@example.org.", field="email")
+        raise Invalid(_l("Enter an email address like name@example.org."), field="email")
     return address
 
 
@@ -40,7 +42,7 @@ def _follow_from(session: Session, purpose: str, token: str, max_age: int) -> Fo
     payload = read_token(purpose, token, max_age)
     follow = session.get(Follow, payload.get("f")) if isinstance(payload.get("f"), int) else None
     if follow is None or follow.token_key != payload.get("k"):
-        raise Invalid("This link is no longer valid.")
+        raise Invalid(_l("This link is no longer valid."))
     return follow
 
 
@@ -61,7 +63,8 @@ def ask_to_follow(session: Session, provider: Provider, email: str) -> None:
         follow = Follow(provider_id=provider.id, email=address)
         session.add(follow)
         session.flush()
-    queue_email(session, address, "follow_confirm", f"Confirm: follow {provider.name}", kind="follow.confirm",
+    queue_email(session, address, "follow_confirm", _l("Confirm: follow %(name)s", name=provider.name),
+                kind="follow.confirm",
                 provider=provider, confirm_link=external_url("following.confirm",
                                                              token=_token("follow-confirm", follow)))
 
@@ -160,7 +163,8 @@ def run_digests(session: Session) -> int:
 def _send_digest(session: Session, follow: Follow, stories: list[Story], activity: list[Activity]) -> None:
     url, headers = unsubscribe_headers(follow)
     count = len(stories) + len(activity)
-    subject = f"{count} new thing{'' if count == 1 else 's'} at {follow.provider.name}"
+    subject = lazy_ngettext("%(num)d new thing at %(name)s", "%(num)d new things at %(name)s", count,
+                            name=follow.provider.name)
     links = {s.id: external_url("pages.story", story_id=s.id) for s in stories}
     links.update({a.item.story_id: external_url("pages.story", story_id=a.item.story_id) for a in activity})
     queue_email(session, follow.email, "follow_digest", subject, kind="follow.digest", headers=headers,

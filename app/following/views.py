@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
@@ -15,8 +16,8 @@ bp = Blueprint("following", __name__)
 
 
 class FollowForm(FlaskForm):
-    email = StringField("Your email address", description="We use it only to send you this digest. "
-                        "It is never shown to anyone.", render_kw={"autocomplete": "email", "type": "email"})
+    email = StringField(_l("Your email address"), description=_l("We use it only to send you this digest. "
+                        "It is never shown to anyone."), render_kw={"autocomplete": "email", "type": "email"})
 
 
 @bp.route("/providers/<code>/follow", methods=["GET", "POST"])

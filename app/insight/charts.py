@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flask_babel import format_date
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.insight import funnel, words
@@ -78,7 +80,7 @@ def bars(chart_id: str, title: str, desc: str, labels: Sequence[str], values: Se
 
 
 def month_label(month) -> str:
-    return month.strftime("%b %y")
+    return format_date(month, "MMM yy")
 
 
 def insight_charts(ins) -> dict[str, dict]:
@@ -94,28 +96,32 @@ def insight_charts(ins) -> dict[str, dict]:
         "improve": words.themes(ins, "improve"),
     }
     svg = {
-        "stories": columns("chart-stories", f"Stories published each month about {name}", summary["stories"],
+        "stories": columns("chart-stories", _("Stories published each month about %(name)s", name=name),
+                           summary["stories"],
                            labels, [f.stories for f in per_month]),
-        "replies": columns("chart-replies", f"Share of each month's stories replied to, {name}", summary["replies"],
+        "replies": columns("chart-replies", _("Share of each month's stories replied to, %(name)s", name=name),
+                           summary["replies"],
                            labels, [round((f.reply_share or 0) * 100) for f in per_month],
                            value_text=lambda v: f"{v:g}%"),
-        "wait": columns("chart-wait", f"Median hours to a first reply, by month of publication, {name}",
+        "wait": columns("chart-wait", _("Median hours to a first reply, by month of publication, %(name)s", name=name),
                         summary["wait"], labels,
                         [round(f.median_reply.total_seconds() / 3600, 1) if f.median_reply is not None else 0
                          for f in per_month],
                         value_text=lambda v: describe_wait(None) if not v else f"{v:g} h"),
-        "criticality": bars("chart-criticality", f"How critical the stories of the last 12 months were, {name}",
-                            summary["criticality"], [f"{i}: {CRITICALITY[i]}" for i in range(6)],
+        "criticality": bars("chart-criticality",
+                            _("How critical the stories of the last 12 months were, %(name)s", name=name),
+                            summary["criticality"], [f"{i}: {_(CRITICALITY[i])}" for i in range(6)],
                             this.criticality, [str(n) for n in this.criticality]),
-        "changes": bars("chart-changes", f"Changes planned and made in the last 12 months, {name}",
-                        summary["changes"], ["Changes planned", "Changes made"],
+        "changes": bars("chart-changes", _("Changes planned and made in the last 12 months, %(name)s", name=name),
+                        summary["changes"], [_("Changes planned"), _("Changes made")],
                         [this.changes_planned, this.changes_made],
                         [str(this.changes_planned), str(this.changes_made)]),
     }
-    for kind, what in (("good", "What was good"), ("improve", "What could be improved")):
+    for kind, what in (("good", _("What was good")), ("improve", _("What could be improved"))):
         top = ins.themes[kind][:8]
-        svg[kind] = bars(f"chart-{kind}", f"{what}: the most mentioned themes in the last 12 months, {name}",
-                         summary[kind], [t.tag.name for t in top], [t.share or 0 for t in top],
+        title = _("%(what)s: the most mentioned themes in the last 12 months, %(name)s", what=what, name=name)
+        svg[kind] = bars(f"chart-{kind}", title,
+                         summary[kind], [_(t.tag.name) for t in top], [t.share or 0 for t in top],
                          [words.percent(t.share) for t in top])
     return {k: {"svg": svg[k], "summary": summary[k]} for k in svg}
 
@@ -146,14 +152,24 @@ def _marker(kind: str, x: float, y: float, tip: str) -> str:
             f'{title}</circle>')
 
 
+def _position(where: str) -> str:
+    """Where a point falls, in words, in the visitor's language (funnel.POSITIONS keeps the English)."""
+    level = "99.8" if where.endswith("998") else "95"
+    if where.startswith("above"):
+        return _("above the %(level)s%% limit", level=level)
+    if where.startswith("below"):
+        return _("below the %(level)s%% limit", level=level)
+    return _("within the expected range")
+
+
 def funnel_chart(chart_id: str, title: str, desc: str, plot: funnel.Funnel, min_stories: int,
                  days: int = 20) -> Markup:
     """Share replied to within `days` working days (y) against stories (x), with the overall share and its
     95% (dashed) and 99.8% (dotted) limits; services outside them are named beside their point."""
     left, right, top, bottom = 40, WIDTH - 8, 30, 212
     if plot.overall is None or not plot.points:
-        body = [f'<text x="0" y="20" font-size="13" fill="{INK}" {FONT}>No service has {min_stories} or more '
-                f'stories to plot yet.</text>']
+        words_ = escape(_("No service has %(min)d or more stories to plot yet.", min=min_stories))
+        body = [f'<text x="0" y="20" font-size="13" fill="{INK}" {FONT}>{words_}</text>']
         return _svg(chart_id, title, desc, 32, body)
     p = plot.overall
     x_max = _nice_ceiling(max(max(pt.n for pt in plot.points), 2 * min_stories))
@@ -173,7 +189,7 @@ def funnel_chart(chart_id: str, title: str, desc: str, plot: funnel.Funnel, min_
 
     text = f'font-size="12" fill="{INK}" {FONT}'
     body = [
-        f'<text x="0" y="12" {text}>Replied to within {days} working days</text>',
+        f'<text x="0" y="12" {text}>{escape(_("Replied to within %(days)d working days", days=days))}</text>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="{GRID}" stroke-width="1"/>',
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="{GRID}" stroke-width="1"/>',
     ]
@@ -184,7 +200,7 @@ def funnel_chart(chart_id: str, title: str, desc: str, plot: funnel.Funnel, min_
         anchor = ("start", "middle", "end")[i]
         body.append(f'<text x="{sx(n):.1f}" y="{bottom + 15}" text-anchor="{anchor}" {text}>{n:g}</text>')
     body.append(f'<text x="{(left + right) / 2:.1f}" y="{bottom + 31}" text-anchor="middle" {text}>'
-                f'Stories that have had {days} working days</text>')
+                f'{escape(_("Stories that have had %(days)d working days", days=days))}</text>')
     # The limits, drawn from the fewest stories plotted to the axis' end (more points where they curve most).
     steps = 48
     ns = [min_stories * (x_max / min_stories) ** (i / (steps - 1)) for i in range(steps)]
@@ -197,8 +213,8 @@ def funnel_chart(chart_id: str, title: str, desc: str, plot: funnel.Funnel, min_
                 f'stroke-width="1.5"/>')
     for pt in sorted(plot.points, key=lambda q: q.outside):  # the outliers drawn last, on top
         x, y = sx(pt.n), sy(pt.share)
-        tip = (f"{pt.name}: {round(pt.share * 100)}% of {pt.n} stories replied to within {days} working days; "
-               f"{pt.position_label.lower()}")
+        tip = _("%(name)s: %(share)d%% of %(n)d stories replied to within %(days)d working days; %(where)s",
+                name=pt.name, share=round(pt.share * 100), n=pt.n, days=days, where=_position(pt.position))
         body.append(_marker(pt.position, x, y, tip))
         if pt.outside:
             name = pt.name if len(pt.name) <= 18 else pt.name[:17] + "…"
@@ -210,18 +226,19 @@ def funnel_chart(chart_id: str, title: str, desc: str, plot: funnel.Funnel, min_
     y0 = bottom + 50
     legend = [
         (f'<line x1="0" y1="{{y}}" x2="22" y2="{{y}}" stroke="{INK}" stroke-width="1.5"/>',
-         f"Overall: {round(p * 100)}%"),
+         _("Overall: %(share)d%%", share=round(p * 100))),
         (f'<line x1="0" y1="{{y}}" x2="22" y2="{{y}}" stroke="{INK}" stroke-width="1.2" stroke-dasharray="6 3"/>',
-         "95% limits"),
+         _("%(level)s%% limits", level="95")),
         (f'<line x1="0" y1="{{y}}" x2="22" y2="{{y}}" stroke="{INK}" stroke-width="1.2" stroke-dasharray="2 3"/>',
-         "99.8% limits"),
+         _("%(level)s%% limits", level="99.8")),
     ]
     for i, (sample, label) in enumerate(legend):
         y = y0 + i * 18
         body.append(sample.format(y=y))
         body.append(f'<text x="28" y="{y + 4}" {text}>{escape(label)}</text>')
-    for i, (kind, label) in enumerate(((funnel.WITHIN, "Within the limits"), (funnel.ABOVE_95, "Beyond 95%"),
-                                       (funnel.ABOVE_998, "Beyond 99.8%"))):
+    for i, (kind, label) in enumerate(((funnel.WITHIN, _("Within the limits")),
+                                       (funnel.ABOVE_95, _("Beyond %(level)s%%", level="95")),
+                                       (funnel.ABOVE_998, _("Beyond %(level)s%%", level="99.8")))):
         y = y0 + i * 18
         body.append(_marker(kind, 172, y, label))
         body.append(f'<text x="186" y="{y + 4}" {text}>{escape(label)}</text>')

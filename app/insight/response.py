@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import Session
 
 from app.directory.models import Provider
@@ -59,11 +61,12 @@ def response_stats(session: Session, provider: Provider, today: date | None = No
 
 
 def describe_wait(wait: timedelta | None) -> str:
+    """A wait in words with a real plural ("1 minute", "3 hours", "2 days"), in the visitor's language."""
     if wait is None:
-        return "no replies yet"
+        return _("no replies yet")
     hours = wait.total_seconds() / 3600
     if hours < 1:
-        return f"{max(1, round(hours * 60))} minutes"
+        return ngettext("%(num)d minute", "%(num)d minutes", max(1, round(hours * 60)))
     if hours < 48:
-        return f"{round(hours)} hour{'s' if round(hours) != 1 else ''}"
-    return f"{round(hours / 24)} days"
+        return ngettext("%(num)d hour", "%(num)d hours", round(hours))
+    return ngettext("%(num)d day", "%(num)d days", round(hours / 24))

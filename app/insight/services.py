@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,7 @@ from app.insight.models import (
     ProviderMonthWorkdays,
 )
 from app.stories.models import Tag
+from app.text import N_
 
 HISTORY_MONTHS = 24
 RECENT_MONTHS = 3  # themes: the last 3 months against the 12 before them
@@ -347,11 +349,11 @@ def rolled_up(session: Session, root_ids: list[int], since: date, today: date | 
 SORTS = {
     "name": ("Service", lambda r: r.provider.name.casefold()),
     "stories": ("Stories", lambda r: r.figures.stories),
-    "share_20": ("Replied to within 20 working days", lambda r: r.figures.share_20),
-    "share_5": ("Replied to within 5 working days", lambda r: r.figures.share_5),
-    "median_workdays": ("Median working days to a first reply", lambda r: r.figures.median_workdays),
-    "changes_made": ("Changes made", lambda r: r.figures.changes_made),
-    "critical_share": ("Critical stories", lambda r: r.figures.critical_share),
+    "share_20": (N_("Replied to within 20 working days"), lambda r: r.figures.share_20),
+    "share_5": (N_("Replied to within 5 working days"), lambda r: r.figures.share_5),
+    "median_workdays": (N_("Median working days to a first reply"), lambda r: r.figures.median_workdays),
+    "changes_made": (N_("Changes made"), lambda r: r.figures.changes_made),
+    "critical_share": (N_("Critical stories"), lambda r: r.figures.critical_share),
 }
 # Addresses from before working days: the nearest figure now shown.
 SORT_ALIASES = {"reply_share": "share_20", "median_reply": "median_workdays"}
@@ -401,12 +403,12 @@ def compare(session: Session, kind: str | None = None, parent: Provider | None =
     stmt = select(Provider).where(Provider.active.is_(True))
     if parent is not None:
         stmt = stmt.where(Provider.parent_id == parent.id)
-        title = f"Services within {parent.name}"
+        title = _("Services within %(name)s", name=parent.name)
     elif kind:
         if kind not in KINDS:
             raise Invalid(f"Kind must be one of: {', '.join(KINDS)}.", field="kind")
         stmt = stmt.where(Provider.kind == kind)
-        title = f"Compare: {KINDS[kind].lower()}"
+        title = _("Compare: %(kind)s", kind=_(KINDS[kind]).lower())
     else:
         raise Invalid("Choose a kind of service, or a provider whose services to compare.", field="kind")
     providers = session.scalars(stmt.order_by(Provider.name, Provider.id)).all()

@@ -5,6 +5,7 @@ import csv
 import io
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from app.directory.models import KINDS
 from app.directory.services import ancestors, get_by_code, normalise_code
@@ -75,8 +76,8 @@ def compare():
         return render_template("insight/compare.html", comparison=None, kinds=KINDS)
     comparison = _comparison()
     summary = words.funnel(comparison.funnel, len(comparison.too_few), services.MIN_STORIES)
-    chart = funnel_chart("chart-funnel", f"Funnel plot: {comparison.title}, share of stories replied to within 20 "
-                                         f"working days against the number of stories", summary,
+    chart = funnel_chart("chart-funnel", _("Funnel plot: %(title)s, share of stories replied to within 20 working "
+                                           "days against the number of stories", title=comparison.title), summary,
                          comparison.funnel, services.MIN_STORIES)
     return render_template("insight/compare.html", comparison=comparison, kinds=KINDS, sorts=services.SORTS,
                            describe_wait=describe_wait, percent=words.percent, min_stories=services.MIN_STORIES,

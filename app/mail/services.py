@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
 from email.utils import parseaddr
 
 from flask import current_app, render_template
+from flask_babel import force_locale
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
@@ -21,22 +23,27 @@ def queue_email(
     session: Session,
     to: str,
     template: str,
-    subject: str,
+    subject: object,
     *,
     kind: str = "",
+    locale: str | None = None,
     headers: dict[str, str] | None = None,
     **context: object,
 ) -> OutboxMessage:
     """Render templates/mail/<template>.txt and .html and add the message to the outbox.
 
+    The message is written in `locale` ("cy", "en"): an author's mail in the language of their story, whoever
+    acts; without it, in the language of the request that queues it (the visitor asking for their own link), or
+    English outside a request. `subject` may be a lazy_gettext string, translated here in that language.
     Nothing is sent here: the row commits (or rolls back) with the caller's transaction.
     """
-    subject = single_line(subject)  # often built from a story's title: one line, whatever was typed
-    context.setdefault("site_url", current_app.config["SITE_URL"])
-    context.setdefault("site_name", current_app.config["SITE_NAME"])
-    context["subject"] = subject
-    text = render_template(f"mail/{template}.txt", **context)
-    html = render_template(f"mail/{template}.html", **context)
+    with force_locale(locale) if locale else nullcontext():
+        subject = single_line(str(subject))  # often built from a story's title: one line, whatever was typed
+        context.setdefault("site_url", current_app.config["SITE_URL"])
+        context.setdefault("site_name", current_app.config["SITE_NAME"])
+        context["subject"] = subject
+        text = render_template(f"mail/{template}.txt", **context)
+        html = render_template(f"mail/{template}.html", **context)
     message = OutboxMessage(
         message_id=new_message_id(),
         to_addr=to,

@@ -7,6 +7,7 @@ reports resolved and the author told.
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,17 +25,18 @@ CORRECTABLE = (PUBLISHED, HIDDEN)
 def request_correction(session: Session, user: User, story: Story, kind: str, words: str) -> Report:
     """The author asks the moderators to correct their published story or remove identifying details."""
     if story.author_id != user.id:
-        raise NotAllowed("This is not one of your stories.")
+        raise NotAllowed(_l("This is not one of your stories."))
     if story.status not in CORRECTABLE:
-        raise Conflict("Only a published story can be corrected this way. Edit it, or withdraw it.")
+        raise Conflict(_l("Only a published story can be corrected this way. Edit it, or withdraw it."))
     errors: dict[str, str] = {}
     if kind not in AUTHOR_REQUESTS:
-        errors["kind"] = "Choose what you would like us to do."
+        errors["kind"] = _l("Choose what you would like us to do.")
     words = clean_text(words)
     if len(words) < WORDS_MIN:
-        errors["words"] = "Tell the moderators what to change, in a few words."
+        errors["words"] = _l("Tell the moderators what to change, in a few words.")
     elif len(words) > WORDS_MAX:
-        errors["words"] = f"Keep it under {WORDS_MAX:,} characters (it has {len(words):,})."
+        errors["words"] = _l("Keep it under %(limit)s characters (it has %(len)s).",
+                             limit=format(WORDS_MAX, ','), len=format(len(words), ','))
     if errors:
         raise Invalid(errors=errors)
     item = Report(story_id=story.id, reason=kind, note=words, reporter_id=user.id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -99,7 +100,7 @@ def correct(session: Session, moderator: User, story: Story, expected_version: i
         resolve_report(session, moderator, item, "corrected")
     record(session, "story.corrected", story=story, actor=moderator, reason=reason, before=before,
            after={"status": story.status, "title": title, "body": body})
-    _tell_author(session, story, "story_corrected", "We have edited your published story", reason=reason,
+    _tell_author(session, story, "story_corrected", _l("We have edited your published story"), reason=reason,
                  link=external_url("pages.story", story_id=story.id))
     return story
 

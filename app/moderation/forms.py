@@ -1,6 +1,7 @@
 """Moderators' forms. Each carries the story version it was drawn from (optimistic locking)."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
@@ -81,18 +82,19 @@ class ItemForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
-    reason = RadioField("What is wrong with it?", choices=[], validate_choice=False)
-    note = TextAreaField("Tell us more (optional)", render_kw={"rows": 4, "maxlength": 2000})
+    reason = RadioField(_l("What is wrong with it?"), choices=[], validate_choice=False)
+    note = TextAreaField(_l("Tell us more (optional)"), render_kw={"rows": 4, "maxlength": 2000})
 
 
 class CorrectionRequestForm(FlaskForm):
     """The author of a published story asks the moderators for a change."""
 
-    kind = RadioField("What would you like us to do?", validate_choice=False,
-                      choices=[("author_correction", "Correct something in my story"),
-                               ("author_details", "Remove details that could identify me or someone else")])
-    words = TextAreaField("Tell the moderators what to change",
-                          description="Quote the words, and say what they should say instead or that they should go.",
+    kind = RadioField(_l("What would you like us to do?"), validate_choice=False,
+                      choices=[("author_correction", _l("Correct something in my story")),
+                               ("author_details", _l("Remove details that could identify me or someone else"))])
+    words = TextAreaField(_l("Tell the moderators what to change"),
+                          description=_l("Quote the words, and say what they should say instead or that they "
+                                         "should go."),
                           render_kw={"rows": 6, "maxlength": 2000})
 
 

@@ -8,13 +8,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
 from app.extensions import db, utcnow
+from app.text import N_
 
 REPORT_REASONS = {
-    "identifies": "It could identify someone",
-    "offensive": "It is offensive or abusive",
-    "untrue": "It is untrue or defamatory",
-    "spam": "It is spam or advertising",
-    "other": "Something else",
+    "identifies": N_("It could identify someone"),
+    "offensive": N_("It is offensive or abusive"),
+    "untrue": N_("It is untrue or defamatory"),
+    "spam": N_("It is spam or advertising"),
+    "other": N_("Something else"),
 }
 
 # Requests from a published story's own author (app/moderation/corrections.py). They are Report rows, so the
@@ -25,13 +26,13 @@ AUTHOR_REQUESTS = {
 }
 
 REJECT_REASONS = {
-    "not_a_service": "It is not about a health or care service",
-    "identifies": "It would identify someone and cannot be edited to prevent that",
-    "defamatory": "It contains allegations we cannot publish",
-    "abusive": "It is abusive",
-    "duplicate": "It repeats a story already told",
-    "spam": "It is spam or advertising",
-    "other": "Another reason (explained below)",
+    "not_a_service": N_("It is not about a health or care service"),
+    "identifies": N_("It would identify someone and cannot be edited to prevent that"),
+    "defamatory": N_("It contains allegations we cannot publish"),
+    "abusive": N_("It is abusive"),
+    "duplicate": N_("It repeats a story already told"),
+    "spam": N_("It is spam or advertising"),
+    "other": N_("Another reason (explained below)"),
 }
 
 

@@ -15,6 +15,7 @@ from app.stories import queries
 from app.stories import services as stories
 from app.stories.models import PUBLISHED
 from app.web.helpers import show_error
+from app.web.i18n import translated_choices
 from app.web.params import whole_number
 
 bp = Blueprint("reports", __name__)
@@ -36,7 +37,7 @@ def report(story_id: int):
         if reply is None or reply.story_id != story.id or reply.status != "visible":
             abort(404)
     form = ReportForm()
-    form.reason.choices = list(REPORT_REASONS.items())
+    form.reason.choices = translated_choices(REPORT_REASONS)
     if form.validate_on_submit():
         try:
             # The address only tells reporters apart for REPORTS_TO_HIDE; it is kept as a keyed hash, never as is.

@@ -7,6 +7,7 @@ NOT_ABOUT_US is taken off the timeline (the audit log keeps both), so the remind
 """
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -70,7 +71,8 @@ def _tell_requester(session: Session, item: RerouteRequest) -> None:
     who = item.requested_by
     if who is None or not who.is_active or who.email_confirmed_at is None:
         return
-    queue_email(session, who.email, "reroute_decided", f"Not about you: {item.story.title}", kind="reroute.decided",
+    queue_email(session, who.email, "reroute_decided", _l("Not about you: %(title)s", title=item.story.title),
+                kind="reroute.decided",
                 item=item, story=item.story, link=external_url("pages.story", story_id=item.story_id))
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import cast, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import Text
@@ -130,7 +131,7 @@ def publish(session: Session, moderator: User, story: Story, expected_version: i
     record(session, "story.published", story=story, actor=moderator, reason=reason or None, before=before,
            after={"status": PUBLISHED, "title": title, "body": body, "criticality": pub.criticality,
                   "tags": sorted(t.slug for t in tags)})
-    _tell_author(session, story, "story_published", "Your story is published",
+    _tell_author(session, story, "story_published", _l("Your story is published"),
                  link=external_url("pages.story", story_id=story.id))
     if first_time:
         record_event(session, story, timeline.PUBLISHED, step=0, at=story.published_at)
@@ -152,7 +153,7 @@ def reject(session: Session, moderator: User, story: Story, expected_version: in
     story.claimed_by_id = story.claimed_until = None
     record(session, "story.rejected", story=story, actor=moderator, reason=f"{REJECT_REASONS[reason_code]}. {note}",
            before=before, after={"status": REJECTED, "reason_code": reason_code})
-    _tell_author(session, story, "story_rejected", "We could not publish your story",
+    _tell_author(session, story, "story_rejected", _l("We could not publish your story"),
                  reason=REJECT_REASONS[reason_code], note=note, signposting=signposting(story.provider))
     return story
 
@@ -168,7 +169,7 @@ def send_back(session: Session, moderator: User, story: Story, expected_version:
     story.claimed_by_id = story.claimed_until = None
     record(session, "story.returned", story=story, actor=moderator, reason=note, before=before,
            after={"status": RETURNED})
-    _tell_author(session, story, "story_returned", "Please change your story before we publish it",
+    _tell_author(session, story, "story_returned", _l("Please change your story before we publish it"),
                  note=note, link=author_link(story.author, "stories.edit", story_id=story.id))
     return story
 
@@ -196,7 +197,7 @@ def hide(session: Session, moderator: User, story: Story, expected_version: int,
         resolve_report(session, moderator, item, "hidden")
     record(session, "story.hidden", story=story, actor=moderator, reason=reason, before=before,
            after={"status": HIDDEN})
-    _tell_author(session, story, "story_hidden", "Your story has been hidden", reason=reason)
+    _tell_author(session, story, "story_hidden", _l("Your story has been hidden"), reason=reason)
     return story
 
 
@@ -213,12 +214,13 @@ def restore(session: Session, moderator: User, story: Story, expected_version: i
     return story
 
 
-def _tell_author(session: Session, story: Story, template: str, subject: str, **context: object) -> None:
+def _tell_author(session: Session, story: Story, template: str, subject: object, **context: object) -> None:
     author = story.author
     if author.email_confirmed_at is None:
         return  # never mail an address nobody has proven
     # Links to the author's own pages sign a passwordless author in from any browser (app/accounts/links.py).
-    queue_email(session, author.email, template, subject, kind=f"story.{template}", story=story,
+    # In the language the story was told in, whoever acts (a moderator's own page language does not matter).
+    queue_email(session, author.email, template, subject, kind=f"story.{template}", story=story, locale=story.language,
                 provider=story.provider, my_stories=author_link(author, "stories.mine"), **context)
 
 

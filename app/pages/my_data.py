@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from app.accounts.forms import DeleteAccountForm
@@ -35,7 +36,7 @@ def delete_account():
         else:
             db.session.commit()
             logout_user()
-            flash("Your account is deleted.", "info")
+            flash(_("Your account is deleted."), "info")
             return redirect(url_for("pages.home"))
     return render_template("accounts/delete_account.html", form=form,
                            has_password=current_user.password_hash is not None)

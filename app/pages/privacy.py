@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -15,10 +16,11 @@ from app.moderation.models import Report
 from app.replies.models import Reply
 from app.stories import services as story_services
 from app.stories.models import Story
+from app.text import N_
 
 WITHDRAW, KEEP = "withdraw", "keep"
-STORY_CHOICES = {WITHDRAW: "Withdraw my stories from the site",
-                 KEEP: "Keep my published stories on the site, shown as Anonymous"}
+STORY_CHOICES = {WITHDRAW: N_("Withdraw my stories from the site"),
+                 KEEP: N_("Keep my published stories on the site, shown as Anonymous")}
 
 
 def _iso(value) -> str | None:
@@ -63,8 +65,8 @@ def delete_account(session: Session, user: User, password: str, stories: str) ->
     """Delete the account: its personal data goes now; its stories are withdrawn or kept under "Anonymous".
     Each domain forgets what it holds through its own service."""
     if stories not in STORY_CHOICES:
-        raise Invalid("Choose what happens to your stories.", field="stories")
+        raise Invalid(_l("Choose what happens to your stories."), field="stories")
     if user.password_hash is not None and not verify_password(user.password_hash, password or ""):
-        raise Invalid("Your password is not right.", field="password")
+        raise Invalid(_l("Your password is not right."), field="password")
     story_services.forget_author(session, user, keep_published=stories == KEEP)
     account_services.erase(session, user)

@@ -9,6 +9,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -101,14 +104,14 @@ def render_story(story: Story, status: int = 200, **forms):
 
 
 def _people(n: int | None) -> str:
-    return "" if n is None else f"{n} {'person' if n == 1 else 'people'}"
+    return "" if n is None else ngettext("%(num)d person", "%(num)d people", n)
 
 
 def _on(value: object) -> str:
     try:
-        return date.fromisoformat(str(value)).strftime("%d %B %Y")
+        return format_date(date.fromisoformat(str(value)), "dd MMMM y")
     except ValueError:
-        return "a date not given"
+        return _("a date not given")
 
 
 def _timeline(story: Story) -> list[StoryEvent]:
@@ -121,29 +124,32 @@ def _timeline(story: Story) -> list[StoryEvent]:
 
 def timeline_words(event: StoryEvent) -> str:
     """One step of the timeline in plain words (no names, no addresses: events hold none)."""
-    who = event.provider.name if event.provider is not None else "The service"
+    who = event.provider.name if event.provider is not None else _("The service")
     detail = event.detail or {}
     n = event.count
+    due = _on(detail.get("due_on"))
     words = {
-        tl.PUBLISHED: "Published",
-        tl.ALERTED: (f"{who} alerted: {_people(n)} told" if n else
-                     f"{who} alerted: nobody could be told (no one there takes alerts)"),
-        tl.INVITED: f"{who} told at its contact address and invited to register and reply",
-        tl.FIRST_READ: f"Read by staff of {who}",
-        tl.REPLIED: f"{who} replied",
-        tl.REMINDED: f"Staff of {who} reminded" + (f" ({_people(n)})" if n else ""),
-        tl.ESCALATED: f"Escalated to {who}" + (f": {_people(n)} told" if n else ""),
-        tl.NOT_ABOUT_US: f"{who} said the story is not about them",
-        tl.REROUTED: f"Moved to {who}",
-        tl.CHANGE_PLANNED: f"Change planned, due {_on(detail.get('due_on'))}",
-        tl.CHANGE_DUE_REMINDED: (f"Staff reminded that a planned change is due {_on(detail.get('due_on'))}"),
-        tl.CHANGE_OVERDUE: f"A planned change is overdue: it was due {_on(detail.get('due_on'))}",
-        tl.CHANGE_MADE: f"{who} made a change",
-        tl.NO_CHANGE_PLANNED: f"{who} plans no change, and said why",
-        tl.CONFIRMED: "The author confirmed the change matches what they see",
-        tl.NOT_YET: "The author does not see the change yet",
-        tl.DISPUTED: "The author disputed the change",
-        tl.REOPENED: "Reopened by the author's answer",
+        tl.PUBLISHED: _("Published"),
+        tl.ALERTED: (_("%(who)s alerted: %(people)s told", who=who, people=_people(n)) if n else
+                     _("%(who)s alerted: nobody could be told (no one there takes alerts)", who=who)),
+        tl.INVITED: _("%(who)s told at its contact address and invited to register and reply", who=who),
+        tl.FIRST_READ: _("Read by staff of %(who)s", who=who),
+        tl.REPLIED: _("%(who)s replied", who=who),
+        tl.REMINDED: (_("Staff of %(who)s reminded (%(people)s)", who=who, people=_people(n)) if n else
+                      _("Staff of %(who)s reminded", who=who)),
+        tl.ESCALATED: (_("Escalated to %(who)s: %(people)s told", who=who, people=_people(n)) if n else
+                       _("Escalated to %(who)s", who=who)),
+        tl.NOT_ABOUT_US: _("%(who)s said the story is not about them", who=who),
+        tl.REROUTED: _("Moved to %(who)s", who=who),
+        tl.CHANGE_PLANNED: _("Change planned, due %(due)s", due=due),
+        tl.CHANGE_DUE_REMINDED: _("Staff reminded that a planned change is due %(due)s", due=due),
+        tl.CHANGE_OVERDUE: _("A planned change is overdue: it was due %(due)s", due=due),
+        tl.CHANGE_MADE: _("%(who)s made a change", who=who),
+        tl.NO_CHANGE_PLANNED: _("%(who)s plans no change, and said why", who=who),
+        tl.CONFIRMED: _("The author confirmed the change matches what they see"),
+        tl.NOT_YET: _("The author does not see the change yet"),
+        tl.DISPUTED: _("The author disputed the change"),
+        tl.REOPENED: _("Reopened by the author's answer"),
     }
     return words.get(event.kind, event.label)
 
@@ -166,8 +172,10 @@ def _respond(story: Story, form, action, **extra) -> object:
         else:
             db.session.commit()
             if item.status == AWAITING_MODERATION and item.kind != AUTHOR_ANSWER:
-                flash(f"Thank you. Your {'change' if isinstance(item, Change) else 'reply'} is waiting for a "
-                      "moderator: it appears on the story, and the author is told, once they have read it.", "info")
+                flash(_("Thank you. Your change is waiting for a moderator: it appears on the story, and the author "
+                        "is told, once they have read it.") if isinstance(item, Change) else
+                      _("Thank you. Your reply is waiting for a moderator: it appears on the story, and the author "
+                        "is told, once they have read it."), "info")
             return redirect(url_for("pages.story", story_id=story.id, _anchor=f"{item.__tablename__}-{item.id}"))
     return render_story(story, status=400, **{form.__class__.__name__: form}, **extra)
 
@@ -220,7 +228,7 @@ def not_about_us(story_id: int):
             show_error(form, exc)
         else:
             db.session.commit()
-            flash("Thank you. A moderator will check and move the story; until then it is not reminded.", "success")
+            flash(_("Thank you. A moderator will check and move the story; until then it is not reminded."), "success")
             return redirect(url_for("pages.story", story_id=story.id, _anchor="not-about-us"))
     return render_story(story, status=400, NotAboutUsForm=form)
 
@@ -230,12 +238,12 @@ def not_about_us(story_id: int):
 def answer(story_id: int):
     story = _story(story_id)
     if story.author_id != current_user.id:
-        raise NotAllowed("Only the author of the story can answer here.")
+        raise NotAllowed(_l("Only the author of the story can answer here."))
     form = AnswerForm()
     result = _respond(story, form, lambda: replies.add_answer(db.session, current_user, story,
                                                                form.body.data or ""))
     if getattr(result, "status_code", None) == 302:
-        flash("Thank you. Your answer will appear once a moderator has read it.", "success")
+        flash(_("Thank you. Your answer will appear once a moderator has read it."), "success")
     return result
 
 
@@ -271,12 +279,12 @@ def me_too(story_id: int):
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
         if already:
-            flash("You have already said this happened to you too, from this browser. Thank you.", "info")
+            flash(_("You have already said this happened to you too, from this browser. Thank you."), "info")
             return redirect(url_for("pages.story", story_id=story.id, _anchor="me-too"))
         if not queries.count_me_too(db.session, story.id):
             abort(404)
         db.session.commit()
-        flash("Thank you. You have said this happened to you too.", "success")
+        flash(_("Thank you. You have said this happened to you too."), "success")
         response = redirect(url_for("pages.story", story_id=story.id, _anchor="me-too"))
         token = make_token("me-too", {"ids": [*ids, story.id][-ME_TOO_KEEP:]})
         response.set_cookie(ME_TOO_COOKIE, token, max_age=ME_TOO_MAX_AGE, httponly=True, samesite="Lax",

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
@@ -108,9 +110,10 @@ def _send_alert(session: Session, membership: Membership, stories: list[Story], 
     url, headers = _unsubscribe_headers(make_token("unsubscribe", {"m": membership.id,
                                                                    "k": membership.token_key or ""}))
     if digest:
-        subject = f"{len(stories)} new stor{'y' if len(stories) == 1 else 'ies'} about {membership.provider.name}"
+        subject = lazy_ngettext("%(num)d new story about %(name)s", "%(num)d new stories about %(name)s", len(stories),
+                                name=membership.provider.name)
     else:
-        subject = f"New story about {stories[0].provider.name}: {stories[0].title}"
+        subject = _l("New story about %(name)s: %(title)s", name=stories[0].provider.name, title=stories[0].title)
     kind = "alert.digest" if digest else "alert.story"
     queue_email(session, membership.user.email, "story_alert", subject, kind=kind, headers=headers,
                 stories=stories, digest=digest, provider=membership.provider,
@@ -147,7 +150,8 @@ def _alert_contact(session: Session, story: Story, chain: list[Provider], skip: 
     invite_link = invitation_link(contact_invitation(session, provider,
                                                      open_invitations(session, [provider]).get(provider.id)))
     url, headers = _unsubscribe_headers(make_token("unsubscribe", {"p": provider.id, "c": provider.code}))
-    queue_email(session, provider.email, "story_alert", f"New story about {story.provider.name}: {story.title}",
+    queue_email(session, provider.email, "story_alert",
+                _l("New story about %(name)s: %(title)s", name=story.provider.name, title=story.title),
                 kind="alert.contact", headers=headers, stories=[story], digest=None, provider=provider,
                 links={story.id: external_url("pages.story", story_id=story.id)}, unsubscribe_link=url,
                 settings_link=None, invitation_link=invite_link)

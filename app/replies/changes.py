@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -43,23 +45,24 @@ def latest_due_date(today: date) -> date:
 def _check_due_on(due_on: date | None, errors: dict[str, str]) -> None:
     today = utcnow().date()
     if due_on is None:
-        errors["due_on"] = "Give the date the change is due, written YYYY-MM-DD, such as 2026-01-31."
+        errors["due_on"] = _l("Give the date the change is due, written YYYY-MM-DD, such as 2026-01-31.")
     elif due_on < today:
-        errors["due_on"] = "The date a change is due cannot be in the past."
+        errors["due_on"] = _l("The date a change is due cannot be in the past.")
     elif due_on > (latest := latest_due_date(today)):
-        errors["due_on"] = (f"Choose a date within {DUE_YEARS_MAX} years, by {latest.strftime('%d %B %Y')}. "
-                            "A change due further off is not one people can follow.")
+        errors["due_on"] = (_l("Choose a date within %(limit)s years, by %(date)s. A change due further off is not "
+                               "one people can follow.", limit=DUE_YEARS_MAX,
+                               date=format_date(latest, "dd MMMM y")))
 
 
 def _check_made_on(story: Story, made_on: date | None, errors: dict[str, str]) -> None:
     if made_on is None:
-        errors["made_on"] = "Give the date the change was made."
+        errors["made_on"] = _l("Give the date the change was made.")
     elif made_on > utcnow().date():
-        errors["made_on"] = "The date a change was made cannot be in the future."
+        errors["made_on"] = _l("The date a change was made cannot be in the future.")
     elif made_on < story.experienced_on:
-        errors["made_on"] = (f"This change was made before the story happened (in "
-                             f"{story.experienced_on.strftime('%B %Y')}), so it cannot be a change because of it. "
-                             "Check the date, or tell the author about it in a reply.")
+        errors["made_on"] = (_l("This change was made before the story happened (in %(date)s), so it cannot be a "
+                                "change because of it. Check the date, or tell the author about it in a reply.",
+                                date=format_date(story.experienced_on, "MMMM y")))
 
 
 def evidence_url_or_error(raw: str | None, errors: dict[str, str]) -> str:
@@ -70,8 +73,9 @@ def evidence_url_or_error(raw: str | None, errors: dict[str, str]) -> str:
     parts = urlsplit(url)
     if (parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url)
             or len(url) > EVIDENCE_URL_MAX):
-        errors["evidence_url"] = (f"Give a web address starting http:// or https://, such as "
-                                  f"https://www.example.nhs.uk/news, under {EVIDENCE_URL_MAX} characters.")
+        errors["evidence_url"] = (_l("Give a web address starting http:// or https://, such as "
+                                     "https://www.example.nhs.uk/news, under %(limit)s characters.",
+                                     limit=EVIDENCE_URL_MAX))
         return ""
     return url
 
@@ -79,7 +83,8 @@ def evidence_url_or_error(raw: str | None, errors: dict[str, str]) -> str:
 def _evidence(raw: str | None, errors: dict[str, str]) -> str:
     text = clean_text(raw)
     if len(text) > EVIDENCE_MAX:
-        errors["evidence"] = f"Keep the evidence under {EVIDENCE_MAX:,} characters (it has {len(text):,})."
+        errors["evidence"] = _l("Keep the evidence under %(limit)s characters (it has %(len)s).",
+                                limit=format(EVIDENCE_MAX, ','), len=format(len(text), ','))
     return text
 
 
@@ -90,22 +95,22 @@ def add_change(session: Session, user: User, story: Story, kind: str, descriptio
     planned" (the description is the reason). Checked and moderated like a reply."""
     membership = require_staff(session, user, story)
     if kind not in CHANGE_KINDS:
-        raise Invalid("Choose a change planned, a change made, or no change planned.", field="kind")
+        raise Invalid(_l("Choose a change planned, a change made, or no change planned."), field="kind")
     errors: dict[str, str] = {}
     text = clean_text(description)
     if len(text) < 10:
-        errors["description"] = ("Say why no change is planned, in a sentence or two." if kind == NO_CHANGE else
-                                 "Say what will change, or what changed, in a sentence or two.")
+        errors["description"] = (_l("Say why no change is planned, in a sentence or two.") if kind == NO_CHANGE else
+                                 _l("Say what will change, or what changed, in a sentence or two."))
     elif len(text) > REPLY_MAX:
-        errors["description"] = f"Keep it under {REPLY_MAX:,} characters."
+        errors["description"] = _l("Keep it under %(limit)s characters.", limit=format(REPLY_MAX, ','))
     owner_text, proof, link = "", "", ""
     if kind == CHANGE_PLANNED:
         _check_due_on(due_on, errors)
         owner_text = clean_text(owner, multiline=False)
         if len(owner_text) < 2:
-            errors["owner"] = "Say who owns the change: a role or a team, such as “Outpatients manager”."
+            errors["owner"] = _l("Say who owns the change: a role or a team, such as “Outpatients manager”.")
         elif len(owner_text) > OWNER_MAX:
-            errors["owner"] = f"Keep the owner under {OWNER_MAX} characters."
+            errors["owner"] = _l("Keep the owner under %(limit)s characters.", limit=OWNER_MAX)
     elif kind == CHANGE_MADE:
         _check_made_on(story, made_on, errors)
         proof = _evidence(evidence, errors)
@@ -138,9 +143,9 @@ def mark_made(session: Session, user: User, change: Change, made_on: date | None
     story = change.story
     require_staff(session, user, story)
     if change.kind != CHANGE_PLANNED:
-        raise Conflict("Only a planned change can be marked as made.")
+        raise Conflict(_l("Only a planned change can be marked as made."))
     if change.status != VISIBLE:
-        raise Conflict("This planned change is not public: a moderator has not published it (or took it down).")
+        raise Conflict(_l("This planned change is not public: a moderator has not published it (or took it down)."))
     errors: dict[str, str] = {}
     _check_made_on(story, made_on, errors)
     proof = _evidence(evidence, errors)

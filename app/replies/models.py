@@ -9,30 +9,32 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.accounts.models import Membership, User
 from app.directory.models import Provider
 from app.extensions import db, utcnow
+from app.text import N_
 
 # Reply kinds: a provider's public reply, or the story author's answer back.
 STAFF_REPLY, AUTHOR_ANSWER = "staff", "author"
 # States of a reply or a change. Author answers always wait for a moderator, like stories; staff replies and
 # changes wait while flagged or while their writer is new (RESPONDER_MODERATED_REPLIES), else publish at once.
 VISIBLE, AWAITING_MODERATION, HIDDEN, REJECTED = "visible", "pending", "hidden", "rejected"
-REPLY_STATUSES = {VISIBLE: "Public", AWAITING_MODERATION: "Waiting for a moderator",
-                  HIDDEN: "Hidden by a moderator", REJECTED: "Not published"}
+REPLY_STATUSES = {VISIBLE: N_("Public"), AWAITING_MODERATION: N_("Waiting for a moderator"),
+                  HIDDEN: N_("Hidden by a moderator"), REJECTED: N_("Not published")}
 REPLY_EDIT_MINUTES = 30
 
 # A planned change that is made becomes "made" and keeps its due date, so both show. "No change planned" (with
 # its reason in the description) is an honest outcome of its own.
 CHANGE_PLANNED, CHANGE_MADE, NO_CHANGE = "planned", "made", "none"
-CHANGE_KINDS = {CHANGE_PLANNED: "Change planned", CHANGE_MADE: "Change made", NO_CHANGE: "No change planned"}
+CHANGE_KINDS = {CHANGE_PLANNED: N_("Change planned"), CHANGE_MADE: N_("Change made"),
+                NO_CHANGE: N_("No change planned")}
 # What the story's author says of a change made, asked by email through a signed link.
 CONFIRMED, NOT_YET, DISPUTED = "confirmed", "not_yet", "disputed"
-VERDICTS = {CONFIRMED: "The author confirms it", NOT_YET: "The author does not see it yet",
-            DISPUTED: "The author disputes it"}
+VERDICTS = {CONFIRMED: N_("The author confirms it"), NOT_YET: N_("The author does not see it yet"),
+            DISPUTED: N_("The author disputes it")}
 
 ALERT_FREQUENCIES = {
-    "immediate": "Each story at once",
-    "daily": "A daily digest",
-    "weekly": "A weekly digest",
-    "none": "No alerts",
+    "immediate": N_("Each story at once"),
+    "daily": N_("A daily digest"),
+    "weekly": N_("A weekly digest"),
+    "none": N_("No alerts"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,7 @@ from app.replies.verdicts import ask_author
 from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
+from app.web.i18n import DEFAULT as DEFAULT_LANGUAGE
 
 REPLY_MIN, REPLY_MAX = 2, 5000
 
@@ -57,18 +59,19 @@ def acting_membership(session: Session, user: User, story: Story) -> Membership 
 def _text(value: str, field: str = "body") -> str:
     text = clean_text(value)
     if len(text) < REPLY_MIN:
-        raise Invalid("Write your reply first.", field=field)
+        raise Invalid(_l("Write your reply first."), field=field)
     if len(text) > REPLY_MAX:
-        raise Invalid(f"Keep it under {REPLY_MAX:,} characters (it has {len(text):,}).", field=field)
+        raise Invalid(_l("Keep it under %(limit)s characters (it has %(len)s).",
+                         limit=format(REPLY_MAX, ','), len=format(len(text), ',')), field=field)
     return text
 
 
 def require_staff(session: Session, user: User, story: Story) -> Membership:
     membership = acting_membership(session, user, story)
     if membership is None:
-        raise NotAllowed("Only staff of this service, or of the organisation it belongs to, can do that.")
+        raise NotAllowed(_l("Only staff of this service, or of the organisation it belongs to, can do that."))
     if story.status != PUBLISHED:
-        raise Conflict("This story is not published.")
+        raise Conflict(_l("This story is not published."))
     return membership
 
 
@@ -89,11 +92,12 @@ def note_first_read(session: Session, user: User, story: Story) -> bool:
     return record_once(session, story, timeline.FIRST_READ, step=0, at=now, provider=story.provider)
 
 
-def _tell_author(session: Session, story: Story, subject: str, what: str, text: str) -> None:
+def _tell_author(session: Session, story: Story, subject: object, what: str, text: str) -> None:
     author = story.author
     if author.email_confirmed_at is None:
         return  # confirmed addresses only
     queue_email(session, author.email, "author_update", subject, kind="story.update", story=story, what=what,
+                locale=story.language,
                 text=text, provider=story.provider, link=author_link(author, "pages.story", story_id=story.id),
                 answer_link=answer_link(story))
 
@@ -132,13 +136,15 @@ def went_public(session: Session, item: Reply | Change) -> None:
         if item.kind == CHANGE_MADE:
             ask_author(session, item)
         else:
-            _tell_author(session, story, f"{item.provider.name}: {CHANGE_KINDS[item.kind].lower()} after your "
-                                         "story", CHANGE_KINDS[item.kind].lower(), item.description)
+            subject = (_l("%(name)s: change planned after your story", name=item.provider.name)
+                       if item.kind == CHANGE_PLANNED else
+                       _l("%(name)s: no change planned after your story", name=item.provider.name))
+            _tell_author(session, story, subject, CHANGE_KINDS[item.kind].lower(), item.description)
     elif item.kind == STAFF_REPLY:
         name = item.provider.name if item.provider is not None else story.provider.name
         record_once(session, story, timeline.REPLIED, step=0, at=item.published_at,
                     provider=item.provider or story.provider)
-        _tell_author(session, story, f"{name} replied to your story", "replied", item.body)
+        _tell_author(session, story, _l("%(name)s replied to your story", name=name), "replied", item.body)
     else:
         _alert_responders(session, story, item)
 
@@ -177,17 +183,18 @@ def add_reply(session: Session, user: User, story: Story, body: str) -> Reply:
 
 def check_edit_window(reply: Reply) -> None:
     if utcnow() - reply.created_at > timedelta(minutes=REPLY_EDIT_MINUTES):
-        raise Conflict(f"A reply can be edited for {REPLY_EDIT_MINUTES} minutes. Add another reply instead.")
+        raise Conflict(_l("A reply can be edited for %(limit)s minutes. Add another reply instead.",
+                          limit=REPLY_EDIT_MINUTES))
 
 
 def check_can_edit(session: Session, user: User, reply: Reply) -> None:
     """Only the writer, while still on the staff, of a reply no moderator hid or turned down, for 30 minutes."""
     if reply.kind != STAFF_REPLY or not user.is_authenticated or reply.author_id != user.id:
-        raise NotAllowed("Only the person who wrote a reply can edit it.")
+        raise NotAllowed(_l("Only the person who wrote a reply can edit it."))
     if reply.status in (HIDDEN, REJECTED):
-        raise NotAllowed("A moderator took this reply down, so it can no longer be edited.")
+        raise NotAllowed(_l("A moderator took this reply down, so it can no longer be edited."))
     if acting_membership(session, user, reply.story) is None:
-        raise NotAllowed("You are no longer on the staff of this service, so you cannot edit its replies.")
+        raise NotAllowed(_l("You are no longer on the staff of this service, so you cannot edit its replies."))
     check_edit_window(reply)
 
 
@@ -223,21 +230,21 @@ def waiting_for_writer(session: Session, story: Story, user: User) -> list[Reply
 def author_from_link(session: Session, story: Story, token: str) -> User:
     payload = read_token(ANSWER_PURPOSE, token, current_app.config["TOKEN_MAX_AGE_ANSWER"])
     if payload.get("sid") != story.id:
-        raise Invalid("This link is not valid.")
+        raise Invalid(_l("This link is not valid."))
     author = user_from_claims(session, payload)
     if story.author_id != author.id:
-        raise Invalid("This link is not valid.")
+        raise Invalid(_l("This link is not valid."))
     if story.status != PUBLISHED:
-        raise Invalid("This story is no longer published, so this link no longer works.")
+        raise Invalid(_l("This story is no longer published, so this link no longer works."))
     return author
 
 
 def add_answer(session: Session, user: User, story: Story, body: str) -> Reply:
     """The author answers back. Moderated like a story before it joins the conversation."""
     if user is None or story.author_id != user.id:
-        raise NotAllowed("Only the author of the story can answer here.")
+        raise NotAllowed(_l("Only the author of the story can answer here."))
     if story.status != PUBLISHED:
-        raise Conflict("This story is not published.")
+        raise Conflict(_l("This story is not published."))
     text = _text(body)
     reply = Reply(story_id=story.id, author_id=user.id, kind=AUTHOR_ANSWER, body=text,
                   flags=text_flag_kinds(text), status=AWAITING_MODERATION)
@@ -253,7 +260,8 @@ def _alert_responders(session: Session, story: Story, answer: Reply) -> None:
     responder_ids = set(session.scalars(select(Reply.author_id).where(
         Reply.story_id == story.id, Reply.kind == STAFF_REPLY, Reply.status == VISIBLE)))
     for responder in session.scalars(select(User).where(User.id.in_(responder_ids), User.disabled_at.is_(None))):
-        queue_email(session, responder.email, "answer_alert", f"The author answered: {story.title}",
+        queue_email(session, responder.email, "answer_alert", _l("The author answered: %(title)s", title=story.title),
+                    locale=DEFAULT_LANGUAGE,
                     kind="answer.alert", story=story, text=answer.body,
                     link=external_url("pages.story", story_id=story.id))
 

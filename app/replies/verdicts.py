@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,8 +40,9 @@ def ask_author(session: Session, change: Change) -> None:
     if author.email_confirmed_at is None:
         return
     change.author_asked_at = utcnow()
-    queue_email(session, author.email, "change_check", f"{change.provider.name}: change made after your story. "
-                "Does it match what you see?", kind="change.check", story=story, change=change,
+    queue_email(session, author.email, "change_check",
+                _l("%(name)s: change made after your story. Does it match what you see?", name=change.provider.name),
+                kind="change.check", story=story, change=change, locale=story.language,
                 provider=change.provider, check_link=verdict_link(change),
                 link=author_link(author, "pages.story", story_id=story.id), answer_link=answer_link(story))
 
@@ -50,15 +52,15 @@ def change_from_link(session: Session, change: Change | None, token: str) -> Use
     story still published, the change still a public change made. Invalid (words for a person) otherwise."""
     payload = read_token(VERDICT_PURPOSE, token, current_app.config["TOKEN_MAX_AGE_ANSWER"])
     if change is None or payload.get("cid") != change.id or payload.get("sid") != change.story_id:
-        raise Invalid("This link is not valid.")
+        raise Invalid(_l("This link is not valid."))
     author = user_from_claims(session, payload)
     story = change.story
     if story.author_id != author.id:
-        raise Invalid("This link is not valid.")
+        raise Invalid(_l("This link is not valid."))
     if story.status != PUBLISHED:
-        raise Invalid("This story is no longer published, so this link no longer works.")
+        raise Invalid(_l("This story is no longer published, so this link no longer works."))
     if change.kind != CHANGE_MADE or change.status != VISIBLE:
-        raise Invalid("This change is no longer shown on the story, so there is nothing to answer.")
+        raise Invalid(_l("This change is no longer shown on the story, so there is nothing to answer."))
     return author
 
 
@@ -68,19 +70,20 @@ def record_verdict(session: Session, author: User, change: Change, verdict: str,
     change. The latest verdict stands: the author may change their mind through the same link."""
     story = change.story
     if author is None or story.author_id != author.id:
-        raise NotAllowed("Only the author of the story can say whether the change matches what they see.")
+        raise NotAllowed(_l("Only the author of the story can say whether the change matches what they see."))
     if story.status != PUBLISHED or change.kind != CHANGE_MADE or change.status != VISIBLE:
-        raise Conflict("This change is no longer shown on the story.")
+        raise Conflict(_l("This change is no longer shown on the story."))
     if verdict not in VERDICT_EVENTS:
-        raise Invalid("Choose one answer.", field="verdict")
+        raise Invalid(_l("Choose one answer."), field="verdict")
     text = clean_text(note)
     if verdict == DISPUTED and len(text) < 10:
-        raise Invalid("Say what you see that does not match, in a sentence or two.", field="note")
+        raise Invalid(_l("Say what you see that does not match, in a sentence or two."), field="note")
     if verdict != DISPUTED and text:
-        raise Invalid("Words go with a dispute only. Leave this box empty, or choose “It does not match”. To say "
-                      "something else, answer back on the story.", field="note")
+        raise Invalid(_l("Words go with a dispute only. Leave this box empty, or choose “It does not match”. To say "
+                      "something else, answer back on the story."), field="note")
     if len(text) > NOTE_MAX:
-        raise Invalid(f"Keep it under {NOTE_MAX:,} characters (it has {len(text):,}).", field="note")
+        raise Invalid(_l("Keep it under %(limit)s characters (it has %(len)s).",
+                         limit=format(NOTE_MAX, ','), len=format(len(text), ',')), field="note")
     before = {"verdict": change.verdict, "verdict_status": change.verdict_status}
     was_public = change.verdict_status == VISIBLE
     change.verdict, change.verdict_note, change.verdict_at = verdict, text, utcnow()

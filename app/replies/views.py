@@ -4,6 +4,7 @@ app/pages/story.py; the dashboard in app/pages/dashboard.py."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.models import Membership
@@ -45,8 +46,8 @@ def edit_reply(reply_id: int):
             show_error(form, exc)
         else:
             db.session.commit()
-            flash("Your reply is updated." if item.status == VISIBLE else
-                  "Your reply is updated. It is waiting for a moderator before it appears.", "success")
+            flash(_("Your reply is updated.") if item.status == VISIBLE else
+                  _("Your reply is updated. It is waiting for a moderator before it appears."), "success")
             return redirect(url_for("pages.story", story_id=item.story_id, _anchor=f"replies-{item.id}"))
     return render_template("replies/edit.html", form=form, reply=item)
 
@@ -68,7 +69,7 @@ def answer_by_link(story_id: int, token: str):
             show_error(form, exc)
         else:
             db.session.commit()
-            flash("Thank you. Your answer will appear once a moderator has read it.", "success")
+            flash(_("Thank you. Your answer will appear once a moderator has read it."), "success")
             return redirect(url_for("pages.story", story_id=story.id))
     return render_template("replies/answer.html", form=form, story=story)
 
@@ -91,8 +92,8 @@ def check_change(change_id: int, token: str):
             show_error(form, exc)
         else:
             db.session.commit()
-            flash("Thank you. A moderator reads your words before they appear beside the change."
-                  if change.verdict == DISPUTED else "Thank you. Your answer is shown beside the change.", "success")
+            flash(_("Thank you. A moderator reads your words before they appear beside the change.")
+                  if change.verdict == DISPUTED else _("Thank you. Your answer is shown beside the change."), "success")
             return redirect(url_for("pages.story", story_id=change.story_id, _anchor=f"changes-{change.id}"))
     return render_template("replies/check.html", form=form, change=change, story=change.story), \
         400 if form.errors or form.form_errors else 200
@@ -132,7 +133,7 @@ def alert_settings(membership_id: int):
             flash(exc.message, "error")
         else:
             db.session.commit()
-            flash(f"Alert settings for {membership.provider.name} saved.", "success")
+            flash(_("Alert settings for %(name)s saved.", name=membership.provider.name), "success")
     return redirect(url_for("pages.dashboard", _anchor="alerts"))
 
 

@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -29,26 +31,28 @@ from app.stories.forms import MONTHS
 from app.stories.models import AUTHOR_ROLES, BODY_MAX, BODY_MIN, EASY_READ, PUBLIC_NAME_MAX, TITLE_MAX, TITLE_MIN, Story
 from app.stories.text import clean_text
 from app.stories.views import bp
+from app.text import N_
+from app.web.i18n import current_language
 
 STEPS = ("where", "who", "when", "feeling", "story", "title", "name", "email", "check")
 STATE_MAX_AGE = 2 * 86400  # a screen left open for two days starts again
 
 # The picture beside each choice, and what it shows (its text alternative is also in the SVG's <title>).
 ROLE_PICTURES = {
-    "patient": ("patient", "It happened to me", "A person on their own"),
-    "carer": ("carer", "I look after the person it happened to", "A person helping another person"),
-    "parent": ("parent", "It happened to my child", "An adult holding the hand of a child"),
-    "relative": ("relative", "It happened to someone in my family or a friend", "Two people side by side"),
-    "staff": ("staff", "I work there", "A member of staff with a badge"),
-    "other": ("other", "Something else", "A question mark"),
+    "patient": ("patient", N_("It happened to me"), N_("A person on their own")),
+    "carer": ("carer", N_("I look after the person it happened to"), N_("A person helping another person")),
+    "parent": ("parent", N_("It happened to my child"), N_("An adult holding the hand of a child")),
+    "relative": ("relative", N_("It happened to someone in my family or a friend"), N_("Two people side by side")),
+    "staff": ("staff", N_("I work there"), N_("A member of staff with a badge")),
+    "other": ("other", N_("Something else"), N_("A question mark")),
 }
 FEELINGS = {
-    "good": ("good", "It was good", "A smiling face"),
-    "bad": ("bad", "It was bad", "A sad face"),
-    "mixed": ("mixed", "Some good, some bad", "A face with a straight mouth"),
+    "good": ("good", N_("It was good"), N_("A smiling face")),
+    "bad": ("bad", N_("It was bad"), N_("A sad face")),
+    "mixed": ("mixed", N_("Some good, some bad"), N_("A face with a straight mouth")),
 }
-TITLE_FROM_FEELING = {"good": "Good care at {place}", "bad": "Care at {place} was not good enough",
-                      "mixed": "Some good and some bad at {place}"}
+TITLE_FROM_FEELING = {"good": N_("Good care at {place}"), "bad": N_("Care at {place} was not good enough"),
+                      "mixed": N_("Some good and some bad at {place}")}
 
 
 class EasyForm(FlaskForm):
@@ -56,18 +60,18 @@ class EasyForm(FlaskForm):
 
     state = HiddenField()
     step = HiddenField()
-    provider_query = StringField("Type the name of the place, or its postcode")
+    provider_query = StringField(_l("Type the name of the place, or its postcode"))
     provider_code = HiddenField()
     author_role = HiddenField()
     month = HiddenField()
     year = HiddenField()
     feeling = HiddenField()
-    body = TextAreaField("Tell us what happened", render_kw={"maxlength": BODY_MAX, "rows": 10})
-    title = StringField("A short name for your story", render_kw={"maxlength": TITLE_MAX})
-    public_name = StringField("The name we show", render_kw={"maxlength": PUBLIC_NAME_MAX, "autocomplete": "off"})
-    email = StringField("Your email address", render_kw={"autocomplete": "email", "spellcheck": "false",
+    body = TextAreaField(_l("Tell us what happened"), render_kw={"maxlength": BODY_MAX, "rows": 10})
+    title = StringField(_l("A short name for your story"), render_kw={"maxlength": TITLE_MAX})
+    public_name = StringField(_l("The name we show"), render_kw={"maxlength": PUBLIC_NAME_MAX, "autocomplete": "off"})
+    email = StringField(_l("Your email address"), render_kw={"autocomplete": "email", "spellcheck": "false",
                                                          "type": "email"})
-    consent = BooleanField("Yes, you can put my story on the website for everyone to read")
+    consent = BooleanField(_l("Yes, you can put my story on the website for everyone to read"))
 
 
 @dataclass
@@ -133,39 +137,41 @@ def _answer(step: str, form: EasyForm, state: dict) -> dict[str, str]:
     if step == "where":
         provider = find_by_code(db.session, form.provider_code.data)
         if provider is None or not provider.active:
-            return {"provider_code": "Choose the place from the list."}
+            return {"provider_code": _l("Choose the place from the list.")}
         state["provider_code"], state["provider_name"] = provider.code, provider.name
     elif step == "who":
         if form.author_role.data not in AUTHOR_ROLES:
-            return {"author_role": "Choose one answer."}
+            return {"author_role": _l("Choose one answer.")}
         state["author_role"] = form.author_role.data
     elif step == "when":
         month, year, today = _int(form.month.data), _int(form.year.data), utcnow().date()
         if month is None or not 1 <= month <= 12 or year is None or not today.year - 100 <= year <= today.year \
                 or (year, month) > (today.year, today.month):
-            return {"month": "Choose the month and the year. It cannot be in the future."}
+            return {"month": _l("Choose the month and the year. It cannot be in the future.")}
         state["month"], state["year"] = month, year
     elif step == "feeling":
         if form.feeling.data not in FEELINGS:
-            return {"feeling": "Choose one answer."}
+            return {"feeling": _l("Choose one answer.")}
         state["feeling"] = form.feeling.data
-        state.setdefault("title", TITLE_FROM_FEELING[form.feeling.data].format(place=state.get("provider_name", "")))
+        title = gettext(TITLE_FROM_FEELING[form.feeling.data])  # in the language the story is told in
+        state.setdefault("title", title.format(place=state.get("provider_name", "")))
     elif step == "story":
         body = clean_text(form.body.data or "")
         if len(body) < BODY_MIN:
-            return {"body": f"Please write a bit more. Use at least {BODY_MIN} letters (you have {len(body)})."}
+            return {"body": _l("Please write a bit more. Use at least %(limit)s letters (you have %(len)s).",
+                               limit=BODY_MIN, len=len(body))}
         if len(body) > BODY_MAX:
-            return {"body": f"Please make it shorter. Use at most {BODY_MAX:,} letters."}
+            return {"body": _l("Please make it shorter. Use at most %(limit)s letters.", limit=format(BODY_MAX, ','))}
         state["body"] = body
     elif step == "title":
         title = clean_text(form.title.data or "", multiline=False)
         if not TITLE_MIN <= len(title) <= TITLE_MAX:
-            return {"title": f"Use a few words, at most {TITLE_MAX} letters."}
+            return {"title": _l("Use a few words, at most %(limit)s letters.", limit=TITLE_MAX)}
         state["title"] = title
     elif step == "name":
         name = clean_text(form.public_name.data or "", multiline=False) or "Anonymous"
         if len(name) > PUBLIC_NAME_MAX:
-            return {"public_name": f"Use a shorter name, at most {PUBLIC_NAME_MAX} letters."}
+            return {"public_name": _l("Use a shorter name, at most %(limit)s letters.", limit=PUBLIC_NAME_MAX)}
         state["public_name"] = name
     elif step == "email":
         try:
@@ -179,7 +185,8 @@ def _draft(state: dict, key: str) -> services.Draft:
     return services.Draft(
         provider_code=state.get("provider_code", ""), title=state.get("title", ""), body=state.get("body", ""),
         month=state.get("month"), year=state.get("year"), author_role=state.get("author_role", ""),
-        public_name=state.get("public_name", ""), email=state.get("email", ""), consent=True, submission_key=key)
+        public_name=state.get("public_name", ""), email=state.get("email", ""), consent=True, submission_key=key,
+        language=current_language())
 
 
 # Which screen asks for each field the service may find wrong.
@@ -189,7 +196,7 @@ FIELD_STEP = {"provider_code": "where", "author_role": "who", "month": "when", "
 
 def _send(form: EasyForm, state: dict) -> tuple[Story | None, dict]:
     if not form.consent.data:
-        return None, {"consent": "Tick the box to say we can put your story on the website."}
+        return None, {"consent": _l("Tick the box to say we can put your story on the website.")}
     key = state["key"]
     user = current_user if current_user.is_authenticated else None
     try:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from app.accounts.models import User
 from app.directory.models import Provider
 from app.extensions import db, utcnow
+from app.text import N_
 
 # The life of a story. Only PUBLISHED is public.
 AWAITING_CONFIRMATION = "awaiting_confirmation"  # the author has not yet confirmed the email address
@@ -35,32 +36,32 @@ REJECTED = "rejected"
 HIDDEN = "hidden"  # was published; hidden by a moderator
 WITHDRAWN = "withdrawn"  # the author took it down
 STATUSES = {
-    AWAITING_CONFIRMATION: "Waiting for you to confirm your email address",
-    PENDING: "Waiting for a moderator",
-    RETURNED: "Sent back to you for changes",
-    PUBLISHED: "Published",
-    REJECTED: "Not published",
-    HIDDEN: "Hidden by a moderator",
-    WITHDRAWN: "Withdrawn by you",
+    AWAITING_CONFIRMATION: N_("Waiting for you to confirm your email address"),
+    PENDING: N_("Waiting for a moderator"),
+    RETURNED: N_("Sent back to you for changes"),
+    PUBLISHED: N_("Published"),
+    REJECTED: N_("Not published"),
+    HIDDEN: N_("Hidden by a moderator"),
+    WITHDRAWN: N_("Withdrawn by you"),
 }
 EDITABLE_BY_AUTHOR = {AWAITING_CONFIRMATION, PENDING, RETURNED}
 
 AUTHOR_ROLES = {
-    "patient": "Patient",
-    "carer": "Carer",
-    "parent": "Parent or guardian",
-    "relative": "Relative or friend",
-    "staff": "Member of staff",
-    "other": "Other",
+    "patient": N_("Patient"),
+    "carer": N_("Carer"),
+    "parent": N_("Parent or guardian"),
+    "relative": N_("Relative or friend"),
+    "staff": N_("Member of staff"),
+    "other": N_("Other"),
 }
 
 # Where the provider's response has got to (the response-loop issue moves it on).
 RESPONSE_STATUSES = {
-    "awaiting_response": "Awaiting response",
-    "responded": "Responded",
-    "change_planned": "Change planned",
-    "change_made": "Change made",
-    "no_change_planned": "No change planned",
+    "awaiting_response": N_("Awaiting response"),
+    "responded": N_("Responded"),
+    "change_planned": N_("Change planned"),
+    "change_made": N_("Change made"),
+    "no_change_planned": N_("No change planned"),
 }
 
 # The language a story was told in (ISO 639-1). Only these are offered; "en" until the Welsh work sets it from
@@ -70,20 +71,20 @@ LANGUAGES = {"en": "English", "cy": "Welsh"}
 # How a story came to the site: public in the story page, the API and the dataset.
 WEB, EASY_READ, ASSISTED, PAPER, PHONE = "web", "easy_read", "assisted", "paper", "phone"
 ROUTES = {
-    WEB: "Told on the website",
-    EASY_READ: "Told with the easy-read pages",
-    ASSISTED: "Told with help from a story taker",
-    PAPER: "Sent on paper",
-    PHONE: "Told on the phone",
+    WEB: N_("Told on the website"),
+    EASY_READ: N_("Told with the easy-read pages"),
+    ASSISTED: N_("Told with help from a story taker"),
+    PAPER: N_("Sent on paper"),
+    PHONE: N_("Told on the phone"),
 }
 
 CRITICALITY = {
-    0: "Not critical",
-    1: "Minimally critical",
-    2: "Mildly critical",
-    3: "Moderately critical",
-    4: "Strongly critical",
-    5: "Severely critical",
+    0: N_("Not critical"),
+    1: N_("Minimally critical"),
+    2: N_("Mildly critical"),
+    3: N_("Moderately critical"),
+    4: N_("Strongly critical"),
+    5: N_("Severely critical"),
 }
 
 class SearchVector(TypeDecorator):

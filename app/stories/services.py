@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -24,6 +25,7 @@ from app.stories.models import (
     BODY_MAX,
     BODY_MIN,
     EDITABLE_BY_AUTHOR,
+    LANGUAGES,
     PENDING,
     PUBLIC_NAME_MAX,
     PUBLISHED,
@@ -53,6 +55,7 @@ class Draft:
     on_behalf: bool = False
     consent: bool = False
     submission_key: str = ""
+    language: str = "en"  # the language the story was told in: the page's language when it was sent
 
 
 @dataclass
@@ -72,46 +75,50 @@ def check_draft(session: Session, draft: Draft, *, need_consent: bool = True, to
     errors: dict[str, str] = {}
     provider = find_by_code(session, draft.provider_code)
     if provider is None:
-        errors["provider_code"] = "Choose the service your story is about."
+        errors["provider_code"] = _l("Choose the service your story is about.")
     elif not provider.active:
-        errors["provider_code"] = f"{provider.name} is no longer active. Choose the service that replaced it."
+        errors["provider_code"] = _l("%(name)s is no longer active. Choose the service that replaced it.",
+                                     name=provider.name)
     title = clean_text(draft.title, multiline=False)
     if len(title) < TITLE_MIN:
-        errors["title"] = "Give your story a title of a few words."
+        errors["title"] = _l("Give your story a title of a few words.")
     elif len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters (it has {len(title)})."
+        errors["title"] = _l("Keep the title under %(limit)s characters (it has %(len)s).",
+                             limit=TITLE_MAX, len=len(title))
     body = clean_text(draft.body)
     if len(body) < BODY_MIN:
-        errors["body"] = f"Tell us a little more: at least {BODY_MIN} characters (you have {len(body)})."
+        errors["body"] = _l("Tell us a little more: at least %(limit)s characters (you have %(len)s).",
+                            limit=BODY_MIN, len=len(body))
     elif len(body) > BODY_MAX:
-        errors["body"] = f"Your story is {len(body):,} characters long; the most we can take is {BODY_MAX:,}."
+        errors["body"] = _l("Your story is %(len)s characters long; the most we can take is %(limit)s.",
+                            len=format(len(body), ','), limit=format(BODY_MAX, ','))
     today = today or utcnow().date()
     experienced_on = None
     if not draft.month or not draft.year:
-        errors["month"] = "Choose the month and year it happened."
+        errors["month"] = _l("Choose the month and year it happened.")
     else:
         try:
             experienced_on = date(int(draft.year), int(draft.month), 1)
         except (TypeError, ValueError):
-            errors["month"] = "Choose the month and year it happened."
+            errors["month"] = _l("Choose the month and year it happened.")
         else:
             if experienced_on > today.replace(day=1):
-                errors["month"] = "The month it happened cannot be in the future."
+                errors["month"] = _l("The month it happened cannot be in the future.")
             elif experienced_on.year < today.year - 100:
-                errors["month"] = "Choose a year within the last hundred years."
+                errors["month"] = _l("Choose a year within the last hundred years.")
     if draft.author_role not in AUTHOR_ROLES:
-        errors["author_role"] = "Tell us who you are: patient, carer, relative and so on."
+        errors["author_role"] = _l("Tell us who you are: patient, carer, relative and so on.")
     tags: list[Tag] = []
     if draft.tags:
         wanted = {t for t in draft.tags if isinstance(t, str)}
         tags = list(session.scalars(select(Tag).where(Tag.slug.in_(wanted), Tag.active.is_(True))))
         if len(tags) != len(wanted):
-            errors["tags"] = "Choose tags from the list."
+            errors["tags"] = _l("Choose tags from the list.")
     public_name = clean_text(draft.public_name, multiline=False) or "Anonymous"
     if len(public_name) > PUBLIC_NAME_MAX:
-        errors["public_name"] = f"Keep the public name under {PUBLIC_NAME_MAX} characters."
+        errors["public_name"] = _l("Keep the public name under %(limit)s characters.", limit=PUBLIC_NAME_MAX)
     if need_consent and not draft.consent:
-        errors["consent"] = "To publish your story we need your agreement to the terms and the licence."
+        errors["consent"] = _l("To publish your story we need your agreement to the terms and the licence.")
     if errors:
         raise Invalid(errors=errors)
     return CleanStory(provider, title, body, experienced_on, draft.author_role, tags, public_name, draft.on_behalf)
@@ -152,7 +159,7 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
         existing = session.scalar(select(Story).where(Story.submission_key == draft.submission_key))
         if existing is not None:
             if user is not None and user.is_authenticated and existing.author_id != user.id:
-                raise Conflict("This form was already used. Reload the page to tell another story.")
+                raise Conflict(_l("This form was already used. Reload the page to tell another story."))
             return existing, False
     errors: dict[str, str] = {}
     author: User | None = user if user is not None and user.is_authenticated else None
@@ -184,6 +191,7 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
         public_name=clean.public_name, tags=clean.tags, submission_key=draft.submission_key or None,
         status=PENDING if confirmed else AWAITING_CONFIRMATION, queued_at=now if confirmed else None,
         flags=flag_kinds(clean.title, clean.body, _other_texts(session, author.id, clean.provider.id)),
+        language=draft.language if draft.language in LANGUAGES else "en",
     )
     session.add(story)
     # Two submissions of one form racing (a double click) clash here, on the form's key or on a new account's
@@ -197,8 +205,9 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
 
 def send_story_confirmation(session: Session, story: Story, author: User) -> None:
     token = make_token("story", {"s": story.id, **user_claims(author), "e": address_digest(author.email)})
-    queue_email(session, author.email, "story_confirm", "Confirm your story for Storyloop",
-                kind="story.confirm", story=story, provider=story.provider,
+    queue_email(session, author.email, "story_confirm", _l("Confirm your story for %(site)s",
+                                                           site=current_app.config["SITE_NAME"]),
+                kind="story.confirm", locale=story.language, story=story, provider=story.provider,
                 link=external_url("stories.confirm", token=token))
 
 
@@ -212,9 +221,9 @@ def story_from_confirmation(session: Session, token: str) -> Story:
     sid = payload.get("s")
     story = session.get(Story, sid) if isinstance(sid, int) else None
     if story is None or story.author_id != author.id or not same_address(author.email, payload.get("e")):
-        raise Invalid("This link is not valid.")
+        raise Invalid(_l("This link is not valid."))
     if story.status == WITHDRAWN:
-        raise Invalid("This story was withdrawn, so this link no longer works.")
+        raise Invalid(_l("This story was withdrawn, so this link no longer works."))
     return story
 
 
@@ -239,18 +248,18 @@ def confirm(session: Session, token: str, password: str | None = None) -> tuple[
 def author_story(session: Session, user: User, story_id: int) -> Story:
     story = session.get(Story, story_id)
     if story is None or not user.is_authenticated or story.author_id != user.id:
-        raise NotAllowed("This is not one of your stories.")
+        raise NotAllowed(_l("This is not one of your stories."))
     return story
 
 
 def edit_by_author(session: Session, user: User, story: Story, draft: Draft, expected_version: int) -> Story:
     """The author changes a story that is not yet published; a returned story goes back to the queue."""
     if story.author_id != user.id:
-        raise NotAllowed("This is not one of your stories.")
+        raise NotAllowed(_l("This is not one of your stories."))
     if story.status not in EDITABLE_BY_AUTHOR:
-        raise Conflict("A published story cannot be edited. You can withdraw it.")
+        raise Conflict(_l("A published story cannot be edited. You can withdraw it."))
     if story.version != expected_version:
-        raise Conflict("This story changed since you opened it. Reload the page to see the latest version.")
+        raise Conflict(_l("This story changed since you opened it. Reload the page to see the latest version."))
     clean = check_draft(session, draft, need_consent=False)
     before = {"title": story.title, "body": story.body, "status": story.status}
     story.provider_id = clean.provider.id
@@ -269,7 +278,7 @@ def edit_by_author(session: Session, user: User, story: Story, draft: Draft, exp
 def withdraw(session: Session, user: User, story: Story, why: str | None = None) -> Story:
     """The author takes a story down at any time: it leaves every public place; the audit keeps the fact."""
     if story.author_id != user.id:
-        raise NotAllowed("This is not one of your stories.")
+        raise NotAllowed(_l("This is not one of your stories."))
     if story.status == WITHDRAWN:
         return story
     before = {"status": story.status}

@@ -5,33 +5,34 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.stories.models import Tag
+from app.text import N_
 
 CURATED: list[tuple[str, str, str]] = [
     # slug, name, kind
-    ("good-kindness", "Kindness and compassion", "good"),
-    ("good-communication", "Clear communication", "good"),
-    ("good-listened", "Listened to me", "good"),
-    ("good-dignity", "Dignity and respect", "good"),
-    ("good-explained", "Explained my treatment", "good"),
-    ("good-quick", "Seen quickly", "good"),
-    ("good-clean", "Clean environment", "good"),
-    ("good-pain", "Pain well managed", "good"),
-    ("good-food", "Good food and drink", "good"),
-    ("good-involved-family", "Involved my family", "good"),
-    ("good-discharge", "Well-planned discharge", "good"),
-    ("good-staff", "Skilled staff", "good"),
-    ("improve-waiting", "Waiting times", "improve"),
-    ("improve-communication", "Communication", "improve"),
-    ("improve-listening", "Listening to patients", "improve"),
-    ("improve-dignity", "Dignity and respect", "improve"),
-    ("improve-staffing", "Staffing levels", "improve"),
-    ("improve-pain", "Pain management", "improve"),
-    ("improve-food", "Food and drink", "improve"),
-    ("improve-cleanliness", "Cleanliness", "improve"),
-    ("improve-discharge", "Discharge planning", "improve"),
-    ("improve-appointments", "Booking appointments", "improve"),
-    ("improve-information", "Information given", "improve"),
-    ("improve-parking", "Parking and access", "improve"),
+    ("good-kindness", N_("Kindness and compassion"), "good"),
+    ("good-communication", N_("Clear communication"), "good"),
+    ("good-listened", N_("Listened to me"), "good"),
+    ("good-dignity", N_("Dignity and respect"), "good"),
+    ("good-explained", N_("Explained my treatment"), "good"),
+    ("good-quick", N_("Seen quickly"), "good"),
+    ("good-clean", N_("Clean environment"), "good"),
+    ("good-pain", N_("Pain well managed"), "good"),
+    ("good-food", N_("Good food and drink"), "good"),
+    ("good-involved-family", N_("Involved my family"), "good"),
+    ("good-discharge", N_("Well-planned discharge"), "good"),
+    ("good-staff", N_("Skilled staff"), "good"),
+    ("improve-waiting", N_("Waiting times"), "improve"),
+    ("improve-communication", N_("Communication"), "improve"),
+    ("improve-listening", N_("Listening to patients"), "improve"),
+    ("improve-dignity", N_("Dignity and respect"), "improve"),
+    ("improve-staffing", N_("Staffing levels"), "improve"),
+    ("improve-pain", N_("Pain management"), "improve"),
+    ("improve-food", N_("Food and drink"), "improve"),
+    ("improve-cleanliness", N_("Cleanliness"), "improve"),
+    ("improve-discharge", N_("Discharge planning"), "improve"),
+    ("improve-appointments", N_("Booking appointments"), "improve"),
+    ("improve-information", N_("Information given"), "improve"),
+    ("improve-parking", N_("Parking and access"), "improve"),
 ]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from sqlalchemy import false
 from sqlalchemy.exc import IntegrityError
@@ -17,6 +18,7 @@ from app.stories import queries, services
 from app.stories.forms import StoryFieldsForm, TellForm
 from app.stories.models import EDITABLE_BY_AUTHOR, RESPONSE_STATUSES, Story
 from app.web.helpers import link_problem, show_error
+from app.web.i18n import current_language
 from app.web.pagination import keyset_page
 from app.web.params import BadParameter, whole_number
 
@@ -38,6 +40,7 @@ def _draft(form: StoryFieldsForm) -> services.Draft:
         email=getattr(form, "email", None) and form.email.data or "",
         consent=bool(getattr(form, "consent", None) and form.consent.data),
         submission_key=getattr(form, "submission_key", None) and form.submission_key.data or "",
+        language=current_language(),
     )
 
 
@@ -144,17 +147,17 @@ def confirm(token: str):
     form = ProveAddressForm()
     if story.status == services.AWAITING_CONFIRMATION and form.validate_on_submit():
         try:
-            story, _ = services.confirm(db.session, token, form.password.data or None)
+            story, _signed_in = services.confirm(db.session, token, form.password.data or None)
         except Invalid as exc:
             db.session.rollback()
             show_error(form, exc)
         else:
             db.session.commit()
-            flash("Thank you: your story is confirmed and waiting for a moderator.", "success")
+            flash(_("Thank you: your story is confirmed and waiting for a moderator."), "success")
             if current_user.is_authenticated and current_user.id == author.id:
                 return redirect(url_for("stories.mine"))
             if current_user.is_authenticated:
-                flash("You are logged in as someone else, so we have not signed you in to this story's account.",
+                flash(_("You are logged in as someone else, so we have not signed you in to this story's account."),
                       "info")
                 return redirect(url_for("pages.home"))
             if (ask_password and form.password.data) or may_sign_in_by_link(author):
@@ -200,7 +203,7 @@ def edit(story_id: int):
     except NotAllowed:
         abort(404)
     if story.status not in EDITABLE_BY_AUTHOR:
-        flash("This story can no longer be edited. You can still withdraw it.", "info")
+        flash(_("This story can no longer be edited. You can still withdraw it."), "info")
         return redirect(url_for("stories.mine"))
     form = StoryFieldsForm(obj=None)
     form.set_choices(queries.active_tags(db.session))
@@ -222,7 +225,7 @@ def edit(story_id: int):
             _errors_on_the_finder(form)
         else:
             commit_or_conflict(db.session)
-            flash("Your changes are saved.", "success")
+            flash(_("Your changes are saved."), "success")
             return redirect(url_for("stories.mine"))
     return render_template("stories/edit.html", form=form, story=story, chosen=chosen, matches=matches)
 
@@ -238,6 +241,6 @@ def withdraw(story_id: int):
     if form.validate_on_submit():
         services.withdraw(db.session, current_user, story)
         commit_or_conflict(db.session)
-        flash("Your story is withdrawn. It is no longer on the site.", "success")
+        flash(_("Your story is withdrawn. It is no longer on the site."), "success")
         return redirect(url_for("stories.mine"))
     return render_template("stories/withdraw.html", story=story, form=form)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.web import cache, logs, metrics, static, views
+from app.web import cache, i18n, logs, metrics, static, views
 from app.web.security import add_security_headers, drop_nul_characters, register_error_handlers
 
 LICENCES = {
@@ -15,6 +15,7 @@ LICENCES = {
 
 
 def init_app(app: Flask) -> None:
+    i18n.init_app(app)
     logs.init_app(app)
     metrics.init_app(app)
     static.init_app(app)

@@ -1,8 +1,9 @@
 """Whole public pages for visitors who are not logged in, kept in each web process while nothing they show changed.
 
-A page is kept under the content version (app/web/models.py), which the database moves in the same
-commit as any change a public page could show, so a kept page is never older than the data, however many
-processes or nodes serve the site: each reads the version (one indexed row) at the start of a request.
+A page is kept under its language (app/web/i18n.py) and the content version (app/web/models.py), which the
+database moves in the same commit as any change a public page could show, so a kept page is never older than the
+data, however many processes or nodes serve the site: each reads the version (one indexed row)
+at the start of a request.
 Kept pages also expire after PAGE_CACHE_SECONDS, which bounds what the version leaves out on purpose
 (a story's read count, "this month" rolling over).
 
@@ -22,6 +23,7 @@ from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
 
 from app.extensions import db
+from app.web.i18n import current_language
 from app.web.models import content_version
 
 CACHED = {
@@ -42,7 +44,7 @@ class Entry:
 
 
 class PageCache:
-    """A bounded LRU of rendered pages, by (content version, address)."""
+    """A bounded LRU of rendered pages, by (content version, address, language)."""
 
     def __init__(self, max_bytes: int, max_age: float) -> None:
         self.max_bytes = max_bytes
@@ -95,7 +97,8 @@ def _serve():
         return None
     if current_user.is_authenticated or "_flashes" in session:
         return None
-    key = (content_version(db.session), request.host_url, request.full_path)
+    # The language is part of the key: an English visitor is never given a kept Welsh page, or the reverse.
+    key = (content_version(db.session), request.host_url, request.full_path, current_language())
     entry = current_app.extensions["page_cache"].get(key)
     if entry is None:
         g.page_cache_key = key

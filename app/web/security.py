@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import DomainError
 from app.extensions import db
+from app.text import N_
 
 log = logging.getLogger(__name__)
 
@@ -21,19 +23,19 @@ CSP = (
 )
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Go back, check the form and try again."),
-    401: ("Please log in", "You need to log in to see this page."),
-    403: ("You cannot do that", "Your account does not have permission for this page or action."),
-    404: ("Page not found", "The page may have moved or been removed, or the address may be mistyped."),
-    405: ("That is not allowed here", "This page does not accept that kind of request."),
-    409: ("Someone else changed this first", "Reload the page to see the latest version, then try again."),
-    413: ("That was too large", "What you sent is larger than we accept. Shorten it and try again."),
-    429: ("Too many attempts", "Please wait a minute and try again."),
-    500: ("Sorry, something went wrong", "The problem is ours, not yours. Please try again in a few minutes."),
-    503: ("The site is busy", "Please try again in a minute."),
+    400: (N_("Something in that request was not right"), N_("Go back, check the form and try again.")),
+    401: (N_("Please log in"), N_("You need to log in to see this page.")),
+    403: (N_("You cannot do that"), N_("Your account does not have permission for this page or action.")),
+    404: (N_("Page not found"), N_("The page may have moved or been removed, or the address may be mistyped.")),
+    405: (N_("That is not allowed here"), N_("This page does not accept that kind of request.")),
+    409: (N_("Someone else changed this first"), N_("Reload the page to see the latest version, then try again.")),
+    413: (N_("That was too large"), N_("What you sent is larger than we accept. Shorten it and try again.")),
+    429: (N_("Too many attempts"), N_("Please wait a minute and try again.")),
+    500: (N_("Sorry, something went wrong"), N_("The problem is ours, not yours. Please try again in a few minutes.")),
+    503: (N_("The site is busy"), N_("Please try again in a minute.")),
 }
-DATABASE_DOWN = ("The site cannot reach its database for a moment. Nothing you sent was saved: go back (your "
-                 "browser keeps what you typed) and send it again in a minute.")
+DATABASE_DOWN = N_("The site cannot reach its database for a moment. Nothing you sent was saved: go back (your "
+                    "browser keeps what you typed) and send it again in a minute.")
 RETRY_AFTER_SECONDS = 30
 
 
@@ -75,17 +77,19 @@ def render_error(status: int, detail: str | None = None):
     title, message = MESSAGES.get(status, MESSAGES[500] if status >= 500 else MESSAGES[400])
     if _wants_json():
         # RFC 9457 problem details, as the API's own errors are.
-        response = jsonify(type="about:blank", title=title, status=status, detail=detail or message)
+        response = jsonify(type="about:blank", title=title, status=status, detail=str(detail or message))
         response.mimetype = "application/problem+json"
         return response, status
-    return render_template("errors/error.html", status=status, title=title, message=detail or message), status
+    # The page in the visitor's language; the API's problem details above stay in English, as its data does.
+    return render_template("errors/error.html", status=status, title=_(title),
+                           message=_(str(detail)) if detail else _(message)), status
 
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
-        return render_error(400, "This form had expired or was sent from somewhere else. "
-                                 "Go back, reload the page and send it again: your text is not saved until then.")
+        return render_error(400, _("This form had expired or was sent from somewhere else. "
+                                   "Go back, reload the page and send it again: your text is not saved until then."))
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -95,7 +99,7 @@ def register_error_handlers(app: Flask) -> None:
     def unauthorised(exc):
         if _wants_json():
             return render_error(401)
-        flash("Please log in to see that page.", "info")
+        flash(_("Please log in to see that page."), "info")
         return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
 
     @app.errorhandler(HTTPException)

@@ -1,0 +1,133 @@
+"""The language a page speaks: `?lang=` (then kept in a cookie), else the cookie, else the browser's
+Accept-Language, else English. Public pages, author pages and author email have a Welsh catalogue
+(translations/cy); staff, moderator and admin pages stay in English.
+
+A page's words depend on the language, so the kept pages (app/web/cache.py) are keyed by it and every response
+whose language came from the cookie or Accept-Language says `Vary: Cookie, Accept-Language` to any cache
+between us and the visitor.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from urllib.parse import urlencode
+
+from flask import Flask, Response, g, has_request_context, request
+from flask_babel import get_locale, gettext, lazy_gettext
+
+from app.extensions import babel
+
+log = logging.getLogger(__name__)
+
+# The languages the site speaks, by code, each named in its own words (for the switch).
+LANGUAGES = {"en": "English", "cy": "Cymraeg"}
+DEFAULT = "en"
+# The language attribute of <html> for each: the site writes British English.
+HTML_LANG = {"en": "en-GB", "cy": "cy"}
+COOKIE = "lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(Path(app.root_path).parent / "translations"))
+    compile_catalogues(Path(app.config["BABEL_TRANSLATION_DIRECTORIES"]))
+    babel.init_app(app, locale_selector=select_locale)
+    # A {% trans %} block's line breaks and indents are one space, in the catalogue too (babel.cfg).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.after_request(keep_language)
+
+    @app.context_processor
+    def language_for_templates():
+        return {"current_language": current_language, "html_lang": lambda: HTML_LANG[current_language()],
+                "language_links": language_links, "label": label}
+
+
+def compile_catalogues(folder: Path) -> None:
+    """Compile each language's .po into the .mo the site reads, when the .mo is missing or older.
+
+    `make run` and `make test` compile too (make translations-compile); this covers a deployment or a test run
+    that did not, so a Welsh visitor never silently gets English. Written beside and renamed into place, so
+    processes starting together never read half a file.
+    """
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for po in folder.glob("*/LC_MESSAGES/messages.po"):
+        mo = po.with_suffix(".mo")
+        try:
+            if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+                continue
+            with po.open("rb") as source:
+                catalogue = read_po(source, locale=po.parent.parent.name)
+            partial = mo.with_suffix(f".{os.getpid()}.tmp")
+            with partial.open("wb") as target:
+                write_mo(target, catalogue)
+            os.replace(partial, mo)
+        except OSError:
+            log.exception("cannot compile %s: run `make translations-compile`", po)
+
+
+def select_locale() -> str:
+    if not has_request_context():
+        return DEFAULT  # a job or the command line: English unless a caller forces another
+    chosen, source = _choose()
+    g.language_source = source
+    return chosen
+
+
+def _choose() -> tuple[str, str]:
+    asked = request.args.get("lang", "")
+    if asked in LANGUAGES:
+        return asked, "query"
+    kept = request.cookies.get(COOKIE, "")
+    if kept in LANGUAGES:
+        return kept, "cookie"
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT), "header"
+
+
+def current_language() -> str:
+    """The chosen language's code ("en" or "cy")."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT
+
+
+def label(text: str) -> str:
+    """A label kept in data (a status, a role, a tag, a reason; marked with N_) in the visitor's language.
+
+    Templates use this, not _(), for text that is not written in the template: Jinja's _() treats its text as a
+    format string, and a label holding "%" (a tag an administrator named "50% off") must not break the page.
+    """
+    return gettext(text) if text else text
+
+
+def language_links() -> list[dict[str, str]]:
+    """The switch: a plain link to this same page in each other language (no JavaScript needed)."""
+    links = []
+    for code, name in LANGUAGES.items():
+        if code == current_language():
+            continue
+        args = [("lang", code)] + [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+        links.append({"code": code, "name": name, "href": f"{request.path}?{urlencode(args)}"})
+    return links
+
+
+def keep_language(response: Response) -> Response:
+    """Keep a language chosen with ?lang= in a cookie, and tell caches what the language depended on."""
+    current_language()  # make sure the choice was made (and its source noted) even on a page without words
+    source = g.get("language_source")
+    asked = request.args.get("lang", "")
+    if source == "query" and request.cookies.get(COOKIE) != asked:
+        response.set_cookie(COOKIE, asked, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
+                            secure=request.is_secure)
+    if source in ("cookie", "header"):
+        response.vary.add("Cookie")
+        response.vary.add("Accept-Language")
+    response.headers.setdefault("Content-Language", HTML_LANG[current_language()])
+    return response
+
+
+def translated_choices(labels: dict[str, str]) -> list[tuple[str, object]]:
+    """A form's choices from a dict of English labels (marked with N_), each shown in the visitor's language."""
+    return [(key, lazy_gettext(label)) for key, label in labels.items()]
