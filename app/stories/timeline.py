@@ -102,8 +102,3 @@ def has_event(session: Session, story_id: int, kind: str, step: int | None = Non
         stmt = stmt.where(StoryEvent.step == step)
     return session.scalar(stmt.limit(1)) is not None
 
-
-def timeline(session: Session, story_id: int) -> list[StoryEvent]:
-    """The story's events, oldest first."""
-    return list(session.scalars(select(StoryEvent).where(StoryEvent.story_id == story_id)
-                                .order_by(StoryEvent.at, StoryEvent.id)))

@@ -90,8 +90,11 @@ def test_a_change_planned_needs_a_due_date_and_an_owner_then_shows_both(app, sta
     assert "Overdue" not in public
     assert session.get(Story, story.id).response_status == "change_planned"
     assert kinds(session, story.id)[-1] == "change_planned"
-    from app.stories.timeline import timeline
-    event = timeline(session, story.id)[-1]
+    from sqlalchemy import select
+
+    from app.stories.timeline import StoryEvent
+    event = session.scalars(select(StoryEvent).where(StoryEvent.story_id == story.id)
+                            .order_by(StoryEvent.at, StoryEvent.id)).all()[-1]
     assert event.detail == {"change_id": change_id, "due_on": due}
 
 
