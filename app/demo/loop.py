@@ -43,7 +43,8 @@ from app.replies.models import (
 from app.replies.reminders import send_due
 from app.replies.verdicts import change_from_link, record_verdict
 from app.stories import services as stories
-from app.stories.models import Story
+from app.stories.assisted import enter_story
+from app.stories.models import ASSISTED, EASY_READ, PAPER, PHONE, WEB, Story
 from app.stories.queries import count_me_too
 from app.workdays import add_working_days, is_working_day, region_code
 
@@ -51,6 +52,8 @@ MODERATOR = "moderator@example.org"
 TOM = "ward7@example.org"        # responder at Ward 7 (RDM01-W02)
 PRIYA = "pxlead@example.org"     # manager at the trust (RDM), so for every ward of it
 JO = "practice@example.org"      # manager at Market Street Surgery (Y10001)
+CARYS = "cwmgwyrdd@example.org"  # manager at the Cwm Gwyrdd health board (CGW), in Wales
+TAKER = "storytaker@example.org"  # a story taker: enters stories people tell her, by phone or in person
 AUTHOR = "loop-author-{}@example.org"
 # The reminders job runs every five minutes on a live site; here once each working day, at 07:00, which writes the
 # same steps (a story waits only on working days, and every due date here falls on one).
@@ -94,6 +97,8 @@ class Scene:
     tags: tuple[str, ...] = ()
     criticality: int = 2
     me_too: int = 0
+    language: str = "en"
+    route: str = WEB       # how it came: a story taker or a moderator enters the assisted, paper and phone ones
 
 
 SCENES: tuple[Scene, ...] = (
@@ -164,7 +169,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("reopened", "RDM01-W02", "Cold food on the ward every day",
           "The food on the ward arrived cold at almost every meal for the week I was there. By the time the "
           "trolley reached the far bay it had been standing for half an hour. Staff did their best to reheat it.",
-          age=28, tags=("improve-food",), criticality=1, me_too=5,
+          age=28, tags=("improve-food",), criticality=2, me_too=5,
           acts=(Act(2, REPLY, TOM, "Thank you for this. Cold food is not acceptable and I have raised it with our "
                     "catering team.", at=time(10, 0)),
                 Act(2, PLAN, TOM, "A second heated trolley will serve the far bays, so no meal stands waiting.",
@@ -185,12 +190,47 @@ SCENES: tuple[Scene, ...] = (
     Scene("no-change", "Y10001", "Could not get through on the phone at eight",
           "Every morning at eight the line is engaged, and by the time I get through all the appointments are gone. "
           "I work shifts and cannot keep ringing.",
-          age=18, tags=("improve-appointments",), criticality=1,
+          age=18, tags=("improve-appointments",), criticality=2,
           acts=(Act(2, REPLY, JO, "Thank you for telling us. I understand how frustrating the eight o'clock rush "
                     "is.", at=time(10, 0)),
                 Act(2, NONE, JO, "We are not changing the phone system this year: we moved to a new one in "
                     "January. Appointments can also be booked online at any time, and a third of ours now are.",
                     at=time(11, 0)))),
+    Scene("welsh", "CGW01-W01", "Cefais fy ngweld yn gyflym ac yn garedig",
+          "Es i i'r Adran Achosion Brys gyda phoen yn fy mrest yn hwyr un nos Sul. Ces i fy ngweld o fewn ugain "
+          "munud, ac fe esboniodd y nyrs bob prawf cyn ei wneud. Roedd pawb yn garedig ac yn dawel, er bod yr "
+          "adran yn brysur iawn. Diolch o galon i chi i gyd.",
+          age=12, tags=("good-quick", "good-kindness"), criticality=0, language="cy", public_name="Gwyn",
+          acts=(Act(2, REPLY, CARYS, "Diolch yn fawr am eich geiriau caredig. Mae'n dda clywed eich bod wedi cael "
+                    "eich gweld yn gyflym, ac rydw i wedi rhannu eich neges gyda'r nyrsys yn yr adran.",
+                    at=time(10, 15)),)),
+    Scene("assisted", "CH0001", "Dad's lunch left out of reach",
+          "My dad cannot feed himself since his stroke. Three times when I visited at lunchtime his tray had been "
+          "left on the table out of his reach and then taken away untouched. The carers say there are not enough "
+          "staff at lunchtime to help everyone who needs it. A volunteer helped me tell this, as I find forms "
+          "hard.",
+          age=6, role="relative", public_name="His son", tags=("improve-food", "improve-staffing"),
+          criticality=3, route=ASSISTED),
+    Scene("paper", "Y10001", "The nurse who spotted my blood pressure",
+          "I went in for a routine check and the practice nurse listened when I said I had been getting "
+          "headaches. She took my blood pressure twice, saw it was very high and got a doctor to see me the same "
+          "morning. I am on tablets now and feel much better. Thank you.",
+          age=16, role="patient", public_name="A grateful patient", tags=("good-listened", "good-quick"),
+          criticality=0, route=PAPER,
+          acts=(Act(3, REPLY, JO, "Thank you for your kind letter. I am glad our nurse listened and that you "
+                    "were seen quickly, and I have passed your thanks to her.", at=time(12, 0)),)),
+    Scene("phone", "CMH01-W02", "Kind crisis team, but help came the next day",
+          "I rang about my wife late one evening because she was talking about ending her life. The person on "
+          "the phone was kind and stayed on the line, but the team could not visit until the next afternoon, and "
+          "we waited all night. When they came they were gentle and made a plan with her.",
+          age=10, role="relative", public_name="A husband", tags=("good-kindness", "improve-waiting"),
+          criticality=3, route=PHONE),
+    Scene("easy-read", "RDM01-W05", "Good care at Outpatients",
+          "I went for my blood test. The nurse said hello to me. She told me what she would do. It did not hurt "
+          "much. I got a sticker. I was happy.",
+          age=14, tags=("good-kindness", "good-explained"), criticality=0, route=EASY_READ,
+          acts=(Act(2, REPLY, PRIYA, "Thank you for telling us. We are happy the nurse was kind to you and told "
+                    "you what she would do. We will tell her what you said.", at=time(11, 30)),)),
 )
 
 # Who follows which service: (code, address, confirmed). The one not confirmed asked a couple of hours ago (an
@@ -286,8 +326,17 @@ class Loop:
         month = (clock.now().date().replace(day=1) - timedelta(days=1)).replace(day=1)  # it happened last month
         draft = stories.Draft(provider_code=scene.provider, title=scene.title, body=scene.body, month=month.month,
                               year=month.year, author_role=scene.role, tags=list(scene.tags),
-                              public_name=scene.public_name, email=play.author, consent=True)
-        play.story, _ = stories.tell(self.session, draft, None)
+                              public_name=scene.public_name, email=play.author, consent=True,
+                              language=scene.language)
+        if scene.route in (ASSISTED, PAPER, PHONE):
+            # Entered for the person by a story taker (or, on paper, a moderator), with the person's own address:
+            # they confirm it through the same link as anyone.
+            taker = self.person(MODERATOR if scene.route == PAPER else TAKER)
+            play.story, _ = enter_story(self.session, taker, draft, scene.route, agreed=True)
+        else:
+            play.story, _ = stories.tell(self.session, draft, None)
+            if scene.route == EASY_READ:
+                play.story.route = EASY_READ  # as the easy-read pages do after the same tell()
         self.session.commit()
         clock.advance(timedelta(minutes=10))
         stories.confirm(self.session, _token(self.session, play.author, "story.confirm", "/stories/confirm/"))
