@@ -108,8 +108,8 @@ UNITS: tuple[Unit, ...] = (
          "twenty minutes and had an X-ray within the hour. The doctor listened properly and did not rush me, "
          "which I really appreciated.\n\nI was home by teatime with my wrist in a cast.",
          ("good-quick", "good-listened"), (0,),
-         "Thank you for your kind words. I have passed them on to the team, who were delighted to read them. We "
-         "hope your wrist is healing well."),
+         "Thank you for your kind words. I am glad you were seen quickly and that the doctor listened. I have "
+         "passed your story on to the team, and we hope your wrist is healing well."),
     Unit("ed", MIXED, ("Kind nurses, long wait", "Long wait, but the nurses were kind"),
          "My daughter broke her arm at football and we spent five hours in accident and emergency. The waiting "
          "room was packed and the screens said the wait was four hours before we even saw a doctor.\n\n"
@@ -126,8 +126,8 @@ UNITS: tuple[Unit, ...] = (
          "had an X-ray straight away and the nurse practitioner explained exactly how to strap it and how long "
          "it would take to heal. Everything was explained in plain words and I was given a leaflet to take home.",
          ("good-quick", "good-explained"), (0,),
-         "Thank you for your kind words about the unit. I have shared them with the nurse practitioners, who "
-         "will be pleased the leaflet helped."),
+         "Thank you for your kind words about the unit. I am glad you were seen so quickly, and I have shared "
+         "your story with the nurse practitioners, who will be pleased the leaflet helped."),
     # ------------------------------------------------------------ wards
     Unit("medical_ward", POOR, ("Nobody answered the call bell at night", "Call bell ignored at night"),
          "My mother spent three weeks on the ward after a fall at home. Pain relief came late more than once, "
@@ -143,7 +143,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("medical_ward", MIXED, ("Clean ward, noisy nights", "Spotless ward but little sleep"),
          "I spent five nights on the ward with pneumonia. The ward was clean, but it was very noisy at night and "
          "I hardly slept: doors banging, phones ringing and lights left on in the bay. When I asked whether "
-         "anything could be done I was told it is always like that.",
+         "anything could be done I was told it is always like that. Nobody seemed to listen.",
          ("good-clean", "improve-listening"), (1, 2),
          "Thank you for your story. I am glad the ward was clean, and sorry that you were not listened to when "
          "you asked about the noise at night. We have put soft-close fittings on the bay doors and now dim the "
@@ -155,8 +155,8 @@ UNITS: tuple[Unit, ...] = (
          "the curtains before helping her wash. They asked us what she likes to be called and what calms her, "
          "and wrote it above her bed.",
          ("good-dignity", "good-involved-family"), (0,),
-         "Thank you for your kind words. Knowing what calms someone makes a real difference, and I will make "
-         "sure the whole team sees your story.", role="relative"),
+         "Thank you for your kind words. Treating people with dignity matters to us, and knowing what calms "
+         "someone, as your family told us, makes a real difference.", role="relative"),
     Unit("surgical_ward", GOOD, ("Knee operation went smoothly", "A good stay for my knee operation"),
          "I had a planned operation on my knee and stayed two nights. Everything was explained in plain words "
          "and I was given a leaflet to take home. My pain was well controlled and the nurses checked on it "
@@ -184,29 +184,29 @@ UNITS: tuple[Unit, ...] = (
          change="A second heated trolley will serve the far end of the ward so no meal stands waiting."),
     Unit("rehab", GOOD, ("Excellent physiotherapy after my stroke", "The physio team got me walking again"),
          "After my stroke I spent six weeks on the rehabilitation ward. The physiotherapist made a real "
-         "difference and kept my spirits up, even on days I wanted to give up. She knew exactly when to push "
-         "and when to let me rest, and I walked out with a stick.",
+         "difference and kept my spirits up, even on days I wanted to give up. She listened to what I wanted to "
+         "get back to doing, knew exactly when to push and when to let me rest, and I walked out with a stick.",
          ("good-staff", "good-listened"), (0,),
          "Thank you for your kind words. It is wonderful to hear you walked out, and I have passed your thanks to "
-         "the physiotherapy team."),
+         "the physiotherapists, who listen hard to what each person wants to get back to."),
     Unit("icu", GOOD, ("They kept us with him in intensive care", "Thank you to the intensive care team"),
          "My husband was in intensive care for nine days after major surgery. The team let us sit with him "
          "whenever we wanted and the consultant explained the plan to our family every afternoon, even when the "
          "news was not good. We never felt in the way.",
          ("good-involved-family", "good-communication"), (0,),
-         "Thank you for writing, and for your kind words about the team. Families are part of a patient's care, "
-         "and I am glad you felt so.", role="relative"),
+         "Thank you for writing, and for your kind words about the team. Your family is part of a patient's care, "
+         "and I am glad the consultant's daily updates helped.", role="relative"),
     Unit("oncology", GOOD, ("Cancer treatment with a human touch", "Kindness at the day unit"),
-         "My husband had his cancer treatment at the day unit over six months. The nurses knew him by name, "
-         "remembered our grandchildren and treated him with dignity on the hardest days. They always found a "
+         "My husband had his cancer treatment at the day unit over six months. The nurses were kind, knew him by "
+         "name, remembered our grandchildren and treated him with dignity on the hardest days. They always found a "
          "private room when he was unwell.",
          ("good-kindness", "good-dignity"), (0,),
-         "Thank you for your kind words about the day unit nurses. I have shared them with the whole team, and "
-         "we send our best wishes to your husband.", role="relative"),
+         "Thank you for your kind words about the day unit nurses, and I am glad your husband was treated with "
+         "dignity on the hardest days. I have shared your story with the whole team.", role="relative"),
     Unit("radiology", POOR, ("Scan results lost for weeks", "Nobody could find my scan results"),
          "We were sent for a scan after months of tummy pain. The scan itself was quick, but nobody could tell "
-         "us the results. After five weeks I rang and was told the report had been sent to the wrong clinic. "
-         "Nobody told us anything until we asked.",
+         "us the results. After five weeks of waiting I rang and was told the report had been sent to the "
+         "wrong clinic. Nobody told us anything until we asked.",
          ("improve-information", "improve-waiting"), (2, 3),
          "I am sorry you waited five weeks for your scan results and had to chase them yourself. The report was "
          "sent to the wrong clinic, and we now send every report to the referring doctor and to the patient.",
@@ -218,24 +218,24 @@ UNITS: tuple[Unit, ...] = (
          "what was happening at every step, and they made sure my partner could stay with me. After a hard first "
          "birth, this one felt safe and calm.",
          ("good-kindness", "good-communication"), (0,),
-         "Congratulations on your baby, and thank you for your kind words about the midwives. I have shared them "
-         "with the team, who were delighted."),
+         "Congratulations on your baby, and thank you for your kind words about the midwives. I am glad they "
+         "explained each step, and I have shared your story with the team."),
     Unit("maternity", POOR, ("Left alone after a long labour", "Nobody came when I rang for help"),
          "After a long labour I was moved to the postnatal ward at night. I rang for help three times because I "
          "could not lift my baby and nobody came for over an hour. When a midwife came she said there were only "
          "two of them for the whole ward. I felt nobody listened when I said I was struggling.",
          ("improve-staffing", "improve-listening"), (3, 4),
          "I am so sorry you were left without help after a long labour. You should have been listened to, and "
-         "two midwives for the whole postnatal ward is not safe. We have added a third midwife to the night "
-         "shift.",
+         "two midwives for the whole postnatal ward is not enough and not safe. We have added a third midwife "
+         "to the night shift.",
          change="A third midwife now works every night shift on the postnatal ward.", change_kind=MADE,
          answer="Thank you for replying. I hope no one else feels as alone as I did."),
     Unit("children", GOOD, ("Asthma review that really helped", "The children's nurses were brilliant"),
          "I took my son to the children's clinic for his asthma review. The nurse explained his inhalers with "
          "pictures, let him practise, and listened to what worries him at school. He came out proud of himself.",
          ("good-explained", "good-listened"), (0,),
-         "Thank you for your kind words. I am glad your son came out proud, and I have passed your story to the "
-         "children's nurses.", role="parent"),
+         "Thank you for your kind words. I am glad the nurse explained his inhalers and listened to his worries, "
+         "and that your son came out proud. I have passed your story to the children's nurses.", role="parent"),
     # ------------------------------------------------------------ outpatients and clinics
     Unit("outpatients", POOR, ("Four phone calls to book a follow-up", "Hard to get an appointment"),
          "It took four phone calls to book a follow-up, and the letter came after the date. Each time I rang I "
@@ -283,9 +283,10 @@ UNITS: tuple[Unit, ...] = (
     Unit("crisis", POOR, ("Crisis line never called back", "Waited all night for the crisis team"),
          "I rang the crisis line at nine in the evening because I was frightened I would hurt myself. I was told "
          "someone would call back within the hour. Nobody called until the next afternoon. I was alone all "
-         "night and it was not safe.",
+         "night and it was not safe. When I rang again, I felt nobody was listening.",
          ("improve-waiting", "improve-listening"), (4, 5),
-         "I am deeply sorry nobody called you back that night. Someone who rings us frightened for their safety "
+         "I am deeply sorry you waited all night for a call back and did not feel listened to. Someone who rings us "
+         "frightened for their safety "
          "must hear back within the hour, and we are looking into what went wrong. We have added a second person "
          "to answer calls overnight.",
          change="Two people now answer the crisis line overnight, and every promised call back is logged and "
@@ -295,8 +296,8 @@ UNITS: tuple[Unit, ...] = (
          "evening, listened to him for over an hour and made a plan with him that he agreed to. I do not know "
          "what would have happened without them.",
          ("good-quick", "good-listened"), (0,),
-         "Thank you for your kind words. I am glad the team could come quickly, and I have shared your message "
-         "with them.", role="parent"),
+         "Thank you for your kind words. I am glad the team could come quickly and listen to your son, and I have "
+         "shared your message with them.", role="parent"),
     # ------------------------------------------------------------ general practice
     Unit("gp", POOR, ("Cannot get through at eight", "The eight o'clock phone scramble"),
          "Every morning at eight the line is engaged, and by the time I get through all the appointments are "
@@ -309,15 +310,15 @@ UNITS: tuple[Unit, ...] = (
          "I rang the practice worried about my daughter's cough. Reception staff were friendly and found us an "
          "earlier appointment the same morning. The nurse saw us quickly and explained what to watch for.",
          ("good-kindness", "good-quick"), (0,),
-         "Thank you for your kind words. I have passed them on to our reception team, who were delighted to "
-         "read them.", role="parent"),
+         "Thank you for your kind words. I am glad our reception team found you an appointment so quickly, and "
+         "I have passed your message on to them.", role="parent"),
     Unit("gp", GOOD, ("The doctor took my rash seriously", "Listened to at last"),
          "I went to the practice because of a rash that would not go away. I had been told twice before it was "
-         "nothing. This doctor listened, asked about my work and worked out it was a reaction to gloves. It "
-         "cleared up in a fortnight.",
+         "nothing. This doctor listened, asked about my work and worked out it was a reaction to gloves, and explained "
+         "how to avoid it. It cleared up in a fortnight.",
          ("good-listened", "good-explained"), (0, 1),
-         "Thank you for your kind words. I am glad the doctor listened and found the cause, and I have shared "
-         "your story with the practice team.", route=PAPER),
+         "Thank you for your kind words. I am glad the doctor listened, found the cause and explained it, and I "
+         "have shared your story with the practice team.", route=PAPER),
     Unit("gp", MIXED, ("Helpful nurse, muddled repeat prescription", "Kind staff, muddled prescriptions"),
          "The practice nurse is lovely and always makes time to talk. But my repeat prescription has gone wrong "
          "three months running: nobody tells me when it has been sent, and the pharmacy never has the "
@@ -359,7 +360,8 @@ UNITS: tuple[Unit, ...] = (
          "I was scared of the dentist. The dentist was kind to me. She showed me the tools first. She said what "
          "she would do before she did it. It did not hurt. I want to go back.",
          ("good-kindness", "good-explained"), (0,),
-         "Thank you for telling us. We are happy you were not scared. We will tell the dentist what you said.",
+         "Thank you for telling us. We are happy the dentist was kind and said what she would do first. We will "
+         "tell her what you said.",
          route=EASY_READ),
     Unit("gp", MIXED, ("Some good and some bad at {place}", "The nurse was nice but I waited"),
          "I went to see the nurse. I waited a long time. There was nowhere quiet to sit. The nurse was nice. "
@@ -388,7 +390,7 @@ UNITS: tuple[Unit, ...] = (
          "Diolch yn fawr i'r tîm i gyd.",
          ("good-kindness", "good-communication"), (0,),
          "Llongyfarchiadau ar enedigaeth eich merch, a diolch am eich geiriau caredig. Rydw i wedi rhannu eich "
-         "neges gyda'r bydwragedd, ac roedden nhw wrth eu bodd yn ei darllen.",
+         "neges gyda'r bydwragedd: mae esbonio pob cam yn glir yn bwysig iddyn nhw.",
          language="cy"),
     Unit("ward_wales", MIXED, ("Staff caredig, ond bwyd oer", "Nyrsys caredig a bwyd oer"),
          "Roeddwn i ar Ward Dewi am wythnos ar ôl llawdriniaeth. Roedd y nyrsys yn garedig iawn ac yn dod i weld "
@@ -412,8 +414,9 @@ UNITS: tuple[Unit, ...] = (
          "urddas bob amser: maen nhw'n curo ar y drws, yn siarad Cymraeg â hi, ac yn cau'r llenni cyn ei helpu "
          "i ymolchi.\n\nMaen nhw hefyd yn ffonio'r teulu os oes unrhyw beth yn newid.",
          ("good-dignity", "good-involved-family"), (0,),
-         "Diolch yn fawr am eich geiriau caredig am ofal eich Nain. Mae'n bwysig i ni fod pawb yn cael siarad yn "
-         "eu hiaith eu hunain, ac rydw i wedi rhannu eich neges gyda'r teulu o staff sy'n gofalu amdani.",
+         "Diolch yn fawr am eich geiriau caredig am ofal eich Nain. Mae'n bwysig i ni drin pawb ag urddas, a bod "
+         "pawb yn cael siarad yn eu hiaith eu hunain. Rydw i wedi rhannu eich neges gyda'r staff, ac fe fyddwn "
+         "ni'n parhau i ffonio'r teulu os bydd unrhyw beth yn newid.",
          language="cy", route=ASSISTED, role="relative"),
     Unit("mental_health_wales", GOOD, ("Cael siarad Cymraeg pan oedd angen", "Gweithiwr a oedd yn gwrando"),
          "Ces i fy nghyfeirio at y tîm iechyd meddwl pan oeddwn i'n isel iawn. Roedd y gweithiwr a ddaeth i fy "

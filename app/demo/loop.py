@@ -109,15 +109,16 @@ SCENES: tuple[Scene, ...] = (
           age=7, tags=("improve-waiting", "improve-staffing"), criticality=3, me_too=3),
     Scene("escalated", "RDM01-W02", "Nobody answered the call bell",
           "My father pressed the call bell for forty minutes one night because he needed the toilet. In the end he "
-          "tried to get up on his own and nearly fell. When I raised it the next day, the nurse in charge said "
-          "they were two staff short. I want to know what will be done so this does not happen to someone else.",
+          "tried to get up on his own and nearly fell. It took away his dignity. When I raised it the next day, "
+          "the nurse in charge said they were two staff short. I want to know what will be done so this does not "
+          "happen to someone else.",
           age=20, role="relative", public_name="Worried daughter", tags=("improve-staffing", "improve-dignity"),
           criticality=4, me_too=11,
           acts=(Act(2, READ, TOM, at=time(8, 40)),)),
     Scene("confirmed", "RDM01-W02", "Nobody told us the plan for the day",
           "Mum was on the ward for nine days. Every morning we asked what the plan was and every morning the answer "
           "was that the doctors had not been round yet. We only found out she was going home when the transport "
-          "arrived. The care itself was good, but the not knowing was exhausting.",
+          "arrived. The nurses were kind, but the not knowing was exhausting.",
           age=30, role="relative", public_name="A carer", tags=("improve-communication", "good-kindness"),
           criticality=2, me_too=2,
           acts=(Act(11, READ, TOM, at=time(9, 10)),
@@ -148,7 +149,8 @@ SCENES: tuple[Scene, ...] = (
           criticality=3, me_too=4,
           acts=(Act(1, READ, PRIYA, at=time(9, 0)),
                 Act(1, REPLY, PRIYA, "Congratulations on your daughter, and thank you for telling us about your "
-                    "first night. I am sorry you felt alone.", at=time(9, 30)),
+                    "first night. I am sorry you felt alone, and that there were so few midwives at night.",
+                    at=time(9, 30)),
                 Act(2, MADE, PRIYA, "Partners can now stay overnight on the postnatal ward, with a reclining chair "
                     "by every bed.", at=time(14, 0),
                     url="https://rdm.example.org/maternity/partners"),
@@ -157,11 +159,13 @@ SCENES: tuple[Scene, ...] = (
                 Act(5, UPHOLD, at=time(10, 30)))),
     Scene("dispute-waiting", "RDM01-W04", "No bed for parents on the children's ward",
           "Our son was in for three nights with a chest infection. There was nowhere for a parent to sleep except "
-          "a hard chair, and we were told the fold-out beds were all broken. The nurses were brilliant with him.",
+          "a hard chair, and we were told the fold-out beds were all broken. The nurses were kind and brilliant "
+          "with him.",
           age=9, role="parent", public_name="Sam", tags=("good-kindness", "improve-cleanliness"),
           criticality=1, me_too=1,
           acts=(Act(1, REPLY, PRIYA, "Thank you for your story, and I am glad your son is better. Parents should "
-                    "be able to rest beside their child.", at=time(10, 0)),
+                    "be able to rest beside their child, and the broken beds should have been replaced long ago.",
+                    at=time(10, 0)),
                 Act(2, MADE, PRIYA, "We have bought twelve new fold-out beds for the children's ward.",
                     at=time(13, 0)),
                 Act(6, VERDICT, say=DISPUTED, text="A friend's child was on the ward this week and she slept on "
@@ -192,7 +196,7 @@ SCENES: tuple[Scene, ...] = (
           "I work shifts and cannot keep ringing.",
           age=18, tags=("improve-appointments",), criticality=2,
           acts=(Act(2, REPLY, JO, "Thank you for telling us. I understand how frustrating the eight o'clock rush "
-                    "is.", at=time(10, 0)),
+                    "for appointments is.", at=time(10, 0)),
                 Act(2, NONE, JO, "We are not changing the phone system this year: we moved to a new one in "
                     "January. Appointments can also be booked online at any time, and a third of ours now are.",
                     at=time(11, 0)))),
@@ -219,15 +223,15 @@ SCENES: tuple[Scene, ...] = (
           criticality=0, route=PAPER,
           acts=(Act(3, REPLY, JO, "Thank you for your kind letter. I am glad our nurse listened and that you "
                     "were seen quickly, and I have passed your thanks to her.", at=time(12, 0)),)),
-    Scene("phone", "CMH01-W02", "Kind crisis team, but help came the next day",
+    Scene("phone", "CMH01-W02", "Kind crisis team, but we waited all night",
           "I rang about my wife late one evening because she was talking about ending her life. The person on "
           "the phone was kind and stayed on the line, but the team could not visit until the next afternoon, and "
           "we waited all night. When they came they were gentle and made a plan with her.",
           age=10, role="relative", public_name="A husband", tags=("good-kindness", "improve-waiting"),
-          criticality=3, route=PHONE),
+          criticality=2, route=PHONE),
     Scene("easy-read", "RDM01-W05", "Good care at Outpatients",
-          "I went for my blood test. The nurse said hello to me. She told me what she would do. It did not hurt "
-          "much. I got a sticker. I was happy.",
+          "I went for my blood test. The nurse said hello to me. She was kind. She told me what she would do. "
+          "It did not hurt much. I got a sticker. I was happy.",
           age=14, tags=("good-kindness", "good-explained"), criticality=0, route=EASY_READ,
           acts=(Act(2, REPLY, PRIYA, "Thank you for telling us. We are happy the nurse was kind to you and told "
                     "you what she would do. We will tell her what you said.", at=time(11, 30)),)),
