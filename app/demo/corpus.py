@@ -47,7 +47,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
     "icu": ("HLT01-W03",),
     "oncology": ("HLT01-W04",),
     "radiology": ("HLT01-W05",),
-    "eyes": ("HLT02-W01", "HLT02-W02"),
+    "eyes": ("HLT02-W02",),  # the cataract clinic (Eye Casualty is emergency care)
     "mental_health_ward": ("CMH01-W01",),
     "crisis": ("CMH01-W02",),
     "gp": ("Y10001", "Y10002", "Y10003"),
