@@ -33,6 +33,12 @@ TRUSTS = [
     ("CMH", "Coastal Mental Health Partnership", "CM5 7GG", [
         ("CMH01", "Harbour View Unit", "CM5 8HH", ["Bay Ward (Adult Acute)", "Crisis Team"]),
     ]),
+    # In Wales: Welsh names first, as the services there write them.
+    ("CGW", "Bwrdd Iechyd Prifysgol Cwm Gwyrdd (Cwm Gwyrdd University Health Board)", "CG1 1AA", [
+        ("CGW01", "Ysbyty Cwm Gwyrdd (Cwm Gwyrdd Hospital)", "CG1 2BB",
+         ["Adran Achosion Brys (Emergency Department)", "Ward Dewi", "Uned Mamolaeth (Maternity Unit)",
+          "Tîm Iechyd Meddwl Cymunedol (Community Mental Health Team)"]),
+    ]),
 ]
 STANDALONE = [
     ("Y10001", "Market Street Surgery", "gp_practice", "RD1 4JJ"),
@@ -42,7 +48,11 @@ STANDALONE = [
     ("CH0002", "Beacon House Nursing Home", "care_home", "HL7 3NN"),
     ("SV0001", "County Patient Transport Service", "service", "RD9 4PP"),
     ("SV0002", "Northshire Community Dental Service", "service", "HL8 5QQ"),
+    ("W10001", "Meddygfa'r Bont (Bridge Surgery)", "gp_practice", "CG2 3CC"),
+    ("CW0001", "Cartref Gofal Bryn Haul (Bryn Haul Care Home)", "care_home", "CG4 5DD"),
 ]
+# The services in Wales, where the demo's Welsh stories are told.
+WALES = ("CGW", "W10001", "CW0001")
 PEOPLE = [
     # email, name, site role, provider code, member role, job title
     ("moderator@example.org", "Morgan Moderator", "moderator", None, None, None),
@@ -50,6 +60,8 @@ PEOPLE = [
     ("pxlead@example.org", "Priya Shah", None, "RDM", "manager", "Head of Patient Experience"),
     ("ward7@example.org", "Tom Evans", None, "RDM01-W02", "responder", "Ward 7 Manager"),
     ("practice@example.org", "Jo Brown", None, "Y10001", "manager", "Practice Manager"),
+    ("cwmgwyrdd@example.org", "Carys Jones", None, "CGW", "manager", "Pennaeth Profiad Cleifion"),
+    ("storytaker@example.org", "Rhian Hughes", "story_taker", None, None, None),
 ]
 
 
@@ -88,7 +100,7 @@ def load_demo() -> dict[str, int]:
         if user is None:
             user = User(email=email, display_name=name, password_hash=hash_password(DEMO_PASSWORD),
                         email_confirmed_at=utcnow(), is_moderator=site_role == "moderator",
-                        is_admin=site_role == "admin")
+                        is_admin=site_role == "admin", is_story_taker=site_role == "story_taker")
             session.add(user)
             session.flush()
             people += 1

@@ -43,7 +43,8 @@ from app.replies.models import (
 from app.replies.reminders import send_due
 from app.replies.verdicts import change_from_link, record_verdict
 from app.stories import services as stories
-from app.stories.models import Story
+from app.stories.assisted import enter_story
+from app.stories.models import ASSISTED, EASY_READ, PAPER, PHONE, WEB, Story
 from app.stories.queries import count_me_too
 from app.workdays import add_working_days, is_working_day, region_code
 
@@ -51,6 +52,8 @@ MODERATOR = "moderator@example.org"
 TOM = "ward7@example.org"        # responder at Ward 7 (RDM01-W02)
 PRIYA = "pxlead@example.org"     # manager at the trust (RDM), so for every ward of it
 JO = "practice@example.org"      # manager at Market Street Surgery (Y10001)
+CARYS = "cwmgwyrdd@example.org"  # manager at the Cwm Gwyrdd health board (CGW), in Wales
+TAKER = "storytaker@example.org"  # a story taker: enters stories people tell her, by phone or in person
 AUTHOR = "loop-author-{}@example.org"
 # The reminders job runs every five minutes on a live site; here once each working day, at 07:00, which writes the
 # same steps (a story waits only on working days, and every due date here falls on one).
@@ -94,6 +97,8 @@ class Scene:
     tags: tuple[str, ...] = ()
     criticality: int = 2
     me_too: int = 0
+    language: str = "en"
+    route: str = WEB       # how it came: a story taker or a moderator enters the assisted, paper and phone ones
 
 
 SCENES: tuple[Scene, ...] = (
@@ -104,15 +109,16 @@ SCENES: tuple[Scene, ...] = (
           age=7, tags=("improve-waiting", "improve-staffing"), criticality=3, me_too=3),
     Scene("escalated", "RDM01-W02", "Nobody answered the call bell",
           "My father pressed the call bell for forty minutes one night because he needed the toilet. In the end he "
-          "tried to get up on his own and nearly fell. When I raised it the next day, the nurse in charge said "
-          "they were two staff short. I want to know what will be done so this does not happen to someone else.",
+          "tried to get up on his own and nearly fell. It took away his dignity. When I raised it the next day, "
+          "the nurse in charge said they were two staff short. I want to know what will be done so this does not "
+          "happen to someone else.",
           age=20, role="relative", public_name="Worried daughter", tags=("improve-staffing", "improve-dignity"),
           criticality=4, me_too=11,
           acts=(Act(2, READ, TOM, at=time(8, 40)),)),
     Scene("confirmed", "RDM01-W02", "Nobody told us the plan for the day",
           "Mum was on the ward for nine days. Every morning we asked what the plan was and every morning the answer "
           "was that the doctors had not been round yet. We only found out she was going home when the transport "
-          "arrived. The care itself was good, but the not knowing was exhausting.",
+          "arrived. The nurses were kind, but the not knowing was exhausting.",
           age=30, role="relative", public_name="A carer", tags=("improve-communication", "good-kindness"),
           criticality=2, me_too=2,
           acts=(Act(11, READ, TOM, at=time(9, 10)),
@@ -143,7 +149,8 @@ SCENES: tuple[Scene, ...] = (
           criticality=3, me_too=4,
           acts=(Act(1, READ, PRIYA, at=time(9, 0)),
                 Act(1, REPLY, PRIYA, "Congratulations on your daughter, and thank you for telling us about your "
-                    "first night. I am sorry you felt alone.", at=time(9, 30)),
+                    "first night. I am sorry you felt alone, and that there were so few midwives at night.",
+                    at=time(9, 30)),
                 Act(2, MADE, PRIYA, "Partners can now stay overnight on the postnatal ward, with a reclining chair "
                     "by every bed.", at=time(14, 0),
                     url="https://rdm.example.org/maternity/partners"),
@@ -152,11 +159,13 @@ SCENES: tuple[Scene, ...] = (
                 Act(5, UPHOLD, at=time(10, 30)))),
     Scene("dispute-waiting", "RDM01-W04", "No bed for parents on the children's ward",
           "Our son was in for three nights with a chest infection. There was nowhere for a parent to sleep except "
-          "a hard chair, and we were told the fold-out beds were all broken. The nurses were brilliant with him.",
+          "a hard chair, and we were told the fold-out beds were all broken. The nurses were kind and brilliant "
+          "with him.",
           age=9, role="parent", public_name="Sam", tags=("good-kindness", "improve-cleanliness"),
           criticality=1, me_too=1,
           acts=(Act(1, REPLY, PRIYA, "Thank you for your story, and I am glad your son is better. Parents should "
-                    "be able to rest beside their child.", at=time(10, 0)),
+                    "be able to rest beside their child, and the broken beds should have been replaced long ago.",
+                    at=time(10, 0)),
                 Act(2, MADE, PRIYA, "We have bought twelve new fold-out beds for the children's ward.",
                     at=time(13, 0)),
                 Act(6, VERDICT, say=DISPUTED, text="A friend's child was on the ward this week and she slept on "
@@ -164,7 +173,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("reopened", "RDM01-W02", "Cold food on the ward every day",
           "The food on the ward arrived cold at almost every meal for the week I was there. By the time the "
           "trolley reached the far bay it had been standing for half an hour. Staff did their best to reheat it.",
-          age=28, tags=("improve-food",), criticality=1, me_too=5,
+          age=28, tags=("improve-food",), criticality=2, me_too=5,
           acts=(Act(2, REPLY, TOM, "Thank you for this. Cold food is not acceptable and I have raised it with our "
                     "catering team.", at=time(10, 0)),
                 Act(2, PLAN, TOM, "A second heated trolley will serve the far bays, so no meal stands waiting.",
@@ -185,12 +194,47 @@ SCENES: tuple[Scene, ...] = (
     Scene("no-change", "Y10001", "Could not get through on the phone at eight",
           "Every morning at eight the line is engaged, and by the time I get through all the appointments are gone. "
           "I work shifts and cannot keep ringing.",
-          age=18, tags=("improve-appointments",), criticality=1,
+          age=18, tags=("improve-appointments",), criticality=2,
           acts=(Act(2, REPLY, JO, "Thank you for telling us. I understand how frustrating the eight o'clock rush "
-                    "is.", at=time(10, 0)),
+                    "for appointments is.", at=time(10, 0)),
                 Act(2, NONE, JO, "We are not changing the phone system this year: we moved to a new one in "
                     "January. Appointments can also be booked online at any time, and a third of ours now are.",
                     at=time(11, 0)))),
+    Scene("welsh", "CGW01-W01", "Cefais fy ngweld yn gyflym ac yn garedig",
+          "Es i i'r Adran Achosion Brys gyda phoen yn fy mrest yn hwyr un nos Sul. Ces i fy ngweld o fewn ugain "
+          "munud, ac fe esboniodd y nyrs bob prawf cyn ei wneud. Roedd pawb yn garedig ac yn dawel, er bod yr "
+          "adran yn brysur iawn. Diolch o galon i chi i gyd.",
+          age=12, tags=("good-quick", "good-kindness"), criticality=0, language="cy", public_name="Gwyn",
+          acts=(Act(2, REPLY, CARYS, "Diolch yn fawr am eich geiriau caredig. Mae'n dda clywed eich bod wedi cael "
+                    "eich gweld yn gyflym, ac rydw i wedi rhannu eich neges gyda'r nyrsys yn yr adran.",
+                    at=time(10, 15)),)),
+    Scene("assisted", "CH0001", "Dad's lunch left out of reach",
+          "My dad cannot feed himself since his stroke. Three times when I visited at lunchtime his tray had been "
+          "left on the table out of his reach and then taken away untouched. The carers say there are not enough "
+          "staff at lunchtime to help everyone who needs it. A volunteer helped me tell this, as I find forms "
+          "hard.",
+          age=6, role="relative", public_name="His son", tags=("improve-food", "improve-staffing"),
+          criticality=3, route=ASSISTED),
+    Scene("paper", "Y10001", "The nurse who spotted my blood pressure",
+          "I went in for a routine check and the practice nurse listened when I said I had been getting "
+          "headaches. She took my blood pressure twice, saw it was very high and got a doctor to see me the same "
+          "morning. I am on tablets now and feel much better. Thank you.",
+          age=16, role="patient", public_name="A grateful patient", tags=("good-listened", "good-quick"),
+          criticality=0, route=PAPER,
+          acts=(Act(3, REPLY, JO, "Thank you for your kind letter. I am glad our nurse listened and that you "
+                    "were seen quickly, and I have passed your thanks to her.", at=time(12, 0)),)),
+    Scene("phone", "CMH01-W02", "Kind crisis team, but we waited all night",
+          "I rang about my wife late one evening because she was talking about ending her life. The person on "
+          "the phone was kind and stayed on the line, but the team could not visit until the next afternoon, and "
+          "we waited all night. When they came they were gentle and made a plan with her.",
+          age=10, role="relative", public_name="A husband", tags=("good-kindness", "improve-waiting"),
+          criticality=2, route=PHONE),
+    Scene("easy-read", "RDM01-W05", "Good care at Outpatients",
+          "I went for my blood test. The nurse said hello to me. She was kind. She told me what she would do. "
+          "It did not hurt much. I got a sticker. I was happy.",
+          age=14, tags=("good-kindness", "good-explained"), criticality=0, route=EASY_READ,
+          acts=(Act(2, REPLY, PRIYA, "Thank you for telling us. We are happy the nurse was kind to you and told "
+                    "you what she would do. We will tell her what you said.", at=time(11, 30)),)),
 )
 
 # Who follows which service: (code, address, confirmed). The one not confirmed asked a couple of hours ago (an
@@ -286,8 +330,17 @@ class Loop:
         month = (clock.now().date().replace(day=1) - timedelta(days=1)).replace(day=1)  # it happened last month
         draft = stories.Draft(provider_code=scene.provider, title=scene.title, body=scene.body, month=month.month,
                               year=month.year, author_role=scene.role, tags=list(scene.tags),
-                              public_name=scene.public_name, email=play.author, consent=True)
-        play.story, _ = stories.tell(self.session, draft, None)
+                              public_name=scene.public_name, email=play.author, consent=True,
+                              language=scene.language)
+        if scene.route in (ASSISTED, PAPER, PHONE):
+            # Entered for the person by a story taker (or, on paper, a moderator), with the person's own address:
+            # they confirm it through the same link as anyone.
+            taker = self.person(MODERATOR if scene.route == PAPER else TAKER)
+            play.story, _ = enter_story(self.session, taker, draft, scene.route, agreed=True)
+        else:
+            play.story, _ = stories.tell(self.session, draft, None)
+            if scene.route == EASY_READ:
+                play.story.route = EASY_READ  # as the easy-read pages do after the same tell()
         self.session.commit()
         clock.advance(timedelta(minutes=10))
         stories.confirm(self.session, _token(self.session, play.author, "story.confirm", "/stories/confirm/"))
