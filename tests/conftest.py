@@ -78,13 +78,13 @@ def database_url(postgres_url, tmp_path) -> str:
 _sqlite_template: dict[str, str] = {}
 _postgres_built: dict[str, tuple] = {}
 
+# From pg_catalog, not information_schema (a tenth of the time): each table's column count, the triggers, the indexes.
 _FINGERPRINT = text(
-    "SELECT (SELECT string_agg(table_name || ':' || n::text, ',' ORDER BY table_name) FROM"
-    " (SELECT table_name, count(*) AS n FROM information_schema.columns WHERE table_schema = 'public'"
-    "  GROUP BY table_name) AS c),"
+    "SELECT (SELECT string_agg(relname || ':' || relnatts::text, ',' ORDER BY relname) FROM pg_class"
+    "  WHERE relnamespace = 'public'::regnamespace AND relkind = 'r'),"
     " (SELECT count(*) FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid"
-    "  JOIN pg_namespace s ON s.oid = r.relnamespace WHERE s.nspname = 'public' AND NOT t.tgisinternal),"
-    " (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public')")
+    "  WHERE r.relnamespace = 'public'::regnamespace AND NOT t.tgisinternal),"
+    " (SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'i')")
 
 
 def _seed(connection) -> None:
