@@ -23,7 +23,8 @@ PUBLIC_ROLES = ("anonymous", "author", "staff")
 
 class Page(HTMLParser):
     """What a reader meets on a page: its headings in order, its meta description, its visible text by element
-    (script and style left out) and the text of the attributes read aloud (alt, title, aria-label, placeholder)."""
+    (script and style left out; what is set as code, a file or field name for researchers, apart) and the text of
+    the attributes read aloud (alt, title, aria-label, placeholder)."""
 
     READ_ALOUD = ("alt", "title", "aria-label", "placeholder")
 
@@ -34,13 +35,17 @@ class Page(HTMLParser):
         self.texts: list[str] = []
         self.attribute_texts: list[str] = []
         self._heading: list | None = None
+        self.code_texts: list[str] = []
         self._skip = 0
+        self._code = 0
         self.feed(markup)
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag in ("script", "style"):
             self._skip += 1
+        if tag in ("code", "pre", "kbd", "samp"):
+            self._code += 1
         if re.fullmatch(r"h[1-6]", tag):
             self._heading = [int(tag[1]), ""]
         if tag == "meta" and attributes.get("name") == "description":
@@ -50,6 +55,8 @@ class Page(HTMLParser):
     def handle_endtag(self, tag):
         if tag in ("script", "style"):
             self._skip -= 1
+        if tag in ("code", "pre", "kbd", "samp"):
+            self._code -= 1
         if re.fullmatch(r"h[1-6]", tag) and self._heading is not None:
             self.headings.append((self._heading[0], " ".join(self._heading[1].split())))
             self._heading = None
@@ -60,7 +67,7 @@ class Page(HTMLParser):
         if self._heading is not None:
             self._heading[1] += data
         if data.strip():
-            self.texts.append(" ".join(data.split()))
+            (self.code_texts if self._code else self.texts).append(" ".join(data.split()))
 
 
 def heading_problems(page: Page) -> list[str]:
@@ -182,3 +189,102 @@ def test_a_story_is_described_by_its_first_lines_in_plain_text(client, tree, mak
     # Trimmed at a word: what comes before the ellipsis is a whole number of the body's words.
     assert flat.startswith(description[:-1]) and flat[len(description) - 1] == " "
 
+
+
+# ---------------------------------------------------------------- raw identifiers
+
+def raw_identifiers() -> dict[str, str]:
+    """Every code the models and constants use for a state, a kind, a role, a reason, a route or a language, with
+    the words people are meant to read instead."""
+    from app.accounts.models import MEMBER_ROLES
+    from app.admin.people import SITE_ROLES
+    from app.directory.models import KINDS
+    from app.flags import FLAG_KINDS
+    from app.moderation.models import AUTHOR_REQUESTS, REJECT_REASONS, REPORT_REASONS
+    from app.replies.models import CHANGE_KINDS, REPLY_STATUSES
+    from app.stories import models as stories
+    from app.stories.timeline import EVENT_KINDS
+
+    tables = (MEMBER_ROLES, SITE_ROLES, KINDS, FLAG_KINDS, AUTHOR_REQUESTS, REJECT_REASONS, REPORT_REASONS,
+              CHANGE_KINDS, REPLY_STATUSES, stories.STATUSES, stories.AUTHOR_ROLES, stories.RESPONSE_STATUSES,
+              stories.LANGUAGES, stories.ROUTES, EVENT_KINDS)
+    return {code: str(words) for table in tables for code, words in table.items() if isinstance(code, str)}
+
+
+# A code that is also a plain word may be a word in a sentence; shown alone (the whole text of an element, or in
+# brackets) it is the code, unless its own words say the same ("patient" for Patient, "safeguarding" in "Possible
+# risk of harm (safeguarding)") or it is a plain word whatever it stands for. Codes with an underscore are never
+# words.
+PLAIN_WORDS = {"none", "other", "admin", "moderator"}
+_SNAKE = re.compile(r"(?<![\w@/.:=-])[a-z]+(?:_[a-z]+)+(?![\w@/-])")
+_ALONE = re.compile(r"^\(?([a-z][a-z_]*)\)?$|\(([a-z][a-z_]*)\)")
+
+
+def identifier_slips(texts: list[str], codes: dict[str, str]) -> list[str]:
+    found = []
+    for text in texts:
+        found += [f"{m!r} in {text[:80]!r}" for m in _SNAKE.findall(text)]
+        for m in _ALONE.finditer(text.strip()):
+            code = m.group(1) or m.group(2)
+            if code in codes and code not in PLAIN_WORDS \
+                    and not re.search(rf"\b{code}\b", codes[code], re.IGNORECASE):
+                found.append(f"{code!r} shown as it is: {text[:80]!r}")
+    return found
+
+
+def test_the_identifier_check_catches_codes_and_leaves_words():
+    codes = raw_identifiers()
+    assert {"easy_read", "awaiting_response", "gp_practice", "nhs_number", "cy", "change_planned"} <= set(codes)
+    assert identifier_slips(["Told by easy_read"], codes)
+    assert identifier_slips(["pending"], codes) and identifier_slips(["Ward One (gp_practice)"], codes)
+    assert identifier_slips(["cy"], codes) and identifier_slips(["Language: (cy)"], codes)
+    assert identifier_slips(["pending"], codes) and identifier_slips(["(visible)"], codes)
+    assert identifier_slips(["Waiting for a moderator", "a patient at the ward", "mod@example.org",
+                             "https://example.org/a_b", "by Ann (patient)", "Possible risk of harm (safeguarding)"],
+                            codes) == []
+
+
+def dataset_names() -> set[str]:
+    """The open dataset's column names: the open-data page may name them to the researchers who use them."""
+    from app.opendata.schema import TABLES
+
+    return {column.name for table in TABLES for column in table.columns}
+
+
+@pytest.mark.parametrize("welsh", [False, True], ids=["English", "Welsh"])
+def test_no_page_shows_a_raw_identifier(app, world, client_as, welsh):  # noqa: F811
+    codes, columns = raw_identifiers(), dataset_names()
+    problems = []
+    for name, role, markup in rendered_pages(app, world, client_as, welsh):
+        page = Page(markup)
+        slips = identifier_slips(page.texts + page.attribute_texts, codes)
+        if name == "open data":
+            slips = [s for s in slips if s.split("'")[1] not in columns]
+        problems += [f"{name} (as {role}): {slip}" for slip in slips]
+    assert problems == [], "\n".join(problems)
+
+
+# ---------------------------------------------------------------- the wording slips found so far
+
+def _data_page_with_a_dataset_of(client, size: int, welsh: bool = False) -> str:
+    import json
+
+    from app.opendata.bundle import _meta_path, zip_path
+
+    zip_path().parent.mkdir(parents=True, exist_ok=True)
+    zip_path().write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    _meta_path().write_text(json.dumps({"generated_at": "2026-11-28T10:00:00+00:00", "size": size,
+                                        "counts": {"stories": 3}}))
+    return " ".join(Page(client.get("/data?lang=cy" if welsh else "/data?lang=en").get_data(as_text=True)).texts)
+
+
+@pytest.mark.parametrize("size, shown", [(22, "1 kB"), (48_000, "47 kB"), (1_048_576, "1.0 MB"),
+                                         (5_400_000, "5.1 MB")])
+def test_the_dataset_size_is_never_0_0_mb(app, client, size, shown):
+    text = _data_page_with_a_dataset_of(client, size)
+    assert f"({shown}, generated 28 November 2026 at 10:00 UTC; 3 stories)" in text
+    assert "0.0 MB" not in text and "0 kB" not in text.replace("10 kB", "")
+
+
+def test_the_dataset_size_in_welsh(app, client):
+    assert "(47 kB," in _data_page_with_a_dataset_of(client, 48_000, welsh=True)
