@@ -106,9 +106,25 @@ def _easy_screens(client) -> list[tuple[str, str]]:
     return screens
 
 
+def vary(world, session) -> None:  # noqa: F811
+    """Give the world's stories and reply every flag, a route other than the web and Welsh, so that each page shows
+    the codes it might leak."""
+    from app.flags import FLAG_KINDS
+    from app.stories.models import ASSISTED, EASY_READ
+
+    world.pending.flags = list(FLAG_KINDS)
+    world.pending.route, world.pending.language = EASY_READ, "cy"
+    world.published.route = ASSISTED
+    world.reply.flags = ["email", "safeguarding"]
+    session.commit()
+
+
 def rendered_pages(app, world, client_as, welsh: bool = False):  # noqa: F811
     """(name, role, page) for every page type as the role that sees it; for the public also every easy-read
     screen; in Welsh only the pages the public meets."""
+    from app.extensions import db
+
+    vary(world, db.session)
     for name, role, template in PAGE_TYPES:
         if welsh and role not in PUBLIC_ROLES:
             continue
