@@ -125,6 +125,7 @@ def _render(story: Story, forms: dict, status: int = 200):
     items = sorted([*replies, *changes], key=lambda i: (i.created_at, i.id))
     return render_template(
         "moderation/story.html", story=story, forms=forms, trail=ancestors(db.session, story.provider),
+        flag_kinds=FLAG_KINDS,
         title_segments=highlight(story.title), body_segments=highlight(story.body),
         claimant=services.active_claim(story), items=items, hidden_by_reports=services.hidden_by_reports(
             db.session, story), safeguarding=SAFEGUARDING in (story.flags or []) or any(
@@ -282,6 +283,7 @@ def _item(kind: str, item_id: int) -> Reply | Change:
 def _render_item(kind: str, item: Reply | Change, form: ItemForm | None = None, status: int = 200):
     form = form or ItemForm(data={"version": item.version, "body": item.body})
     return render_template("moderation/item.html", kind=kind, item=item, story=item.story, form=form,
+                           flag_kinds=FLAG_KINDS,
                            noun=conversation.noun(item), segments=highlight(item.body),
                            verdict_segments=highlight(item.verdict_note or "") if kind == "changes" else [],
                            highlight=highlight,
