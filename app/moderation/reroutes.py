@@ -26,6 +26,7 @@ from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
 from app.stories.timeline import StoryEvent
+from app.web.i18n import DEFAULT as STAFF_LANGUAGE
 
 
 def open_request(session: Session, story: Story) -> RerouteRequest | None:
@@ -72,7 +73,7 @@ def _tell_requester(session: Session, item: RerouteRequest) -> None:
     if who is None or not who.is_active or who.email_confirmed_at is None:
         return
     queue_email(session, who.email, "reroute_decided", _l("Not about you: %(title)s", title=item.story.title),
-                kind="reroute.decided",
+                kind="reroute.decided", locale=STAFF_LANGUAGE,
                 item=item, story=item.story, link=external_url("pages.story", story_id=item.story_id))
 
 

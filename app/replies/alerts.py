@@ -22,6 +22,7 @@ from app.replies.models import ALERT_FREQUENCIES, DigestItem
 from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.timeline import record_event
+from app.web.i18n import DEFAULT as STAFF_LANGUAGE
 
 UNSUBSCRIBE_MAX_AGE = 10 * 365 * 24 * 3600  # an unsubscribe link in an old email must still work
 
@@ -116,6 +117,7 @@ def _send_alert(session: Session, membership: Membership, stories: list[Story], 
         subject = _l("New story about %(name)s: %(title)s", name=stories[0].provider.name, title=stories[0].title)
     kind = "alert.digest" if digest else "alert.story"
     queue_email(session, membership.user.email, "story_alert", subject, kind=kind, headers=headers,
+                locale=STAFF_LANGUAGE,
                 stories=stories, digest=digest, provider=membership.provider,
                 links={s.id: external_url("pages.story", story_id=s.id) for s in stories},
                 unsubscribe_link=url, settings_link=external_url("pages.dashboard", _anchor="alerts"),
@@ -152,7 +154,8 @@ def _alert_contact(session: Session, story: Story, chain: list[Provider], skip: 
     url, headers = _unsubscribe_headers(make_token("unsubscribe", {"p": provider.id, "c": provider.code}))
     queue_email(session, provider.email, "story_alert",
                 _l("New story about %(name)s: %(title)s", name=story.provider.name, title=story.title),
-                kind="alert.contact", headers=headers, stories=[story], digest=None, provider=provider,
+                kind="alert.contact", locale=STAFF_LANGUAGE, headers=headers,
+                stories=[story], digest=None, provider=provider,
                 links={story.id: external_url("pages.story", story_id=story.id)}, unsubscribe_link=url,
                 settings_link=None, invitation_link=invite_link)
     return 1

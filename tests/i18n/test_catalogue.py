@@ -165,5 +165,7 @@ def test_the_accessibility_statement_names_everything_that_stays_english(client)
     assert unexplained == [], "English-only files the accessibility statement does not account for"
     missing = sorted({words for words in ENGLISH_ONLY_SAID.values() if words not in statement})
     assert missing == []
-    # The staff reminders are sent in English (the worker has no visitor's language): the statement says so.
-    assert "remind a service's staff of a story with no reply" in statement
+    # Staff alerts and reminders are sent in English (not in the language of whoever's request queued them, and
+    # the worker has no visitor's language): the statement says so.
+    assert "tell a service's staff about a new story or answer their request to move one" in statement
+    assert "remind them of a story with no reply" in statement

@@ -247,3 +247,19 @@ def test_restoring_a_hidden_story_does_not_alert_again(session, moderator_client
     deliver()
     assert len(smtp_server.to("ward@nhs.example")) == 1
 
+
+
+def test_a_moderator_reading_in_welsh_sends_staff_alerts_in_english(
+        app, session, moderator_client, make_story, tree, staff, smtp_server, deliver):
+    """Staff pages and staff mail are English (the accessibility statement says so): the language the moderator
+    happens to read the site in must not choose the language of mail to someone else."""
+    assert moderator_client.get("/?lang=cy").status_code == 200
+    story = make_story(tree["ward"], status=PENDING, title="Long wait on the ward")
+    publish(moderator_client, story)
+    contact_story = make_story(tree["practice"], status=PENDING, title="Nobody answers the phone")
+    publish(moderator_client, contact_story)
+    deliver()
+    ward = smtp_server.last_to("ward@nhs.example")
+    assert ward["Subject"].startswith("New story") and "criticality 3 of 5" in text_of(ward)
+    contact = smtp_server.last_to("practice@gp.example")
+    assert contact["Subject"].startswith("New story about Lonely Practice") and "Register and reply" in text_of(contact)
