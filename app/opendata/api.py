@@ -70,9 +70,24 @@ def too_many(exc):
     return response
 
 
+@bp.after_app_request
+def _open(response):
+    """Every answer under /api/v1, even one no route matched (a 405, an unknown path): anyone may read the API
+    from a browser, nothing here is private, and a script elsewhere must be able to read why it was refused."""
+    if request.path.startswith(bp.url_prefix + "/"):
+        _cors(response)
+    return response
+
+
 @bp.after_request
-def _open_and_conditional(response):
-    # Anyone may read the API from a browser; nothing here is private.
+def _conditional(response):
+    if request.method in ("GET", "HEAD") and response.status_code == 200:
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+def _cors(response) -> None:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
     # What a script in a browser elsewhere may read: the validators, the pages, and the rate limit's budget
@@ -81,10 +96,6 @@ def _open_and_conditional(response):
     # Preflights for conditional requests: a browser elsewhere may send If-None-Match.
     response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
     response.headers["Access-Control-Max-Age"] = "86400"
-    if request.method in ("GET", "HEAD") and response.status_code == 200:
-        response.add_etag()
-        response.make_conditional(request)
-    return response
 
 
 def licence() -> dict:
