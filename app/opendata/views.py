@@ -8,6 +8,7 @@ from flask_babel import ngettext
 
 from app.opendata.bundle import find_release, read_index, release_path
 from app.opendata.schema import TABLES
+from app.stories.models import CRITICALITY, RESPONSE_STATUSES
 
 bp = Blueprint("opendata", __name__)
 
@@ -31,7 +32,8 @@ def index():
                            available=meta is not None and release_path(meta["version"]).exists(),
                            releases=[{**r, "created_at": datetime.fromisoformat(r["created"])} for r in kept],
                            schema_changes=state["schema_changes"],
-                           interval=interval_words(current_app.config["DATASET_MIN_INTERVAL_SECONDS"]))
+                           interval=interval_words(current_app.config["DATASET_MIN_INTERVAL_SECONDS"]),
+                           criticality_labels=CRITICALITY, status_labels=RESPONSE_STATUSES)
 
 
 def _send(release: dict):
