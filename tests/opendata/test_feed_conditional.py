@@ -94,4 +94,5 @@ def test_each_entry_carries_criticality_tags_and_status_with_their_schemes(clien
 def test_the_schemes_are_explained_on_the_data_page(client):
     page = client.get("/data").get_data(as_text=True)
     for name in ("provider", "criticality", "tag", "status"):
-        assert f'id="feed-{name}"' in page
+        assert page.count(f'id="feed-{name}"') == 1
+    assert "<code>4</code> Strongly critical;" in page and "<code>change_made</code> Change made;" in page
