@@ -59,10 +59,14 @@ def _conditional(response):
     return response
 
 
+def feed_schemes() -> dict[str, str]:
+    """Each category's scheme: an address on /data, where its values are explained."""
+    return {name: f"{current_app.config['SITE_URL']}/data#feed-{name}" for name in SCHEMES}
+
+
 def _context(provider: Provider | None, changed: datetime) -> dict:
-    site_url = current_app.config["SITE_URL"]
-    return dict(provider=provider, updated=changed, site_url=site_url, criticality_labels=CRITICALITY,
-                status_labels=RESPONSE_STATUSES, schemes={name: f"{site_url}/data#feed-{name}" for name in SCHEMES})
+    return dict(provider=provider, updated=changed, site_url=current_app.config["SITE_URL"],
+                criticality_labels=CRITICALITY, status_labels=RESPONSE_STATUSES, schemes=feed_schemes())
 
 
 def _feed(provider: Provider | None):

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, render_template, send_file
 from flask_babel import ngettext
 
 from app.opendata.bundle import find_release, read_index, release_path
+from app.opendata.feeds import feed_schemes
 from app.opendata.schema import TABLES
 from app.stories.models import CRITICALITY, RESPONSE_STATUSES
 
@@ -33,7 +34,7 @@ def index():
                            releases=[{**r, "created_at": datetime.fromisoformat(r["created"])} for r in kept],
                            schema_changes=state["schema_changes"],
                            interval=interval_words(current_app.config["DATASET_MIN_INTERVAL_SECONDS"]),
-                           criticality_labels=CRITICALITY, status_labels=RESPONSE_STATUSES)
+                           criticality_labels=CRITICALITY, status_labels=RESPONSE_STATUSES, schemes=feed_schemes())
 
 
 def _send(release: dict):
