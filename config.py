@@ -85,6 +85,8 @@ class Config:
         # Where the worker keeps the latest dataset zip (served at /data/storyloop-dataset.zip).
         self.DATASET_DIR = os.environ.get("DATASET_DIR", str(INSTANCE_DIR / "dataset"))
         self.DATASET_MIN_INTERVAL_SECONDS = _int("DATASET_MIN_INTERVAL_SECONDS", 3600)
+        # How many releases of the dataset stay downloadable by version (/data/releases/<version>/…).
+        self.DATASET_RELEASES_KEPT = _int("DATASET_RELEASES_KEPT", 5)
         # A scheduled job that raised is tried again after this delay, doubled after each failure in a row,
         # up to JOB_RETRY_MAX_SECONDS (app/jobs.py).
         self.JOB_RETRY_BASE_SECONDS = _int("JOB_RETRY_BASE_SECONDS", 60)

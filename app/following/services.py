@@ -107,9 +107,9 @@ def public_activity(session: Session, provider: Provider, since: datetime | None
     on_public = Story.id.in_(select(Story.id).where(public_story_filter(StoryFilters(provider=provider), session)))
     replies = (select(Reply).join(Story, Reply.story_id == Story.id)
                .where(on_public, Reply.kind == STAFF_REPLY, Reply.status == VISIBLE, Reply.published_at.isnot(None))
-               .options(selectinload(Reply.story), selectinload(Reply.provider)))
+               .options(selectinload(Reply.story).selectinload(Story.tags), selectinload(Reply.provider)))
     changes = (select(Change).join(Story, Change.story_id == Story.id).where(on_public, Change.status == VISIBLE)
-               .options(selectinload(Change.story), selectinload(Change.provider)))
+               .options(selectinload(Change.story).selectinload(Story.tags), selectinload(Change.provider)))
     if since is not None:
         replies, changes = replies.where(Reply.published_at > since), changes.where(Change.created_at > since)
     if until is not None:

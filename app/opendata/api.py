@@ -32,6 +32,8 @@ csrf.exempt(bp)
 # One budget per client across every API endpoint, not one per endpoint.
 limiter.shared_limit(lambda: current_app.config["RATELIMIT_API"], scope="api")(bp)
 MAX_LIMIT = 100
+RATE_LIMIT_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")  # Flask-Limiter's names
+EXPOSED = ", ".join(("ETag", "Link", "Retry-After", *RATE_LIMIT_HEADERS))
 
 
 def problem(status: int, title: str, detail: str, **extra: Any):
@@ -68,19 +70,32 @@ def too_many(exc):
     return response
 
 
+@bp.after_app_request
+def _open(response):
+    """Every answer under /api/v1, even one no route matched (a 405, an unknown path): anyone may read the API
+    from a browser, nothing here is private, and a script elsewhere must be able to read why it was refused."""
+    if request.path.startswith(bp.url_prefix + "/"):
+        _cors(response)
+    return response
+
+
 @bp.after_request
-def _open_and_conditional(response):
-    # Anyone may read the API from a browser; nothing here is private.
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
-    response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After, Link"
-    # Preflights for conditional requests: a browser elsewhere may send If-None-Match.
-    response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
-    response.headers["Access-Control-Max-Age"] = "86400"
+def _conditional(response):
     if request.method in ("GET", "HEAD") and response.status_code == 200:
         response.add_etag()
         response.make_conditional(request)
     return response
+
+
+def _cors(response) -> None:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+    # What a script in a browser elsewhere may read: the validators, the pages, and the rate limit's budget
+    # (the limiter's X-RateLimit-* on every answer, Retry-After on a 429 or 503).
+    response.headers["Access-Control-Expose-Headers"] = EXPOSED
+    # Preflights for conditional requests: a browser elsewhere may send If-None-Match.
+    response.headers["Access-Control-Allow-Headers"] = "If-None-Match, If-Modified-Since"
+    response.headers["Access-Control-Max-Age"] = "86400"
 
 
 def licence() -> dict:

@@ -175,7 +175,17 @@ class _Tables:
 
 def export_dataset(session: Session, directory: str | Path, progress: Callable[[int], None] = lambda n: None,
                    site_url: str | None = None, procs: int | None = None) -> dict[str, int]:
-    """Write the open dataset to directory. Returns the number of rows per table.
+    """Write the open dataset to directory, created now. Returns the number of rows per table."""
+    site_url = site_url or current_app.config["SITE_URL"]
+    counts = export_tables(session, directory, progress, site_url, procs)
+    write_package(Path(directory), counts, site_url, utcnow())
+    return counts
+
+
+def export_tables(session: Session, directory: str | Path, progress: Callable[[int], None] = lambda n: None,
+                  site_url: str | None = None, procs: int | None = None) -> dict[str, int]:
+    """Write the dataset's tables (CSV and NDJSON, not the package's description) to directory. Returns the
+    number of rows per table.
 
     From PARALLEL_FROM published stories the stories (with their tags, responses and changes) are written
     by `procs` processes (EXPORT_PROCS), each a range of ids into part files, joined in id order after.
@@ -200,9 +210,7 @@ def export_dataset(session: Session, directory: str | Path, progress: Callable[[
         _write_provider_months(session, lambda values: tables.write(PROVIDER_MONTHS, values), codes, today)
     finally:
         tables.close()
-    counts = {name: tables.counts[name] + counts.get(name, 0) for name in tables.counts}
-    _write_package(out, counts, site_url)
-    return counts
+    return {name: tables.counts[name] + counts.get(name, 0) for name in tables.counts}
 
 
 def _id_ranges(session: Session, procs: int) -> list[tuple[int, int | None]] | None:
@@ -432,11 +440,15 @@ def citation(title: str, created: datetime, version: str, url: str, licence: str
            f"Licence: {licence}."
 
 
-def _write_package(out: Path, counts: dict[str, int], site_url: str) -> None:
+PACKAGE_FILES = ("datapackage.json", "LICENSE", "CITATION.cff", "README.md")  # what write_package writes
+
+
+def write_package(out: Path, counts: dict[str, int], site_url: str, created: datetime) -> None:
+    """The package's description of the tables in out, as a release created at `created` (to the second)."""
     config = current_app.config
     licence = {"name": config["CONTENT_LICENCE"], "path": config["CONTENT_LICENCE_URL"],
                "title": config["CONTENT_LICENCE_NAME"]}
-    moment = utcnow().replace(microsecond=0)
+    moment = created.astimezone(UTC).replace(microsecond=0)
     created, version = iso(moment), release_version(moment)
     cite = citation(config["SITE_NAME"], moment, version, f"{site_url}/data", config["CONTENT_LICENCE"])
     package = {

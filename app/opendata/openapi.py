@@ -159,7 +159,10 @@ LIMIT = {"name": "limit", "in": "query", "required": False, "description": "Item
          "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}}
 CURSOR = {"name": "cursor", "in": "query", "required": False,
           "description": "Where the next page starts: take it from links.next.", "schema": {"type": "string"}}
-ERRORS = {"400": _problem("A parameter is not right."), "429": _problem("Too many requests; see Retry-After."),
+ERRORS = {"400": _problem("A parameter is not right."),
+          "429": {**_problem("Too many requests; see Retry-After."), "headers": {"Retry-After": {
+              "description": "Seconds to wait before asking again (sent only on 429 and 503).",
+              "schema": {"type": "integer", "minimum": 0}}}},
           "304": {"description": "Not modified since the ETag given in If-None-Match."}}
 
 
@@ -171,7 +174,10 @@ def document() -> dict:
             "title": f"{config['SITE_NAME']} open data API", "version": "1.0.0",
             "description": "Read-only access to every published story, reply and change, each story's "
                            "progress (its events), and the provider directory. Content is open data under the "
-                           "licence named in every response.",
+                           "licence named in every response. Every answer carries the rate limit's "
+                           "X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset (readable from a "
+                           "browser elsewhere, as are ETag, Link and Retry-After); Retry-After comes only with "
+                           "429 and 503.",
             "license": {"name": config["CONTENT_LICENCE_NAME"], "identifier": config["CONTENT_LICENCE"]},
         },
         "servers": [{"url": config["SITE_URL"] + "/api/v1"}],

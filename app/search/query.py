@@ -3,6 +3,7 @@ with its filters, the results, and what a backend says of its own health."""
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,7 +14,33 @@ from app.text import normalise
 
 MAX_QUERY = 300
 MAX_TERMS = 20
-_WORD = re.compile(r"[\w'’-]+(?:&[\w'’-]+)*", re.UNICODE)  # "A&E" is one word
+
+
+def _combining_marks() -> str:
+    r"""Every combining mark (Unicode categories Mn, Mc, Me) as the inside of a regex character class. Python's
+    `\w` leaves them out, so without them a word of Sinhala, Devanagari, Tamil… falls apart at each vowel sign
+    and virama into letters too short to index, and cannot be found."""
+    ranges, start, last = [], None, None
+    for code in range(0x300, sys.maxunicode + 1):
+        if unicodedata.category(chr(code))[0] == "M":
+            if start is None:
+                start = code
+            elif code != last + 1:
+                ranges.append((start, last))
+                start = code
+            last = code
+    if start is not None:
+        ranges.append((start, last))
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" if a != b else f"\\U{a:08x}" for a, b in ranges)
+
+
+MARKS = _combining_marks()
+JOINERS = "\u200c\u200d"
+# A word: letters, digits and combining marks, joined by a zero-width joiner where a script or an emoji needs one
+# (ශ්‍රී is one word); a zero-width non-joiner separates, as Persian uses it between a prefix and its word.
+# Both backends' analysers and the query's words read words this way (whoosh_schema.ANALYSER).
+WORD_EXPRESSION = rf"[\w{MARKS}]+(?:(?:\.|\u200d+)[\w{MARKS}]+)*"
+_WORD = re.compile(rf"[\w{MARKS}\u200d'’-]+(?:&[\w{MARKS}\u200d'’-]+)*", re.UNICODE)  # "A&E" is one word
 CARE_WORDS_FILE = Path(__file__).resolve().parent.parent / "data" / "care_words.txt"
 
 
@@ -92,7 +119,9 @@ def _words(text: str) -> list[str]:
 def parse(raw: str) -> ParsedQuery:
     """Never fails: whatever comes in, the result is a query we can run (possibly empty) and notes."""
     parsed = ParsedQuery()
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in normalise(raw, multiline=False))
+    # Controls and invisible formatting become spaces; the joiners the normaliser kept are parts of words.
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in JOINERS else " "
+                   for ch in normalise(raw, multiline=False))
     if len(text) > MAX_QUERY:
         text = text[:MAX_QUERY]
         parsed.notes.append(f"Your search was long, so only its first {MAX_QUERY} characters were used.")

@@ -9,20 +9,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import StemmingAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, SubstitutionFilter
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.index import Index
 
 from app.search.documents import StoryDocument
-from app.search.query import SearchUnavailable
+from app.search.query import WORD_EXPRESSION, SearchUnavailable
 
 TEXT_FIELDS = ("title", "body", "replies", "providers", "tags_text")
 
 
+def analyser():
+    """Whoosh's stemming analyser reading words as query.WORD_EXPRESSION does (with their combining marks and
+    joiners), the joiners then taken out, so that ශ්‍රී typed with or without its joiner finds the same word. Only
+    Whoosh's own classes: the analyser is pickled into the index."""
+    return (RegexTokenizer(WORD_EXPRESSION) | SubstitutionFilter("\u200d", "") | LowercaseFilter()
+            | StopFilter() | StemFilter())
+
+
 def schema() -> Schema:
-    """The index's fields; a change here needs `flask search rebuild` (and a new index format)."""
-    stem = StemmingAnalyzer()
+    """The index's fields; a change here needs `flask search rebuild` (an index written before keeps the analyser
+    it was written with, pickled in it, until then)."""
+    stem = analyser()
     return Schema(
         id=ID(stored=True, unique=True),
         title=TEXT(analyzer=stem, stored=True, field_boost=2.0),

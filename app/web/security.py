@@ -29,6 +29,7 @@ MESSAGES = {
     404: (N_("Page not found"), N_("The page may have moved or been removed, or the address may be mistyped.")),
     405: (N_("That is not allowed here"), N_("This page does not accept that kind of request.")),
     409: (N_("Someone else changed this first"), N_("Reload the page to see the latest version, then try again.")),
+    410: (N_("This is no longer here"), N_("It was removed on purpose, and this address will not work again.")),
     413: (N_("That was too large"), N_("What you sent is larger than we accept. Shorten it and try again.")),
     429: (N_("Too many attempts"), N_("Please wait a minute and try again.")),
     500: (N_("Sorry, something went wrong"), N_("The problem is ours, not yours. Please try again in a few minutes.")),
@@ -149,9 +150,15 @@ def database_down(exc: Exception):
     return response
 
 
+RETRY_STATUSES = (429, 503)  # the answers that tell a client to come back later
+
+
 def keep_retry_after(response):
     """The last after-request hook (registered before the extensions'): the rate limiter writes its own window
-    into Retry-After on every limited route; an outage's 503 keeps the outage's."""
-    if (value := g.get("retry_after")) is not None:
+    into Retry-After on every limited route, but a client told to retry an answer that succeeded (or failed
+    for good) would wait for nothing, so only a 429 or a 503 keeps it; an outage's 503 keeps the outage's."""
+    if response.status_code not in RETRY_STATUSES:
+        response.headers.pop("Retry-After", None)
+    elif (value := g.get("retry_after")) is not None:
         response.headers["Retry-After"] = value
     return response

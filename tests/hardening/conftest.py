@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 
@@ -24,6 +25,7 @@ class World:
     message: object  # a failed message in the outbox, for the console's resend
     change: object  # a planned change on the published story, which its author disputes
     reroute: object  # the staff's "not about us" on the published story, waiting for a moderator
+    release: object  # the dataset's release (its version)
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ def world(session, tree, make_user, make_story) -> World:
     from app.accounts.models import Membership
     from app.mail.models import OutboxMessage
     from app.moderation.models import Report, RerouteRequest
-    from app.opendata.bundle import zip_path
+    from app.opendata.bundle import build
     from app.replies.models import Change, Reply
 
     users = {
@@ -70,12 +72,11 @@ def world(session, tree, make_user, make_story) -> World:
     session.add(reroute)
     session.commit()
     membership = session.scalar(session.query(Membership).filter_by(user_id=users["staff"].id).statement)
-    # The download route serves whatever the last export left; a stand-in file is enough to reach it.
-    path = zip_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    # A release of the dataset, for the download routes (the latest, and one by its version).
+    release = SimpleNamespace(**build(session))
+    session.rollback()
     return World(users=users, providers=tree, published=published, pending=pending, reply=reply, report=report,
-                 membership=membership, message=message, change=change, reroute=reroute)
+                 membership=membership, message=message, change=change, reroute=reroute, release=release)
 
 
 @pytest.fixture

@@ -105,6 +105,7 @@ ACCESS: dict[tuple[str, str, str], tuple[dict, dict[str, str]]] = {
     ("moderation.moderate_item", "POST", ""): (
         {"kind": "replies", "item_id": "reply.id", "action": "hide"}, only(*MODERATORS)),
     ("opendata.download", "GET", ""): ({}, everyone()),
+    ("opendata.release", "GET", ""): ({"version": "release.version"}, everyone()),
     ("opendata.index", "GET", ""): ({}, everyone()),
     # Someone else's alert settings are not there at all for them.
     ("replies.alert_settings", "POST", ""): ({"membership_id": "membership.id"}, only("staff", others=MISSING)),

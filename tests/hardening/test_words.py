@@ -283,14 +283,15 @@ def test_no_page_shows_a_raw_identifier(app, world, client_as, welsh):  # noqa: 
 # ---------------------------------------------------------------- the wording slips found so far
 
 def _data_page_with_a_dataset_of(client, size: int, welsh: bool = False) -> str:
-    import json
+    from app.opendata.bundle import _write_index, read_index, release_path
 
-    from app.opendata.bundle import _meta_path, zip_path
-
-    zip_path().parent.mkdir(parents=True, exist_ok=True)
-    zip_path().write_bytes(b"PK\x05\x06" + b"\0" * 18)
-    _meta_path().write_text(json.dumps({"generated_at": "2026-11-28T10:00:00+00:00", "size": size,
-                                        "counts": {"stories": 3}}))
+    version = "2026.11.28.100000"
+    release_path(version).parent.mkdir(parents=True, exist_ok=True)
+    release_path(version).write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    index = read_index()
+    index["releases"] = [{"version": version, "created": "2026-11-28T10:00:00+00:00", "size": size,
+                          "counts": {"stories": 3}, "sha256": "0" * 64}]
+    _write_index(index)
     return " ".join(Page(client.get("/data?lang=cy" if welsh else "/data?lang=en").get_data(as_text=True)).texts)
 
 
@@ -298,9 +299,9 @@ def _data_page_with_a_dataset_of(client, size: int, welsh: bool = False) -> str:
                                          (5_400_000, "5.1 MB")])
 def test_the_dataset_size_is_never_0_0_mb(app, client, size, shown):
     text = _data_page_with_a_dataset_of(client, size)
-    assert f"({shown}, generated 28 November 2026 at 10:00 UTC; 3 stories)" in text
+    assert f"(version 2026.11.28.100000, {shown}, generated 28 November 2026 at 10:00 UTC; 3 stories)" in text
     assert "0.0 MB" not in text and "0 kB" not in text.replace("10 kB", "")
 
 
 def test_the_dataset_size_in_welsh(app, client):
-    assert "(47 kB," in _data_page_with_a_dataset_of(client, 48_000, welsh=True)
+    assert "(fersiwn 2026.11.28.100000, 47 kB," in _data_page_with_a_dataset_of(client, 48_000, welsh=True)

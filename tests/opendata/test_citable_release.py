@@ -68,6 +68,8 @@ def test_a_later_release_has_a_later_version(client, session, record, clock, tmp
     first = json.loads(zipfile.ZipFile(io.BytesIO(client.get("/data/storyloop-dataset.zip").data))
                        .read("datapackage.json"))["version"]
     clock.advance(seconds=1)
+    record["other"].title = "A title corrected since"
+    session.commit()
     build(session)
     second = json.loads(zipfile.ZipFile(io.BytesIO(client.get("/data/storyloop-dataset.zip").data))
                         .read("datapackage.json"))["version"]

@@ -104,7 +104,7 @@ def test_the_zip_is_served_with_etag_and_a_working_304(app, session, client, rec
     assert client.get("/data/storyloop-dataset.zip", headers={"If-None-Match": etag}).status_code == 304
     assert client.get("/data/storyloop-dataset.zip", headers={"If-Modified-Since": modified}).status_code == 304
     page = client.get("/data").get_data(as_text=True)
-    assert "generated" in page and "/data/storyloop-dataset.zip" in page and "CC-BY-4.0" in page
+    assert f"version {meta['version']}" in page and "/data/storyloop-dataset.zip" in page and "CC-BY-4.0" in page
 
 
 def test_worker_rebuilds_when_content_changed_at_most_hourly(app, session, record):

@@ -49,7 +49,7 @@ CASES = [{}, {"provider": "T1"}, {"provider": "w1"}, {"tag": "good-kindness"}, {
 def list_page_ids(client, args: dict) -> list[int]:
     html = client.get("/stories", query_string=args).get_data(as_text=True)
     assert "?after=" not in html and "&after=" not in html  # one page holds them all: nothing left unread
-    return [int(i) for i in re.findall(r'<h3><a href="/stories/(\d+)">', html)]
+    return [int(i) for i in re.findall(r'<h[23][^>]*><a href="/stories/(\d+)">', html)]
 
 
 def api_ids(client, args: dict) -> list[int]:
