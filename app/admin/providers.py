@@ -237,6 +237,7 @@ def change_code(session: Session, admin: User, provider: Provider, new_code: str
     provider.code = code
     session.add(ProviderRedirect(code=previous, provider_id=provider.id, kind=RECODED))
     touch_subtree(session, provider.id)  # their parent_code, or an ancestor's code, changed
+    _reindex_subtree(session, provider)  # the search documents hold each story's provider code
     record(session, "admin.provider.code", actor=admin, reason=clean_text(reason) or None, before=before,
            after=_snapshot(provider), subject=("provider", provider.id))
     session.commit()

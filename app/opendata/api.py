@@ -109,7 +109,8 @@ def _check_known(endpoint: str) -> None:
     unknown = sorted(set(request.args) - ALLOWED[endpoint])
     if unknown:
         known = ", ".join(sorted(ALLOWED[endpoint]))
-        raise BadParameter(unknown[0], f"Unknown parameter {unknown[0]!r}. Known: {known}.")
+        raise BadParameter(unknown[0], f"Unknown parameter {unknown[0]!r}. Known: {known}." if known
+                           else f"Unknown parameter {unknown[0]!r}: this list takes none.")
 
 
 def _limit_arg() -> int:
