@@ -1,8 +1,8 @@
 """Imports every model so the metadata (and Alembic) sees all tables."""
 from app.accounts.models import Invitation, Membership, User  # noqa: F401
-from app.admin.models import ProviderRedirect, WorkerHeartbeat  # noqa: F401
+from app.admin.models import WorkerHeartbeat  # noqa: F401
 from app.audit import AuditEvent  # noqa: F401
-from app.directory.models import Provider  # noqa: F401
+from app.directory.models import Provider, ProviderRedirect  # noqa: F401
 from app.following.models import Follow  # noqa: F401
 from app.insight.models import ProviderMonth, ProviderMonthTag, ProviderMonthWait, RedFlag  # noqa: F401
 from app.insight.transparency import TransparencyMonth  # noqa: F401

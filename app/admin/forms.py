@@ -5,7 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from app.directory.models import KINDS
+from app.directory.models import KINDS, SERVICE_TYPES
 from app.web.params import IsoDateField
 
 REASON_HINT = "Kept in the audit trail."
@@ -14,6 +14,8 @@ REASON_HINT = "Kept in the audit trail."
 class ProviderEditForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter the provider's name."), Length(max=200)])
     kind = SelectField("Kind", choices=list(KINDS.items()))
+    service_type = SelectField("Service type", choices=[("", "Not said"), *SERVICE_TYPES.items()], default="",
+                               description="What the service does, as the open data publishes it.")
     postcode = StringField("Postcode", validators=[Optional(), Length(max=20)], description="A UK postcode, or empty.")
     email = StringField("Contact email", validators=[Optional(), Length(max=254)],
                         description="Alerts go here while nobody is registered. Never shown publicly.")
@@ -24,6 +26,13 @@ class MoveForm(FlaskForm):
     parent = StringField("Code of the provider above it", validators=[Length(max=40)],
                          description="Leave empty to put it at the top of the hierarchy.")
     reason = TextAreaField("Reason", render_kw={"rows": 2}, description=REASON_HINT)
+
+
+class CodeForm(FlaskForm):
+    code = StringField("New code", validators=[DataRequired("Enter the new code."), Length(max=40)],
+                       description="The old code keeps leading here: its pages redirect, the API follows it, and the "
+                                   "open data lists it.")
+    reason = TextAreaField("Reason", render_kw={"rows": 2}, validators=[Length(max=2000)], description=REASON_HINT)
 
 
 class ReasonForm(FlaskForm):

@@ -1,25 +1,14 @@
-"""What the console keeps of its own: redirects from merged providers' codes and the workers' heartbeats."""
+"""What the console keeps of its own: the workers' heartbeats."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
 
-from app.directory.models import CODE_MAX, Provider
+# The redirects are the directory's history, read by the open data below the console: defined there.
+from app.directory.models import ProviderRedirect  # noqa: F401
 from app.extensions import db, utcnow
-
-
-class ProviderRedirect(db.Model):
-    """A merged duplicate's code, kept so its old URLs answer 301 to the provider it became."""
-
-    __tablename__ = "provider_redirects"
-
-    code: Mapped[str] = mapped_column(String(CODE_MAX), primary_key=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    provider: Mapped[Provider] = relationship()
 
 
 class WorkerHeartbeat(db.Model):

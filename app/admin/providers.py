@@ -10,13 +10,33 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from app.accounts.models import Invitation, Membership, User
-from app.admin.models import ProviderRedirect
 from app.audit import record
-from app.directory.models import EMAIL_MAX, KINDS, NAME_MAX, WEBSITE_MAX, Provider
-from app.directory.services import ancestors, descendant_ids_cte, get_by_code, normalise_code, normalise_postcode
+from app.directory.models import (
+    CODE_MAX,
+    EMAIL_MAX,
+    KINDS,
+    MERGED,
+    NAME_MAX,
+    RECODED,
+    SERVICE_TYPES,
+    WEBSITE_MAX,
+    Provider,
+    ProviderRedirect,
+)
+from app.directory.services import (
+    CODE_RE,
+    ancestors,
+    descendant_ids_cte,
+    find_by_code,
+    get_by_code,
+    normalise_code,
+    normalise_postcode,
+    touch_subtree,
+)
 from app.errors import Conflict, Invalid, NotFound
 from app.replies.models import Change, Reply
 from app.stories.models import Story
+from app.stories.timeline import StoryEvent
 from app.text import clean_text, single_line
 
 MEMBER_RANK = {"responder": 0, "manager": 1}
@@ -29,10 +49,12 @@ class ProviderEdit:
     postcode: str = ""
     email: str = ""
     website: str = ""
+    service_type: str = ""
 
 
 def _snapshot(provider: Provider) -> dict:
-    return {"code": provider.code, "name": provider.name, "kind": provider.kind, "postcode": provider.postcode,
+    return {"code": provider.code, "name": provider.name, "kind": provider.kind,
+            "service_type": provider.service_type, "postcode": provider.postcode,
             "email": provider.email, "website": provider.website, "active": provider.active,
             "parent": provider.parent.code if provider.parent else None}
 
@@ -66,6 +88,9 @@ def edit(session: Session, admin: User, provider: Provider, data: ProviderEdit) 
         errors["kind"] = "Choose a kind from the list."
     elif data.kind == "department" and provider.parent_id is None:
         errors["kind"] = "A department or ward needs a provider above it: move it first."
+    service_type = (data.service_type or "").strip() or None
+    if service_type is not None and service_type not in SERVICE_TYPES:
+        errors["service_type"] = "Choose a service type from the list, or none."
     postcode = None
     if (data.postcode or "").strip():
         postcode = normalise_postcode(data.postcode)
@@ -90,7 +115,7 @@ def edit(session: Session, admin: User, provider: Provider, data: ProviderEdit) 
     before = _snapshot(provider)
     renamed = name != provider.name
     provider.name, provider.kind, provider.postcode = name, data.kind, postcode
-    provider.email, provider.website = email, website
+    provider.email, provider.website, provider.service_type = email, website, service_type
     after = _snapshot(provider)
     if before == after:
         return provider
@@ -117,6 +142,7 @@ def move(session: Session, admin: User, provider: Provider, parent_code: str, re
     before = _snapshot(provider)
     provider.parent = parent
     _reindex_subtree(session, provider)
+    touch_subtree(session, provider.id)  # their ancestors, so their top-level organisation, changed
     record(session, "admin.provider.move", actor=admin, reason=clean_text(reason) or None, before=before,
            after=_snapshot(provider), subject=("provider", provider.id))
     session.commit()
@@ -149,7 +175,7 @@ def merge(session: Session, admin: User, duplicate: Provider, target_code: str, 
     for story in session.scalars(select(Story).where(Story.provider_id == duplicate.id)):
         story.provider_id = target.id
         moved["stories"] += 1
-    for table in (Reply, Change):
+    for table in (Reply, Change, StoryEvent):
         session.execute(update(table).where(table.provider_id == duplicate.id).values(provider_id=target.id)
                         .execution_options(synchronize_session=False))
     session.execute(update(Invitation).where(Invitation.provider_id == duplicate.id)
@@ -168,6 +194,7 @@ def merge(session: Session, admin: User, duplicate: Provider, target_code: str, 
     for child in list(duplicate.children):
         child.parent = target
         moved["children"] += 1
+        touch_subtree(session, child.id)
     session.execute(update(ProviderRedirect).where(ProviderRedirect.provider_id == duplicate.id)
                     .values(provider_id=target.id).execution_options(synchronize_session=False))
     session.flush()
@@ -177,12 +204,41 @@ def merge(session: Session, admin: User, duplicate: Provider, target_code: str, 
     code = duplicate.code
     session.delete(duplicate)
     session.flush()
-    session.add(ProviderRedirect(code=code, provider_id=target.id))
+    session.add(ProviderRedirect(code=code, provider_id=target.id, kind=MERGED))
     session.commit()
     return target
 
 
-def redirect_for(session: Session, code: str) -> Provider | None:
-    """The provider a merged duplicate's code now leads to, if it is one."""
-    row = session.get(ProviderRedirect, normalise_code(code))
-    return row.provider if row is not None else None
+def change_code(session: Session, admin: User, provider: Provider, new_code: str, reason: str = "") -> Provider:
+    """Give a provider a new code: the old one redirects to it (pages 301, the API's filters follow it, the
+    dataset lists it). A code that once was another provider's stays that provider's: codes are not reused."""
+    code = normalise_code(single_line(new_code))
+    if not code:
+        raise Invalid("Enter the new code.", field="code")
+    if len(code) > CODE_MAX:
+        raise Invalid(f"The code is longer than {CODE_MAX} characters.", field="code")
+    if not CODE_RE.match(code):
+        raise Invalid("A code may hold only letters, digits, '.', '_' and '-'.", field="code")
+    if code == provider.code:
+        return provider
+    holder = find_by_code(session, code)
+    if holder is not None:
+        raise Invalid(f"{code} is the code of {holder.name}.", field="code")
+    old = session.get(ProviderRedirect, code)
+    if old is not None and old.provider_id != provider.id:
+        raise Invalid(f"{code} was a code of {old.provider.code}, and its old links lead there: choose another.",
+                      field="code")
+    before = _snapshot(provider)
+    previous = provider.code
+    if old is not None:
+        session.delete(old)  # the provider takes back a code it once had: the code is live again
+    # Redirects from the codes it had before lead to it still (they name the provider, not a code).
+    session.flush()
+    provider.code = code
+    session.add(ProviderRedirect(code=previous, provider_id=provider.id, kind=RECODED))
+    touch_subtree(session, provider.id)  # their parent_code, or an ancestor's code, changed
+    _reindex_subtree(session, provider)  # the search documents hold each story's provider code
+    record(session, "admin.provider.code", actor=admin, reason=clean_text(reason) or None, before=before,
+           after=_snapshot(provider), subject=("provider", provider.id))
+    session.commit()
+    return provider

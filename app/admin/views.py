@@ -16,11 +16,20 @@ from app.accounts.models import User
 from app.accounts.permissions import require
 from app.admin import people, providers, site
 from app.admin.audit import AuditFilters, audit_query, known_actions
-from app.admin.forms import AuditFilterForm, MergeForm, MoveForm, ProviderEditForm, ReasonForm, RoleForm, SearchForm
+from app.admin.forms import (
+    AuditFilterForm,
+    CodeForm,
+    MergeForm,
+    MoveForm,
+    ProviderEditForm,
+    ReasonForm,
+    RoleForm,
+    SearchForm,
+)
 from app.audit import AuditEvent
 from app.directory import finder
 from app.directory.models import Provider
-from app.directory.services import ancestors, get_by_code, search_query
+from app.directory.services import ancestors, get_by_code, redirect_for, search_query
 from app.errors import DomainError
 from app.extensions import db, utcnow
 from app.web.helpers import show_error
@@ -29,16 +38,19 @@ from app.web.params import BadParameter, whole_number
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# Public pages keyed by a provider's code: a merged duplicate's code answers 301 to the provider it became.
-REDIRECTED_ENDPOINTS = {"pages.provider", "feeds.provider", "api.provider"}
+# Public pages (GET only) keyed by a provider's code: an old code, merged or changed, answers 301 to the provider
+# it leads to now.
+REDIRECTED_ENDPOINTS = {"pages.provider", "pages.changes", "feeds.provider", "feeds.provider_replies", "api.provider",
+                        "api.provider_insight", "insight.provider", "insight.provider_csv"}
 
 
 @bp.after_app_request
 def merged_provider_redirect(response):
     """Only a page that would be a 404 costs a look-up: live providers' pages are untouched."""
-    if response.status_code != 404 or request.endpoint not in REDIRECTED_ENDPOINTS or not request.view_args:
+    if response.status_code != 404 or request.endpoint not in REDIRECTED_ENDPOINTS or not request.view_args \
+            or request.method not in ("GET", "HEAD"):
         return response
-    target = providers.redirect_for(db.session, request.view_args.get("code", ""))
+    target = redirect_for(db.session, request.view_args.get("code", ""))
     if target is None:
         return response
     location = url_for(request.endpoint, **{**request.view_args, "code": target.code})
@@ -75,6 +87,7 @@ def _provider_page(provider: Provider, status: int = 200, **forms):
     defaults = {
         "edit": ProviderEditForm(prefix="edit", obj=provider),
         "move": MoveForm(prefix="move", data={"parent": provider.parent.code if provider.parent else ""}),
+        "code": CodeForm(prefix="code"),
         "active": ReasonForm(prefix="active"),
         "merge": MergeForm(prefix="merge"),
     }
@@ -172,12 +185,16 @@ ACTIONS: dict[str, Action] = {
         ("/providers/<code>/edit",), PROVIDER, ProviderEditForm, "edit",
         lambda p, f: providers.edit(db.session, current_user, p, providers.ProviderEdit(
             name=f.name.data, kind=f.kind.data, postcode=f.postcode.data or "", email=f.email.data or "",
-            website=f.website.data or "")),
+            website=f.website.data or "", service_type=f.service_type.data or "")),
         lambda code, f, p: f"{code} saved."),
     "provider_move": Action(
         ("/providers/<code>/move",), PROVIDER, MoveForm, "move",
         lambda p, f: providers.move(db.session, current_user, p, f.parent.data or "", f.reason.data or ""),
         lambda code, f, p: f"{code} moved."),
+    "provider_code": Action(
+        ("/providers/<code>/code",), PROVIDER, CodeForm, "code",
+        lambda p, f: providers.change_code(db.session, current_user, p, f.code.data or "", f.reason.data or ""),
+        lambda code, f, p: f"{code} is now {p.code}; its old address leads here."),
     "provider_active": Action(
         ("/providers/<code>/active",), PROVIDER, ReasonForm, "active",
         # The button's own value (outside the prefixed form): 1 reactivates, anything else deactivates.

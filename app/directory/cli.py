@@ -15,7 +15,7 @@ providers_cli = AppGroup("providers", help="Manage the provider directory.")
 @providers_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_command(path: str) -> None:
-    """Upsert providers from a CSV file (code,name,kind,parent_code,postcode,email,website)."""
+    """Upsert providers from a CSV file (code,name,kind,parent_code,postcode,email,website[,service_type])."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             report = import_providers(db.session, f)

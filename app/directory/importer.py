@@ -10,12 +10,25 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.directory.models import CODE_MAX, EMAIL_MAX, KINDS, NAME_MAX, WEBSITE_MAX, Provider
-from app.directory.services import normalise_code, normalise_postcode
+from app.directory.models import (
+    CODE_MAX,
+    EMAIL_MAX,
+    KINDS,
+    NAME_MAX,
+    SERVICE_TYPES,
+    WEBSITE_MAX,
+    Provider,
+    ProviderRedirect,
+)
+from app.directory.services import CODE_RE, normalise_code, normalise_postcode, touch_subtree
 from app.text import single_line
 
 COLUMNS = ("code", "name", "kind", "parent_code", "postcode", "email", "website")
-CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
+# An optional column: the service type (app/directory/models.py SERVICE_TYPES, by key or label, any case).
+SERVICE_TYPE = "service_type"
+# Kinds that say the service type on their own, when the file has no service_type for the row.
+KIND_SERVICE_TYPES = {"gp_practice": "gp_practice", "care_home": "care_home"}
+SERVICE_TYPE_BY_WORDS = {**{k: k for k in SERVICE_TYPES}, **{str(v).lower(): k for k, v in SERVICE_TYPES.items()}}
 URL_RE = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(?:[/?#]\S*)?$", re.IGNORECASE)
 # Kinds that only make sense inside another provider.
 NEEDS_PARENT = {"department"}
@@ -59,6 +72,8 @@ class _Row:
     postcode: str | None
     email: str | None
     website: str | None
+    # None when the source does not say: an import then leaves what an admin set.
+    service_type: str | None = None
 
     def fields(self) -> tuple:
         return (self.name, self.kind, self.postcode, self.email, self.website)
@@ -120,7 +135,14 @@ def _parse_row(line: int, raw: dict[str, str | None]) -> _Row | Rejection:
             website = "https://" + website
         if not URL_RE.match(website):
             return Rejection(line, code, f"malformed website {website!r}")
-    return _Row(line, code, name, kind, parent_code, postcode, email, website)
+    said = _clean(raw.get(SERVICE_TYPE)).lower()
+    service_type = SERVICE_TYPE_BY_WORDS.get(said.replace("-", "_").replace(" ", "_")) \
+        or SERVICE_TYPE_BY_WORDS.get(said)
+    if said and service_type is None:
+        return Rejection(line, code, f"unknown service_type {said!r} (expected one of {', '.join(SERVICE_TYPES)}, "
+                                     "or empty)")
+    service_type = service_type or KIND_SERVICE_TYPES.get(kind)
+    return _Row(line, code, name, kind, parent_code, postcode, email, website, service_type)
 
 
 def _read_rows(stream: IO[str]) -> tuple[list[_Row], list[Rejection]]:
@@ -219,7 +241,13 @@ def import_providers(session: Session, stream: IO[str]) -> ImportReport:
     """Upsert providers from CSV text. Good rows are imported in one transaction; bad rows reported."""
     parsed, rejected = _read_rows(stream)
     rows = {r.code: r for r in parsed}
+    # A code that was merged or changed stays the old name of the provider it leads to: a file still listing it
+    # would bring the duplicate back at every import.
     existing = {p.code: p for p in session.scalars(select(Provider))}
+    for code, current in session.execute(select(ProviderRedirect.code, Provider.code)
+                                         .join(Provider, Provider.id == ProviderRedirect.provider_id)):
+        if code in rows and code not in existing:
+            rejected.append(Rejection(rows.pop(code).line, code, f"{code} is an old code of {current}: use {current}"))
     code_by_id = {p.id: p.code for p in existing.values()}
     existing_parent = {c: code_by_id.get(p.parent_id) if p.parent_id else None for c, p in existing.items()}
     rejected += _settle_parents(rows, existing_parent, rejected)
@@ -231,22 +259,27 @@ def import_providers(session: Session, stream: IO[str]) -> ImportReport:
         provider = existing.get(row.code)
         if provider is None:
             provider = Provider(code=row.code, name=row.name, kind=row.kind, postcode=row.postcode,
-                                email=row.email, website=row.website, active=True)
+                                email=row.email, website=row.website, service_type=row.service_type, active=True)
             session.add(provider)
             by_code[row.code] = provider
             touched.append((row, provider, True))
             continue
         same = (provider.name, provider.kind, provider.postcode, provider.email, provider.website) == row.fields()
         same = same and existing_parent.get(row.code) == row.parent_code
+        same = same and row.service_type in (None, provider.service_type)
         if same:
             report.unchanged += 1
             continue
         provider.name, provider.kind, provider.postcode = row.name, row.kind, row.postcode
         provider.email, provider.website = row.email, row.website
+        provider.service_type = row.service_type or provider.service_type
         touched.append((row, provider, False))
     session.flush()
     for row, provider, is_new in touched:
-        provider.parent_id = by_code[row.parent_code].id if row.parent_code else None
+        parent_id = by_code[row.parent_code].id if row.parent_code else None
+        if not is_new and parent_id != provider.parent_id:
+            touch_subtree(session, provider.id)  # the services below it have new ancestors
+        provider.parent_id = parent_id
         if is_new:
             report.added += 1
         else:

@@ -19,6 +19,26 @@ KINDS: dict[str, str] = {
     "service": N_("Service"),
 }
 
+# What a service does, for research across the hierarchy (kind says where it sits in it): one small controlled
+# list, published in the dataset's and the API's schemas. Set on import when the file says, editable in the
+# console; empty when nobody said.
+SERVICE_TYPES: dict[str, str] = {
+    "emergency_department": N_("Emergency department"),
+    "maternity": N_("Maternity"),
+    "mental_health": N_("Mental health"),
+    "gp_practice": N_("GP practice"),
+    "care_home": N_("Care home"),
+    "home_care": N_("Home care"),
+    "ward": N_("Hospital ward"),
+    "outpatients": N_("Outpatients"),
+    "community": N_("Community service"),
+    "ambulance": N_("Ambulance service"),
+}
+SERVICE_TYPE_MAX = 30
+# Where a provider's code went: merged into another provider, or given a new code.
+MERGED, RECODED = "merged", "recoded"
+REDIRECT_KINDS = (MERGED, RECODED)
+
 CODE_MAX = 40
 NAME_MAX = 200
 POSTCODE_MAX = 8
@@ -34,6 +54,7 @@ class Provider(db.Model):
     code: Mapped[str] = mapped_column(String(CODE_MAX), unique=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     kind: Mapped[str] = mapped_column(String(20), index=True)
+    service_type: Mapped[str | None] = mapped_column(String(SERVICE_TYPE_MAX), index=True)
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id"), index=True)
     postcode: Mapped[str | None] = mapped_column(String(POSTCODE_MAX))
     # The contact address for alerts when no staff are registered: never shown publicly.
@@ -45,6 +66,8 @@ class Provider(db.Model):
     # Whether the contact address still wants alerts (it can unsubscribe from the emails).
     contact_alerts: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Moves with any change to the row, and with a change above it that changes what the open data says of it
+    # (its ancestors, its parent's code): see app.directory.services.touch_subtree. The API's updated_since.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     parent: Mapped[Provider | None] = relationship(remote_side=[id], back_populates="children")
@@ -53,14 +76,34 @@ class Provider(db.Model):
     __table_args__ = (
         Index("ix_providers_name_lower", func.lower(name)),
         Index("ix_providers_postcode", "postcode"),
+        Index("ix_providers_updated", "updated_at", "id"),
     )
 
     @property
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
 
+    @property
+    def service_type_label(self) -> str:
+        return SERVICE_TYPES.get(self.service_type, self.service_type) if self.service_type else ""
+
     def __repr__(self) -> str:
         return f"<Provider {self.code}>"
+
+
+class ProviderRedirect(db.Model):
+    """A code a provider no longer has, merged into another or changed: old URLs answer 301 to the provider it
+    leads to, the API's filters follow it, and the dataset lists it (provider_redirects.csv). It names the
+    provider, not a code, so a chain of merges and renames never needs following and can never loop."""
+
+    __tablename__ = "provider_redirects"
+
+    code: Mapped[str] = mapped_column(String(CODE_MAX), primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), default=MERGED, server_default=MERGED)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    provider: Mapped[Provider] = relationship()
 
 
 @event.listens_for(Provider, "before_insert")

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
-from sqlalchemy import Select, func, literal, or_, select
+from sqlalchemy import Select, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.directory.models import Provider
+from app.directory.models import Provider, ProviderRedirect
 from app.errors import NotFound
+from app.extensions import utcnow
 from app.text import single_line
 
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 
 
@@ -30,6 +33,43 @@ def find_by_code(session: Session, code: str | None) -> Provider | None:
     """The provider with this code as people type it (any case, spaces around), or None: the one lookup."""
     code = normalise_code(code or "")
     return session.scalar(select(Provider).where(Provider.code == code)) if code else None
+
+
+def redirect_for(session: Session, code: str | None) -> Provider | None:
+    """The provider an old code (merged or changed) now leads to, or None: one row, never a chain to follow."""
+    code = normalise_code(code or "")
+    row = session.get(ProviderRedirect, code) if code else None
+    return row.provider if row is not None else None
+
+
+def resolve_code(session: Session, code: str | None) -> Provider | None:
+    """The provider with this code now, or the one its old code leads to: what a program's filter means."""
+    return find_by_code(session, code) or redirect_for(session, code)
+
+
+def touch_subtree(session: Session, provider_id: int, at: datetime | None = None) -> None:
+    """Mark the providers below this one changed: their ancestors (or their parent's code) are part of what the
+    open data says of them, so a client syncing by updated_since must fetch them again."""
+    below = descendant_ids_cte(provider_id, include_self=False)
+    session.execute(update(Provider).where(Provider.id.in_(select(below.c.id))).values(updated_at=at or utcnow())
+                    .execution_options(synchronize_session=False))
+
+
+def ancestor_codes(session: Session, ids: list[int]) -> dict[int, list[str]]:
+    """For each provider id, the codes of the providers above it, top first (empty at the top): one query."""
+    if not ids:
+        return {}
+    cte = select(Provider.id.label("origin"), Provider.parent_id, literal(0).label("depth")).where(
+        Provider.id.in_(ids)).cte("above", recursive=True)
+    step = select(cte.c.origin, Provider.parent_id, (cte.c.depth + 1).label("depth")).join(
+        cte, Provider.id == cte.c.parent_id)
+    cte = cte.union_all(step)
+    out: dict[int, list[str]] = {i: [] for i in ids}
+    rows = session.execute(select(cte.c.origin, Provider.code).join(Provider, Provider.id == cte.c.parent_id)
+                           .order_by(cte.c.origin, cte.c.depth.desc()))
+    for origin, code in rows:
+        out[origin].append(code)
+    return out
 
 
 def get_by_code(session: Session, code: str) -> Provider:

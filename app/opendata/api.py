@@ -5,23 +5,24 @@ from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from app.directory.models import Provider
-from app.directory.services import find_by_code, search_query
+from app.directory.models import Provider, ProviderRedirect
+from app.directory.services import ancestor_codes, find_by_code, resolve_code, search_query
 from app.extensions import csrf, db, limiter, utcnow
 from app.insight import figures
 from app.insight.response import response_stats
 from app.insight.services import insight
+from app.moderation.models import StoryRevision
 from app.opendata import changes as change_fields
 from app.opendata import enums
 from app.opendata import events as public_events
 from app.opendata.export import iso
 from app.opendata.openapi import document
-from app.replies.models import VISIBLE, Change, Reply
-from app.stories.models import CRITICALITY, Story, Tag
-from app.stories.queries import StoryFilters, is_public, is_tombstone, public_stories
+from app.replies.models import STAFF_REPLY, VISIBLE, Change, Reply
+from app.stories.models import CRITICALITY, Story, Tag, story_tags
+from app.stories.queries import StoryFilters, is_public, is_tombstone, public_stories, public_story_filter
 from app.stories.timeline import StoryEvent
 from app.web.pagination import decode_cursor, keyset_page
 from app.web.params import BadParameter, iso_datetime, one_of_numbers, whole_number
@@ -112,8 +113,10 @@ def _site(path: str) -> str:
 
 ALLOWED = {
     "stories": {"provider", "tag", "status", "criticality", "published_since", "updated_since", "limit", "cursor"},
-    "providers": {"kind", "parent", "q", "limit", "cursor"},
+    "providers": {"kind", "service_type", "parent", "q", "updated_since", "limit", "cursor"},
     "events": {"since", "story_id", "kind", "limit", "cursor"},
+    "redirects": {"since", "limit", "cursor"},
+    "tags": set(),
 }
 
 
@@ -121,7 +124,8 @@ def _check_known(endpoint: str) -> None:
     unknown = sorted(set(request.args) - ALLOWED[endpoint])
     if unknown:
         known = ", ".join(sorted(ALLOWED[endpoint]))
-        raise BadParameter(unknown[0], f"Unknown parameter {unknown[0]!r}. Known: {known}.")
+        raise BadParameter(unknown[0], f"Unknown parameter {unknown[0]!r}. Known: {known}." if known
+                           else f"Unknown parameter {unknown[0]!r}: this list takes none.")
 
 
 def _limit_arg() -> int:
@@ -148,7 +152,26 @@ def _next_link(endpoint: str, cursor: str | None) -> str | None:
 
 # ---------------------------------------------------------------- stories
 
-def story_json(story: Story) -> dict:
+def story_extras(ids: list[int]) -> dict[int, dict]:
+    """For these stories: whether and when a moderator last edited the text, and their public reply and change
+    counts. Three grouped queries, whatever the page's size."""
+    out = {i: {"edited_by_moderator": False, "moderator_edited_at": None, "reply_count": 0, "change_count": 0}
+           for i in ids}
+    if not ids:
+        return out
+    for story_id, at in db.session.execute(select(StoryRevision.story_id, func.max(StoryRevision.created_at))
+                                           .where(StoryRevision.story_id.in_(ids)).group_by(StoryRevision.story_id)):
+        out[story_id].update(edited_by_moderator=True, moderator_edited_at=iso(at))
+    for story_id, n in db.session.execute(select(Reply.story_id, func.count()).where(
+            Reply.story_id.in_(ids), Reply.status == VISIBLE, Reply.kind == STAFF_REPLY).group_by(Reply.story_id)):
+        out[story_id]["reply_count"] = n
+    for story_id, n in db.session.execute(select(Change.story_id, func.count()).where(
+            Change.story_id.in_(ids), Change.status == VISIBLE).group_by(Change.story_id)):
+        out[story_id]["change_count"] = n
+    return out
+
+
+def story_json(story: Story, extras: dict) -> dict:
     return {
         "id": story.id, "url": _site(url_for("pages.story", story_id=story.id)),
         "provider": {"code": story.provider.code, "name": story.provider.name},
@@ -156,8 +179,10 @@ def story_json(story: Story) -> dict:
         "author_role": story.author_role, "on_behalf": story.on_behalf, "public_name": story.public_name,
         "language": story.language, "route": story.route,
         "criticality": story.criticality, "response_status": story.response_status,
-        "tags": [t.slug for t in story.tags], "published_at": iso(story.published_at),
-        "updated_at": iso(story.updated_at), "first_reply_at": iso(story.first_reply_at) or None,
+        "tags": [t.slug for t in story.tags],
+        "tags_by_kind": {kind: [t.slug for t in story.tags if t.kind == kind] for kind in enums.TAG_KINDS},
+        "published_at": iso(story.published_at),
+        "updated_at": iso(story.updated_at), "first_reply_at": iso(story.first_reply_at) or None, **extras,
     }
 
 
@@ -170,7 +195,8 @@ def _story_filters(updated_since: datetime | None, published_since: datetime | N
     program asking for an unknown provider, tag or status is told so (400) rather than given everything."""
     filters = StoryFilters(updated_since=updated_since, published_since=published_since)
     if code := request.args.get("provider"):
-        filters.provider = find_by_code(db.session, code)
+        # An old code (merged or changed) means the provider it leads to now.
+        filters.provider = resolve_code(db.session, code)
         if filters.provider is None:
             raise BadParameter("provider", f"No provider has the code {code!r}.")
     if slug := request.args.get("tag"):
@@ -202,7 +228,8 @@ def stories():
     else:
         page = keyset_page(db.session, stmt, [Story.published_at, Story.id],
                            lambda s: (s.published_at.isoformat(), s.id), cursor, size=limit, descending=True)
-    data = [story_json(s) if is_public(s) else tombstone_json(s) for s in page.items]
+    extras = story_extras([s.id for s in page.items if is_public(s)])
+    data = [story_json(s, extras[s.id]) if is_public(s) else tombstone_json(s) for s in page.items]
     return jsonify(data=data, links={"next": _next_link("api.stories", page.next_cursor)}, licence=licence())
 
 
@@ -215,7 +242,7 @@ def story(story_id: int):
     if not is_public(item):
         return problem(410, "Gone", "This story was withdrawn by its author or hidden by a moderator.",
                        tombstone=tombstone_json(item))
-    body = story_json(item)
+    body = story_json(item, story_extras([item.id])[item.id])
     replies = db.session.scalars(select(Reply).where(Reply.story_id == item.id, Reply.status == VISIBLE)
                                  .options(selectinload(Reply.provider)).order_by(Reply.published_at, Reply.id))
     changes = db.session.scalars(select(Change).where(Change.story_id == item.id, Change.status == VISIBLE)
@@ -287,32 +314,77 @@ def events():
 
 # ---------------------------------------------------------------- providers
 
-def provider_json(provider: Provider, parent_code: str | None) -> dict:
-    return {"code": provider.code, "name": provider.name, "kind": provider.kind, "parent_code": parent_code,
+def provider_json(provider: Provider, ancestors: list[str]) -> dict:
+    """ancestors: the codes above it, top first (app.directory.services.ancestor_codes)."""
+    return {"code": provider.code, "name": provider.name, "kind": provider.kind,
+            "service_type": provider.service_type, "parent_code": ancestors[-1] if ancestors else None,
+            "top_level_code": ancestors[0] if ancestors else provider.code, "ancestors": ancestors,
             "postcode": provider.postcode, "website": provider.website, "active": provider.active,
-            "url": _site(url_for("pages.provider", code=provider.code))}
+            "updated_at": iso(provider.updated_at), "url": _site(url_for("pages.provider", code=provider.code))}
 
 
 @bp.route("/providers")
 def providers():
     _check_known("providers")
     limit = _limit_arg()
-    cursor = _cursor_arg(1)
-    stmt = select(Provider).options(selectinload(Provider.parent))
+    updated_since = _time_arg("updated_since")
+    cursor = _cursor_arg(1 if updated_since is None else 2)
+    stmt = select(Provider)
     if (kind := request.args.get("kind")) is not None:
         if kind not in enums.PROVIDER_KINDS:
             raise BadParameter("kind", f"kind must be one of {', '.join(enums.PROVIDER_KINDS)}.")
         stmt = stmt.where(Provider.kind == kind)
+    if (service_type := request.args.get("service_type")) is not None:
+        if service_type not in enums.SERVICE_TYPES:
+            raise BadParameter("service_type", f"service_type must be one of {', '.join(enums.SERVICE_TYPES)}.")
+        stmt = stmt.where(Provider.service_type == service_type)
     if (parent := request.args.get("parent")) is not None:
-        parent_provider = find_by_code(db.session, parent)
+        parent_provider = resolve_code(db.session, parent)
         if parent_provider is None:
             raise BadParameter("parent", f"No provider has the code {parent!r}.")
         stmt = stmt.where(Provider.parent_id == parent_provider.id)
     if q := (request.args.get("q") or "").strip()[:200]:
         stmt = stmt.where(Provider.id.in_(search_query(q).with_only_columns(Provider.id)))
-    page = keyset_page(db.session, stmt, [Provider.id], lambda p: (p.id,), cursor, size=limit)
-    data = [provider_json(p, p.parent.code if p.parent else None) for p in page.items]
+    if updated_since is not None:
+        # A sync feed: everything changed since, oldest change first (merged and renamed codes: /redirects).
+        stmt = stmt.where(Provider.updated_at >= updated_since)
+        page = keyset_page(db.session, stmt, [Provider.updated_at, Provider.id],
+                           lambda p: (p.updated_at.isoformat(), p.id), cursor, size=limit)
+    else:
+        page = keyset_page(db.session, stmt, [Provider.id], lambda p: (p.id,), cursor, size=limit)
+    above = ancestor_codes(db.session, [p.id for p in page.items])
+    data = [provider_json(p, above[p.id]) for p in page.items]
     return jsonify(data=data, links={"next": _next_link("api.providers", page.next_cursor)}, licence=licence())
+
+
+@bp.route("/redirects")
+def redirects():
+    """The directory's history: codes merged into another provider or changed, oldest first."""
+    _check_known("redirects")
+    limit = _limit_arg()
+    since = _time_arg("since")
+    cursor = _cursor_arg(2)
+    stmt = select(ProviderRedirect).options(selectinload(ProviderRedirect.provider))
+    if since is not None:
+        stmt = stmt.where(ProviderRedirect.created_at >= since)
+    page = keyset_page(db.session, stmt, [ProviderRedirect.created_at, ProviderRedirect.code],
+                       lambda r: (r.created_at.isoformat(), r.code), cursor, size=limit)
+    data = [{"old_code": r.code, "new_code": r.provider.code, "kind": r.kind, "redirected_at": iso(r.created_at)}
+            for r in page.items]
+    return jsonify(data=data, links={"next": _next_link("api.redirects", page.next_cursor)}, licence=licence())
+
+
+@bp.route("/tags")
+def tags():
+    """Every tag with its kind and how many public stories carry it: one short list, no pages."""
+    _check_known("tags")
+    public = select(Story.id).where(public_story_filter(StoryFilters(), db.session))
+    counts = (select(story_tags.c.tag_id, func.count().label("n")).where(story_tags.c.story_id.in_(public))
+              .group_by(story_tags.c.tag_id).subquery())
+    rows = db.session.execute(select(Tag, func.coalesce(counts.c.n, 0)).outerjoin(counts, counts.c.tag_id == Tag.id)
+                              .order_by(Tag.kind, Tag.name, Tag.id))
+    data = [{"slug": t.slug, "name": t.name, "kind": t.kind, "active": t.active, "stories": n} for t, n in rows]
+    return jsonify(data=data, licence=licence())
 
 
 @bp.route("/providers/<code>")
@@ -322,7 +394,7 @@ def provider(code: str):
         return problem(404, "Not found", "No provider has that code.")
     stats = response_stats(db.session, item)
     f = stats.figures
-    body = provider_json(item, item.parent.code if item.parent else None)
+    body = provider_json(item, ancestor_codes(db.session, [item.id])[item.id])
     body["statistics"] = {
         "period_days": stats.days, "period_from": stats.since.isoformat(), **figures.counts(stats),
         "reply_share": figures.share(stats.reply_share),

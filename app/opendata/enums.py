@@ -25,6 +25,8 @@ def values(constant: Iterable) -> tuple:
 
 
 PROVIDER_KINDS: tuple[str, ...] = values(directory.KINDS)
+SERVICE_TYPES: tuple[str, ...] = values(directory.SERVICE_TYPES)
+REDIRECT_KINDS: tuple[str, ...] = values(directory.REDIRECT_KINDS)
 AUTHOR_ROLES: tuple[str, ...] = values(stories.AUTHOR_ROLES)
 RESPONSE_STATUSES: tuple[str, ...] = values(stories.RESPONSE_STATUSES)
 LANGUAGES: tuple[str, ...] = values(stories.LANGUAGES)

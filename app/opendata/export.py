@@ -16,17 +16,19 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.directory.models import Provider
+from app.directory.models import Provider, ProviderRedirect
 from app.extensions import db, utcnow
 from app.insight import figures
 from app.insight.aggregates import month_of, region
 from app.insight.models import ProviderDayUnreplied, ProviderMonth, ProviderMonthWait, ProviderMonthWorkdays
 from app.insight.services import WAITING_LOOKBACK_DAYS, Figures, median_of, median_wait, today_utc
+from app.moderation.models import StoryRevision
 from app.opendata import changes as change_fields
 from app.opendata.events import event_values, visible_event
 from app.opendata.schema import (
     CHANGES,
     PROVIDER_MONTHS,
+    PROVIDER_REDIRECTS,
     PROVIDERS,
     RESPONSES,
     STORIES,
@@ -36,7 +38,7 @@ from app.opendata.schema import (
     TAGS,
     table_schema,
 )
-from app.replies.models import VISIBLE, Change, Reply
+from app.replies.models import STAFF_REPLY, VISIBLE, Change, Reply
 from app.stories.models import Story, Tag, story_tags
 from app.stories.queries import StoryFilters, public_story_filter
 from app.stories.timeline import StoryEvent
@@ -306,14 +308,36 @@ def _lookups(session: Session) -> tuple[dict[int, str], dict[int, str]]:
     return codes, dict(session.execute(select(Tag.id, Tag.slug)).all())
 
 
+def top_level_codes(session: Session) -> dict[int, str]:
+    """Each provider's top-level organisation's code, by provider id: the whole directory's tree read once."""
+    above: dict[int, tuple[str, int | None]] = {i: (code, parent) for i, code, parent in session.execute(
+        select(Provider.id, Provider.code, Provider.parent_id))}
+    tops: dict[int, str] = {}
+    for start in above:
+        chain, i = [], start
+        while i not in tops and above[i][1] is not None and len(chain) <= len(above):
+            chain.append(i)
+            i = above[i][1]
+        top = tops.get(i, above[i][0])
+        for j in (*chain, i):
+            tops[j] = top
+    return tops
+
+
 def _write_directory(session: Session, tables: _Tables) -> dict[int, str]:
     codes: dict[int, str] = {}
+    tops = top_level_codes(session)
     parent = Provider.__table__.alias("parent")
     for p in _stream(session, select(Provider.id, Provider.code, Provider.name, Provider.kind, parent.c.code,
-                                     Provider.postcode, Provider.website, Provider.active)
+                                     Provider.postcode, Provider.website, Provider.active, Provider.service_type,
+                                     Provider.updated_at)
                      .outerjoin(parent, parent.c.id == Provider.parent_id).order_by(Provider.id)):
         codes[p[0]] = p[1]
-        tables.write(PROVIDERS, p)
+        tables.write(PROVIDERS, [*p[:9], tops.get(p[0], p[1]), p[9]])
+    for r in _stream(session, select(ProviderRedirect.code, ProviderRedirect.provider_id, Provider.code,
+                                     ProviderRedirect.kind, ProviderRedirect.created_at)
+                     .join(Provider, Provider.id == ProviderRedirect.provider_id).order_by(ProviderRedirect.code)):
+        tables.write(PROVIDER_REDIRECTS, r)
     for t in _stream(session, select(Tag.id, Tag.slug, Tag.name, Tag.kind).order_by(Tag.id)):
         tables.write(TAGS, t)
     return codes
@@ -350,20 +374,27 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
         StoryEvent.count, StoryEvent.detail,
     ).where(visible_event(), StoryEvent.story_id.in_(published), *within(StoryEvent.story_id))
         .order_by(StoryEvent.story_id, StoryEvent.at, StoryEvent.id)), lambda r: r[1]))
+    edits = _Merge(_grouped(_stream(session, select(StoryRevision.story_id, func.max(StoryRevision.created_at))
+                                    .where(StoryRevision.story_id.in_(published), *within(StoryRevision.story_id))
+                                    .group_by(StoryRevision.story_id).order_by(StoryRevision.story_id)),
+                            lambda r: r[0]))
     stories = _stream(session, select(
         Story.id, Story.provider_id, Story.title, Story.body, Story.experienced_on, Story.author_role,
         Story.on_behalf, Story.public_name, Story.language, Story.route, Story.criticality, Story.response_status,
-        Story.published_at, Story.first_reply_at,
+        Story.published_at, Story.first_reply_at, Story.updated_at,
     ).where(_public(session), *within(Story.id)).order_by(Story.id))
     licence = current_app.config["CONTENT_LICENCE"]
     write = tables.write
     stories_header, responses_header, changes_header = STORIES.header, RESPONSES.header, CHANGES.header
     events_header = STORY_EVENTS.header
     for s in stories:
+        story_replies, story_changes = replies.take(s.id), changes.take(s.id)
+        edited = edits.take(s.id)
         record = [s.id, s.provider_id, codes.get(s.provider_id, ""), s.title, s.body,
                   figures.year_month(s.experienced_on), s.author_role, s.on_behalf, s.public_name,
                   s.language, s.route, s.criticality, s.response_status, s.published_at, s.first_reply_at,
-                  f"{site_url}/stories/{s.id}"]
+                  f"{site_url}/stories/{s.id}", s.updated_at, bool(edited), edited[0][1] if edited else None,
+                  sum(1 for r in story_replies if r[2] == STAFF_REPLY), len(story_changes)]
         # Each row is formatted once, for its CSV line and its place in the story's JSON alike.
         nested = dict(zip(stories_header, write(STORIES, record), strict=True))
         story_tag_rows = tags.take(s.id)
@@ -371,9 +402,9 @@ def _write_stories(session: Session, tables: _Tables, ndjson, codes: dict[int, s
             write(STORY_TAGS, row)
         nested["tags"] = [tag_slugs[r[1]] for r in story_tag_rows]
         nested["responses"] = [dict(zip(responses_header, write(RESPONSES, r), strict=True))
-                               for r in replies.take(s.id)]
+                               for r in story_replies]
         nested["changes"] = [dict(zip(changes_header, write(CHANGES, _change_row(c, today)), strict=True))
-                             for c in changes.take(s.id)]
+                             for c in story_changes]
         nested["events"] = [dict(zip(events_header, write(STORY_EVENTS, event_values(
             e[0], e[1], e[2], e[3], e[4], codes.get(e[5]), e[6], e[7])), strict=True)) for e in events.take(s.id)]
         nested["licence"] = licence

@@ -37,8 +37,20 @@ STORY = _obj({
     "public_name": {"type": "string"}, "language": _enum(enums.LANGUAGES), "route": _enum(enums.ROUTES),
     "criticality": {"type": ["integer", "null"], **CRITICALITY_RANGE},
     "response_status": _enum(enums.RESPONSE_STATUSES),
-    "tags": {"type": "array", "items": {"type": "string"}},
-    "published_at": DATETIME, "updated_at": DATETIME, "first_reply_at": NULLABLE_DATETIME,
+    "tags": {"type": "array", "items": {"type": "string"}, "description": "Tag slugs (see /tags)."},
+    "tags_by_kind": {**_obj({kind: {"type": "array", "items": {"type": "string"}} for kind in enums.TAG_KINDS}),
+                     "description": "The same tags by their kind: good (what was good) and improve (what could be "
+                                    "improved)."},
+    "published_at": DATETIME,
+    "updated_at": {**DATETIME, "description": "When its public content last changed: its text, tags or rating, a "
+                                              "reply, a change or a step of its progress."},
+    "first_reply_at": NULLABLE_DATETIME,
+    "edited_by_moderator": {"type": "boolean", "description": "Whether a moderator changed the title or text the "
+                                                              "author wrote (before or after publishing). Never who."},
+    "moderator_edited_at": {**NULLABLE_DATETIME, "description": "When a moderator last changed it; null if never."},
+    "reply_count": {"type": "integer", "minimum": 0, "description": "Public replies from the provider's staff."},
+    "change_count": {"type": "integer", "minimum": 0, "description": "Public changes planned or made because of "
+                                                                     "it."},
 })
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -91,8 +103,31 @@ STORY_DETAIL = {**STORY, "properties": {
 }, "required": [*STORY["required"], "responses", "changes", "events"]}
 PROVIDER = _obj({
     "code": {"type": "string"}, "name": {"type": "string"}, "kind": _enum(enums.PROVIDER_KINDS),
-    "parent_code": {"type": ["string", "null"]}, "postcode": {"type": ["string", "null"]},
-    "website": {"type": ["string", "null"]}, "active": {"type": "boolean"}, "url": {"type": "string"},
+    "service_type": {"oneOf": [{"type": "null"}, _enum(enums.SERVICE_TYPES)],
+                     "description": "What the service does, from a short controlled list; null when the directory "
+                                    "does not say."},
+    "parent_code": {"type": ["string", "null"]},
+    "top_level_code": {"type": "string", "description": "Code of its top-level organisation (its own at the top)."},
+    "ancestors": {"type": "array", "items": {"type": "string"},
+                  "description": "Codes of the providers above it, top first; empty at the top."},
+    "postcode": {"type": ["string", "null"]},
+    "website": {"type": ["string", "null"]}, "active": {"type": "boolean"},
+    "updated_at": {**DATETIME, "description": "When its entry last changed, including a change above it that changes "
+                                              "its parent_code, top_level_code or ancestors."},
+    "url": {"type": "string"},
+})
+REDIRECT = _obj({
+    "old_code": {"type": "string", "description": "A code no provider has now."},
+    "new_code": {"type": "string", "description": "The code of the provider it leads to, now (chains followed)."},
+    "kind": {**_enum(enums.REDIRECT_KINDS), "description": "merged: its provider was merged into new_code's; "
+                                                            "recoded: the provider's code was changed."},
+    "redirected_at": DATETIME,
+})
+TAG = _obj({
+    "slug": {"type": "string"}, "name": {"type": "string"},
+    "kind": {**_enum(enums.TAG_KINDS), "description": "good: what was good; improve: what could be improved."},
+    "active": {"type": "boolean", "description": "Whether moderators still give it."},
+    "stories": {"type": "integer", "minimum": 0, "description": "Public stories that carry it."},
 })
 NULLABLE_SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1, "description": figures.SHARE_PRECISION}
 MEDIAN_HOURS = {"type": ["number", "null"], "minimum": 0, "description": "Median hours from publication to the first "
@@ -188,7 +223,9 @@ def document() -> dict:
                                "oldest change first, with withdrawn or hidden stories as tombstones.",
                 "parameters": [
                     {"name": "provider", "in": "query", "required": False, "schema": {"type": "string"},
-                     "description": "A provider code; stories about it and everything below it."},
+                     "description": "A provider code; stories about it and everything below it. An old code (a "
+                                    "provider merged into another, or given a new code: see /redirects) means the "
+                                    "provider it leads to now."},
                     {"name": "tag", "in": "query", "required": False, "schema": {"type": "string"}},
                     {"name": "status", "in": "query", "required": False,
                      "schema": _enum(enums.RESPONSE_STATUSES)},
@@ -245,13 +282,41 @@ def document() -> dict:
                 "parameters": [
                     {"name": "kind", "in": "query", "required": False,
                      "schema": _enum(enums.PROVIDER_KINDS)},
+                    {"name": "service_type", "in": "query", "required": False,
+                     "schema": _enum(enums.SERVICE_TYPES)},
                     {"name": "parent", "in": "query", "required": False, "schema": {"type": "string"},
-                     "description": "Only the providers directly below this code."},
+                     "description": "Only the providers directly below this code (an old code is followed)."},
                     {"name": "q", "in": "query", "required": False, "schema": {"type": "string"},
                      "description": "Part of a name, a code or a postcode prefix."},
+                    {"name": "updated_since", "in": "query", "required": False, "schema": DATETIME,
+                     "description": "A sync feed: only providers whose entry changed at or after this time, oldest "
+                                    "change first. A provider merged into another leaves the directory: /redirects "
+                                    "lists it."},
                     LIMIT, CURSOR,
                 ],
                 "responses": {"200": _json(_page("#/components/schemas/Provider"), "A page of providers."), **ERRORS},
+            }},
+            "/redirects": {"get": {
+                "operationId": "listRedirects", "summary": "The directory's history: old codes and where they lead",
+                "description": "Codes that no provider has now, because their provider was merged into another or "
+                               "given a new code, oldest first. Each leads to the provider's code now (a chain is "
+                               "already followed). /providers/{code} answers an old code with 301 to the new one, "
+                               "and the stories filter follows it. With since, only those made at or after it.",
+                "parameters": [
+                    {"name": "since", "in": "query", "required": False, "schema": DATETIME},
+                    LIMIT, CURSOR,
+                ],
+                "responses": {"200": _json(_page("#/components/schemas/Redirect"), "A page of old codes."),
+                              **ERRORS},
+            }},
+            "/tags": {"get": {
+                "operationId": "listTags", "summary": "Every tag with its kind and its number of public stories",
+                "description": "One short list (no pages): each tag's slug, as stories carry it, its name, its kind "
+                               "and how many public stories carry it now.",
+                "responses": {"200": _json(_obj({"data": {"type": "array",
+                                                          "items": {"$ref": "#/components/schemas/Tag"}},
+                                                 "licence": {"$ref": "#/components/schemas/Licence"}}),
+                                           "The tags."), **ERRORS},
             }},
             "/providers/{code}": {"get": {
                 "operationId": "getProvider", "summary": "One provider with its response statistics",
@@ -276,6 +341,7 @@ def document() -> dict:
         "components": {"schemas": {
             "Licence": LICENCE, "Problem": PROBLEM, "Story": STORY, "Tombstone": TOMBSTONE,
             "StoryDetail": STORY_DETAIL, "StoryEvent": STORY_EVENT, "Provider": PROVIDER,
-            "ProviderDetail": PROVIDER_DETAIL, "ProviderInsight": PROVIDER_INSIGHT,
+            "ProviderDetail": PROVIDER_DETAIL, "ProviderInsight": PROVIDER_INSIGHT, "Redirect": REDIRECT,
+            "Tag": TAG,
         }},
     }

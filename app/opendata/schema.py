@@ -50,8 +50,31 @@ PROVIDERS = Table(
         Column("postcode", "string", "UK postcode of the service."),
         Column("website", "string", "The service's website."),
         Column("active", "boolean", "False when the service no longer takes new stories.", True),
+        Column("service_type", "string", "What the service does, from a short controlled list (see its enum); empty "
+                                         "when the directory does not say.",
+               enum=enums.SERVICE_TYPES),
+        Column("top_level_code", "string", "Code of its top-level organisation (the provider at the top of its "
+                                           "parent_code chain); its own code at the top.", True),
+        Column("updated_at", "datetime", "When its entry last changed (UTC), including a change above it that "
+                                         "changes its parent_code or top_level_code.", True),
     ),
-    ("id",),
+    ("id",), (("parent_code", "providers", "code"), ("top_level_code", "providers", "code")),
+)
+PROVIDER_REDIRECTS = Table(
+    "provider_redirects", "The directory's history: codes that no longer belong to a provider, because it was "
+                          "merged into another or given a new code. Old URLs, the API's filters and this table lead "
+                          "each to the provider it became.",
+    (
+        Column("old_code", "string", "The code no provider has now.", True),
+        Column("provider_id", "integer", "The provider it leads to (providers.csv).", True),
+        Column("new_code", "string", "That provider's code now: a chain of merges and changes is already followed "
+                                     "to its end.", True),
+        Column("kind", "string", "merged: the old code's provider was merged into this one (its stories, replies "
+                                 "and changes moved there); recoded: this provider's code was changed.", True,
+               enums.REDIRECT_KINDS),
+        Column("redirected_at", "datetime", "When it happened (UTC).", True),
+    ),
+    ("old_code",), (("provider_id", "providers", "id"), ("new_code", "providers", "code")),
 )
 STORIES = Table(
     "stories", "Published stories, as moderated. Never an author's email, nor an unpublished, hidden or "
@@ -76,8 +99,19 @@ STORIES = Table(
         Column("published_at", "datetime", "When it was published (UTC).", True),
         Column("first_reply_at", "datetime", "When the provider first replied (UTC); empty if not yet."),
         Column("url", "string", "The story's page.", True),
+        Column("updated_at", "datetime", "When its public content last changed (UTC): its text, its tags or "
+                                         "rating, a reply, a change or a step of its progress. The API's "
+                                         "updated_since reads the same value.", True),
+        Column("edited_by_moderator", "boolean", "Whether a moderator changed the title or text the author wrote "
+                                                 "(to take out a name, say) before or after publishing it. Never "
+                                                 "who.", True),
+        Column("moderator_edited_at", "datetime", "When a moderator last changed it (UTC); empty if never."),
+        Column("reply_count", "integer", "Public replies from the provider's staff on it (the staff rows of "
+                                         "responses.csv).", True),
+        Column("change_count", "integer", "Public changes planned or made because of it (its rows of "
+                                          "changes.csv).", True),
     ),
-    ("id",), (("provider_id", "providers", "id"),),
+    ("id",), (("provider_id", "providers", "id"), ("provider_code", "providers", "code")),
 )
 RESPONSES = Table(
     "responses", "Public replies by providers' staff, and authors' answers, on published stories.",
@@ -154,7 +188,7 @@ STORY_EVENTS = Table(
         Column("due_on", "date", "For change_planned, change_due_reminded and change_overdue: the change's due "
                                  "date then."),
     ),
-    ("id",), (("story_id", "stories", "id"), ("change_id", "changes", "id")),
+    ("id",), (("story_id", "stories", "id"), ("change_id", "changes", "id"), ("provider_code", "providers", "code")),
 )
 TAGS = Table(
     "tags", "The curated tags for what was good and what could be improved.",
@@ -206,9 +240,10 @@ PROVIDER_MONTHS = Table(
         Column("changes_disputed", "integer", "Of the changes made, how many the story's author disputed (once a "
                                               "moderator checked the dispute).", True),
     ),
-    ("provider_id", "month"), (("provider_id", "providers", "id"),),
+    ("provider_id", "month"), (("provider_id", "providers", "id"), ("provider_code", "providers", "code")),
 )
-TABLES = (PROVIDERS, TAGS, STORIES, STORY_TAGS, RESPONSES, CHANGES, STORY_EVENTS, PROVIDER_MONTHS)
+TABLES = (PROVIDERS, PROVIDER_REDIRECTS, TAGS, STORIES, STORY_TAGS, RESPONSES, CHANGES, STORY_EVENTS,
+          PROVIDER_MONTHS)
 
 
 def table_schema(table: Table) -> dict:
@@ -227,6 +262,8 @@ def table_schema(table: Table) -> dict:
         fields.append(f)
     schema: dict = {"fields": fields, "primaryKey": list(table.primary_key), "missingValues": [""]}
     if table.foreign_keys:
-        schema["foreignKeys"] = [{"fields": col, "reference": {"resource": ref, "fields": ref_col}}
+        # A reference to the table itself names no resource (Table Schema's self-reference: "").
+        schema["foreignKeys"] = [{"fields": col, "reference": {"resource": "" if ref == table.name else ref,
+                                                               "fields": ref_col}}
                                  for col, ref, ref_col in table.foreign_keys]
     return schema

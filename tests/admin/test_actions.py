@@ -20,6 +20,8 @@ CASES = {
                                "H1 saved."),
     "/providers/<code>/move": ("/admin/providers/G1/move", {"move-parent": "t1", "move-reason": "Joined"},
                                "G1 moved."),
+    "/providers/<code>/code": ("/admin/providers/G1/code", {"code-code": " g1-new ", "code-reason": "New register"},
+                               "G1 is now G1-NEW; its old address leads here."),
     "/providers/<code>/active": ("/admin/providers/W1/active", {"active": "0", "active-reason": "Closed"},
                                  "W1 deactivated: its stories stay, it takes no new ones."),
     "/providers/<code>/merge": ("/admin/providers/H1DUP/merge", {"merge-target": "h1"},
@@ -60,6 +62,7 @@ def _untouched(session) -> None:
     assert session.scalar(select(Provider).where(Provider.code == "H1DUP")) is not None
     assert session.scalar(select(Provider.name).where(Provider.code == "H1")) == "Hospital One"
     assert session.scalar(select(Provider.active).where(Provider.code == "W1")) is True
+    assert session.scalar(select(Provider.id).where(Provider.code == "G1")) is not None
     person = session.scalar(select(User).where(User.email == "person@example.org"))
     assert not person.is_moderator and person.disabled_at is None
     assert set(session.scalars(select(OutboxMessage.status))) == {FAILED}

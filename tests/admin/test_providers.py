@@ -5,9 +5,8 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import Invitation, Membership
-from app.admin.models import ProviderRedirect
 from app.audit import AuditEvent
-from app.directory.models import Provider
+from app.directory.models import Provider, ProviderRedirect
 from app.errors import Invalid
 from app.replies.models import Change, Reply
 from app.stories.models import PUBLISHED, Story

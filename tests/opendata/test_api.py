@@ -156,7 +156,8 @@ def test_api_conforms_to_its_openapi_document(app, record):
     """
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6  # stories, one story, events, providers, one provider, a provider's insight
+    # stories, one story, events, providers, one provider, a provider's insight, redirects, tags
+    assert len(operations) == 8
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))

@@ -39,7 +39,8 @@ def test_story_events_csv_holds_the_api_events_and_validates_with_its_foreign_ke
     assert [f["name"] for f in resource["schema"]["fields"]] == EVENT_COLUMNS
     assert resource["schema"]["foreignKeys"] == [
         {"fields": "story_id", "reference": {"resource": "stories", "fields": "id"}},
-        {"fields": "change_id", "reference": {"resource": "changes", "fields": "id"}}]
+        {"fields": "change_id", "reference": {"resource": "changes", "fields": "id"}},
+        {"fields": "provider_code", "reference": {"resource": "providers", "fields": "code"}}]
     kinds = next(f for f in resource["schema"]["fields"] if f["name"] == "kind")["constraints"]["enum"]
     assert kinds == list(tl.EVENT_KINDS)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.directory.models import KINDS
+from app.directory.models import KINDS, REDIRECT_KINDS, SERVICE_TYPES
 from app.opendata import enums
 from app.opendata.openapi import document
 from app.opendata.schema import TABLES, table_schema
@@ -26,6 +26,8 @@ from app.stories.timeline import EVENT_KINDS
 # constant gains a value.
 TABLE_ENUMS = {
     ("providers", "kind"): list(KINDS),
+    ("providers", "service_type"): list(SERVICE_TYPES),
+    ("provider_redirects", "kind"): list(REDIRECT_KINDS),
     ("stories", "author_role"): list(AUTHOR_ROLES),
     ("stories", "response_status"): list(RESPONSE_STATUSES),
     ("stories", "language"): list(LANGUAGES),
@@ -53,6 +55,11 @@ OPENAPI_ENUMS = {
     f"{SCHEMAS}/Tombstone/properties/status": [WITHDRAWN, HIDDEN],
     f"{SCHEMAS}/Provider/properties/kind": list(KINDS),
     f"{SCHEMAS}/ProviderDetail/properties/kind": list(KINDS),
+    f"{SCHEMAS}/Provider/properties/service_type/oneOf/1": list(SERVICE_TYPES),
+    f"{SCHEMAS}/ProviderDetail/properties/service_type/oneOf/1": list(SERVICE_TYPES),
+    f"{SCHEMAS}/Redirect/properties/kind": list(REDIRECT_KINDS),
+    f"{SCHEMAS}/Tag/properties/kind": list(dict.fromkeys(kind for _, _, kind in CURATED)),
+    "paths//providers/get/parameters/service_type/schema": list(SERVICE_TYPES),
     "paths//stories/get/parameters/status/schema": list(RESPONSE_STATUSES),
     "paths//providers/get/parameters/kind/schema": list(KINDS),
     "paths//events/get/parameters/kind/schema": list(EVENT_KINDS),
@@ -84,6 +91,12 @@ def test_every_openapi_enum_lists_its_model_constant(app):
     with app.test_request_context():
         published = _enums_in(document())
     assert published == OPENAPI_ENUMS
+
+
+def test_openapi_tags_by_kind_has_a_list_for_every_tag_kind(app):
+    with app.test_request_context():
+        by_kind = document()["components"]["schemas"]["Story"]["properties"]["tags_by_kind"]
+    assert list(by_kind["properties"]) == list(dict.fromkeys(kind for _, _, kind in CURATED)) == ["good", "improve"]
 
 
 def test_openapi_criticality_ranges_span_the_model_scale(app):

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.moderation import disputes
+from app.admin import providers
+from app.moderation import disputes, fixing
 from app.replies.models import Change, Reply
 from tests.opendata.conftest import at
 
@@ -19,6 +20,12 @@ NEW_FIELDS = {
         "replied_within_5_working_days", "still_within_5_working_days", "share_replied_within_5_working_days",
         "replied_within_20_working_days", "still_within_20_working_days", "share_replied_within_20_working_days",
         "median_working_days_to_first_reply", "changes_confirmed", "changes_disputed", "changes_overdue"},
+    # Issue 23: the fields research needs, and the directory's history.
+    "Story": {"updated_at", "edited_by_moderator", "moderator_edited_at", "reply_count", "change_count",
+              "tags_by_kind", "language", "route"},
+    "Provider": {"service_type", "top_level_code", "ancestors", "updated_at", "parent_code"},
+    "Tag": {"slug", "name", "kind", "active", "stories"},
+    "Redirect": {"old_code", "new_code", "kind", "redirected_at"},
 }
 
 
@@ -70,13 +77,18 @@ class Walk:
 
 
 @pytest.fixture
-def world(session, clock, loop, tree, make_story):
+def world(session, clock, loop, tree, make_story, make_provider):
     """The loop's story with its dispute checked, a withdrawn story (a tombstone), an edited reply, and providers
     with a postcode and a website."""
     disputes.publish(session, loop["moderator"], session.get(Change, loop["made"].id))
     reply = session.query(Reply).filter_by(story_id=loop["story"].id).one()
     reply.edited_at = at(23, 10)
     tree["ward"].postcode, tree["ward"].website = "AB1 2CD", "https://ward.example.org"
+    tree["ward"].service_type = "ward"
+    fixing.correct(session, loop["moderator"], loop["story"], loop["story"].version, loop["story"].title,
+                   loop["story"].body + " Corrected.", "A name")
+    providers.merge(session, loop["moderator"], make_provider(code="W1DUP", name="Ward One again", kind="department",
+                                                              parent=tree["hospital"]), "W1")
     gone = make_story(tree["hospital"], status="published", title="Withdrawn later")
     session.commit()
     gone.status = "withdrawn"
@@ -97,6 +109,9 @@ def test_every_documented_field_appears_in_real_answers(client, world):
         "/providers/{code}": "/api/v1/providers/T1",
         "/providers/{code} (ward)": "/api/v1/providers/W1",
         "/providers/{code}/insight": "/api/v1/providers/T1/insight",
+        "/providers (sync)": "/api/v1/providers?limit=100&updated_since=2000-01-01",
+        "/redirects": "/api/v1/redirects",
+        "/tags": "/api/v1/tags",
     }
     for operation, url in answers.items():
         path = operation.split(" ")[0]
@@ -107,7 +122,7 @@ def test_every_documented_field_appears_in_real_answers(client, world):
 
     # Every documented object was met, and every field of each was in an answer.
     schemas = {"Story", "Tombstone", "StoryDetail", "StoryEvent", "Provider", "ProviderDetail", "ProviderInsight",
-               "Licence"}
+               "Licence", "Tag", "Redirect"}
     assert schemas <= set(walk.objects), sorted(schemas - set(walk.objects))
     for where, seen in walk.objects.items():
         missing = sorted(seen["documented"] - seen["present"])
