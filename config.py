@@ -122,6 +122,10 @@ class Config:
         # megabytes; 0 turns it off) while nothing they show has changed, and at most this many seconds.
         self.PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
         self.PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
+        # Story pages' read counts are kept out of the request: counted in each web process's memory (or in Redis,
+        # redis://host:6379) and written to the database every READ_COUNT_FLUSH_SECONDS (app/stories/readcounts.py).
+        self.READ_COUNT_STORAGE_URI = os.environ.get("READ_COUNT_STORAGE_URI", "memory://")
+        self.READ_COUNT_FLUSH_SECONDS = _int("READ_COUNT_FLUSH_SECONDS", 5)
         self.SECRET_KEY_MISSING = False
         # Whether any setting came from the environment at all: `flask check` run by a user who could not read
         # the settings file would otherwise judge the defaults and call them right.
