@@ -2,7 +2,7 @@
 replies and changes at each provider and below."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, make_response, render_template
+from flask import Blueprint, abort, current_app, make_response, render_template, request
 
 from app.directory.models import Provider
 from app.directory.services import find_by_code
@@ -23,7 +23,8 @@ def _atom(document: str):
     response.mimetype = "application/atom+xml"
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.add_etag()
-    return response
+    # A feed reader asking "has it changed?" gets a 304, compressed or not (compression evaluates its own).
+    return response.make_conditional(request)
 
 
 def _feed(provider: Provider | None):
