@@ -72,6 +72,9 @@ class Config:
         self.SEARCH_REBUILD_PROCS = _int("SEARCH_REBUILD_PROCS", 2)
         # "whoosh" (a local index folder) or "postgres" (tsvector columns, for several web nodes).
         self.SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh").strip().lower()
+        # What the index answered is kept in each web process for this many searches (0: off), under the index
+        # generation the worker moves when it writes the index and the content version (app/search/cache.py).
+        self.SEARCH_CACHE_ENTRIES = _int("SEARCH_CACHE_ENTRIES", 2000)
         self.SMTP_HOST = os.environ.get("SMTP_HOST") or None
         self.SMTP_PORT = _int("SMTP_PORT", 25)
         self.SMTP_USER = os.environ.get("SMTP_USER") or None
@@ -124,6 +127,21 @@ class Config:
         # megabytes; 0 turns it off) while nothing they show has changed, and at most this many seconds.
         self.PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
         self.PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
+        # Story pages' read counts are kept out of the request: counted in each web process's memory (or in Redis,
+        # redis://host:6379) and written to the database every READ_COUNT_FLUSH_SECONDS (app/stories/readcounts.py).
+        self.READ_COUNT_STORAGE_URI = os.environ.get("READ_COUNT_STORAGE_URI", "memory://")
+        self.READ_COUNT_FLUSH_SECONDS = _int("READ_COUNT_FLUSH_SECONDS", 5)
+        # Compression (Flask-Compress): Brotli for browsers that take it, gzip otherwise; never a streamed body (the
+        # large downloads are files) nor one already encoded. A strong ETag gets the encoding appended, so a 304
+        # answers only the same encoding; If-None-Match is evaluated after compression.
+        self.COMPRESS_ALGORITHM = ["br", "gzip"]
+        self.COMPRESS_MIMETYPES = ["text/html", "text/css", "text/csv", "text/plain", "text/xml", "application/json",
+                                   "application/problem+json", "application/javascript", "text/javascript",
+                                   "application/atom+xml", "application/xml", "image/svg+xml"]
+        self.COMPRESS_LEVEL = 6  # gzip
+        self.COMPRESS_BR_LEVEL = 4  # Brotli: about gzip's speed, smaller
+        self.COMPRESS_MIN_SIZE = 500
+        self.COMPRESS_STREAMS = False
         self.SECRET_KEY_MISSING = False
         # Whether any setting came from the environment at all: `flask check` run by a user who could not read
         # the settings file would otherwise judge the defaults and call them right.

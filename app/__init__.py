@@ -27,7 +27,7 @@ from app import (
     stories,
     web,
 )
-from app.extensions import csrf, db, limiter, login_manager, migrate
+from app.extensions import compress, csrf, db, limiter, login_manager, migrate
 from app.web.security import keep_retry_after
 from config import BASE_DIR, Config
 
@@ -108,6 +108,9 @@ def _init_sentry(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
+    # Before every domain: after-request hooks run last-registered first, so compression comes after the page
+    # cache has kept the plain page (app/web/cache.py), and a kept page is compressed as it is served.
+    compress.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True,
                      compare_type=True)
     csrf.init_app(app)

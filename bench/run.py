@@ -141,6 +141,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for the site and the floor")
     parser.add_argument("--emails", type=int, help="outbox messages to deliver (default 2000, 200 with --quick)")
+    parser.add_argument("--pages", help="only these rows, by name, comma-separated (e.g. 'story page,search')")
+    parser.add_argument("--no-extras", action="store_true", help="pages only: no export, no outbox")
     parser.add_argument("--no-rebuild", action="store_true",
                         help="keep the search index of an earlier run in --work (to measure pages again)")
     args = parser.parse_args()
@@ -205,6 +207,9 @@ def main() -> None:
         ("search", [f"/search?q={w}" for w in (words[0], words[5], words[50], words[300], words[2000])]),
         ("API list", ["/api/v1/stories"]),
     ]
+    if args.pages:
+        wanted = {name.strip() for name in args.pages.split(",")}
+        pages = [(name, paths) for name, paths in pages if name in wanted]
     rows = []
     # The same site with its page cache off: what a page costs when it must be rendered.
     uncached_env = {**env, "PAGE_CACHE_MB": "0"}
@@ -232,8 +237,8 @@ def main() -> None:
             print(f"  {name}: {page['rps']:.0f} req/s, {rendered['rps']:.0f} rendered (floor {base['rps']:.0f})",
                   flush=True)
 
-    export = run_export(work, env)
-    outbox = run_outbox(app, emails)
+    export = None if args.no_extras else run_export(work, env)
+    outbox = None if args.no_extras else run_outbox(app, emails)
 
     backend = "PostgreSQL" if postgres else "SQLite"
     print(f"\n{backend}, {total:,} stories ({published:,} published), gunicorn {args.workers} sync workers, "
@@ -250,6 +255,9 @@ def main() -> None:
               f"{rendered['rps']:.0f} | {rendered['p99']:.1f} | {rendered['rps'] / base['rps']:.2f}"
               + (f" ({note})" if note else "") + " |")
     print("\n(rendered: the same site with PAGE_CACHE_MB=0, so every request renders its page)")
+    if export is None or outbox is None:
+        print(f"\nwork folder: {work}")
+        return
     stories = export["counts"].get("stories", 0)
     children = (f", each of its {os.environ.get('EXPORT_PROCS', 2)} writing processes at most "
                 f"{export['children_peak_mb']:.0f} MB" if export.get("children_peak_mb") else " (one process)")

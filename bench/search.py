@@ -165,6 +165,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--keep", help="index folder to build into, or to reuse when it already holds an index")
+    parser.add_argument("--merge", action="store_true",
+                        help="merge the kept index's segments into one first (what a rebuild does since 2026-11-28)")
     parser.add_argument("--database", help="a PostgreSQL URL holding a bench/corpus.py corpus: time that backend")
     args = parser.parse_args()
     if args.database:
@@ -187,12 +189,20 @@ def main() -> None:
         seconds = time.perf_counter() - started
         print(f"index build: {count} stories in {seconds:.1f} s = {count / seconds:.0f} stories/s "
               f"(procs={args.procs}; documents generated in memory, no database)")
+    if args.merge:
+        from app.search.whoosh_write import merge_segments
+
+        ix = backend._open()
+        before = len(ix._segments())
+        seconds = merge_segments(ix)
+        ix.close()
+        print(f"merged {before} segments into one in {seconds:.1f} s")
     ix = backend._open()
     with ix.searcher() as searcher:
         doc_count = searcher.doc_count()
         ranked = sorted(((searcher.doc_frequency("body", t), t.decode()) for t in searcher.lexicon("body")),
                         reverse=True)
-    print(f"index: {doc_count} stories in {folder}")
+    print(f"index: {doc_count} stories in {len(ix._segments())} segments in {folder}")
 
     def word(rank: int) -> str:
         return ranked[min(rank, len(ranked) - 1)][1]

@@ -170,6 +170,6 @@ def test_registering_a_job_is_one_line_and_names_are_unique(app):
     assert jobs.register(app, "quick", lambda session: None, limit=30).time_limit(app.config) == 30
     assert job.time_limit(app.config) == app.config.get("JOB_TIME_LIMIT_SECONDS", jobs.DEFAULT_TIME_LIMIT)
     # In the order of the layers' init_app (app.LAYERS), then the test's own.
-    assert [j.name for j in jobs.registered(app)][:9] == ["digests", "reminders", "following-digest", "search-queue",
-                                                          "red-flags", "transparency", "dataset", "heartbeat",
-                                                          "insight-figures"]
+    assert [j.name for j in jobs.registered(app)][:10] == ["read-counts", "digests", "reminders", "following-digest",
+                                                           "search-queue", "red-flags", "transparency", "dataset",
+                                                           "heartbeat", "insight-figures"]

@@ -30,7 +30,7 @@ from app.replies import services as replies
 from app.replies.forms import AnswerForm, ChangeForm, HideReplyForm, MarkMadeForm, NotAboutUsForm, ReplyForm
 from app.replies.links import verdict_link
 from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, CHANGE_PLANNED, VISIBLE, Change
-from app.stories import queries
+from app.stories import queries, readcounts
 from app.stories import timeline as tl
 from app.stories.models import PUBLISHED, Story
 from app.stories.timeline import StoryEvent
@@ -44,8 +44,8 @@ ME_TOO_MAX_AGE = 5 * 365 * 24 * 3600
 
 
 def _count_read(story_id: int) -> None:
-    queries.count_read(db.session, story_id)
-    db.session.commit()
+    # Counted in memory or Redis and written in batches: a view writes nothing to the database.
+    readcounts.count_view(story_id)
 
 
 # A visitor served the kept page still counts (only published stories' pages are kept, and only for visitors).
@@ -57,8 +57,6 @@ def story(story_id: int):
     story = queries.story_for_viewer(db.session, story_id, current_user, can("moderation.view"))
     if current_user.is_authenticated and replies.note_first_read(db.session, current_user, story):
         db.session.commit()  # once per story: the timeline's "read by staff" shows on this very page
-    # Rendered first: the count's commit would expire the story and load it again, and its row lock
-    # would last through the rendering.
     response = render_story(story)
     if story.status == PUBLISHED and not (current_user.is_authenticated and current_user.id == story.author_id):
         _count_read(story.id)

@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session
 from app.directory import finder
 from app.extensions import db, utcnow
 from app.replies.models import Change, Reply
+from app.search import cache
 from app.search.backend import SearchBackend, backend_for
 from app.search.documents import documents
 from app.search.models import SearchQueue
 from app.search.query import Health, Hit, ParsedQuery, SearchRequest, SearchResults, SearchUnavailable, parse
 from app.search.snippets import fresh_snippet
 from app.stories.models import PUBLISHED, Story, content_changed
+from app.web.i18n import current_language
 
 log = logging.getLogger(__name__)
 DRAIN_BATCH = 500
@@ -45,25 +47,43 @@ def search(request: SearchRequest) -> SearchResults:
     """
     parsed = parse(request.text)
     session = db.session
-    try:
-        # A transactional backend's queue is emptied at each commit, so this reads nothing; one written by the
-        # worker still holds, until it catches up, the stories queued here.
-        engine = backend()
-        withheld = withheld_ids(session)
-        results = engine.search(parsed, request, withheld=withheld)
-        if not results.total and len(parsed.groups) > 1:
-            # No story holds every word: the best matches for any of them, and the page says so.
-            parsed.match_any = True
-            fallback = engine.search(parsed, request, withheld=withheld)
-            if fallback.total:
-                fallback.notes.insert(0, "No story holds all of your words, so these are the stories that "
-                                         "hold some of them, best match first.")
-                fallback.suggestion = results.suggestion or fallback.suggestion
-                results = fallback
-    except SearchUnavailable:
-        return SearchResults(hits=[], total=0, notes=parsed.notes, unavailable=True)
+    # A transactional backend's queue is emptied at each commit, so this reads nothing; one written by the
+    # worker still holds, until it catches up, the stories queued here.
+    withheld = withheld_ids(session)
+    kept = current_app.extensions.get("search_results")
+    key = None
+    if kept is not None:
+        key = (*cache.versions(session), tuple(withheld), cache.request_key(request), current_language())
+        results = kept.get(key)
+    if key is None or results is None:
+        try:
+            results = _ask_the_index(parsed, request, withheld)
+        except SearchUnavailable:
+            return SearchResults(hits=[], total=0, notes=parsed.notes, unavailable=True)
+        if key is not None:
+            kept.put(key, results)
+    elif len(parsed.groups) > 1 and results.notes[:1] == [ANY_WORDS]:
+        parsed.match_any = True  # fresh snippets of changed stories mark any of the words, as the index did
     _public_now(session, results, parsed)
     results.notes = parsed.notes + results.notes
+    return results
+
+
+ANY_WORDS = ("No story holds all of your words, so these are the stories that hold some of them, best match "
+             "first.")
+
+
+def _ask_the_index(parsed: ParsedQuery, request: SearchRequest, withheld: list[int]) -> SearchResults:
+    engine = backend()
+    results = engine.search(parsed, request, withheld=withheld)
+    if not results.total and len(parsed.groups) > 1:
+        # No story holds every word: the best matches for any of them, and the page says so.
+        parsed.match_any = True
+        fallback = engine.search(parsed, request, withheld=withheld)
+        if fallback.total:
+            fallback.notes.insert(0, ANY_WORDS)
+            fallback.suggestion = results.suggestion or fallback.suggestion
+            results = fallback
     return results
 
 
@@ -205,6 +225,7 @@ def drain_queue(session: Session) -> int:
         return 0
     ids = [story_id for story_id, _ in queued]
     _bring_up_to_date(engine, session, ids)
+    cache.move_generation(session)  # committed with the queue rows below: every process asks the index again
     # Only the rows we handled, and only if the story has not changed again since we read them.
     for story_id, queued_at in queued:
         session.execute(delete(SearchQueue).where(SearchQueue.story_id == story_id,
@@ -231,6 +252,7 @@ def rebuild(session: Session, progress: Callable[[int], None] = lambda n: None, 
         if session.get(SearchQueue, story_id) is None:
             session.add(SearchQueue(story_id=story_id, queued_at=utcnow()))
     session.info.setdefault("search_queued", set()).update(changed)
+    cache.move_generation(session)
     session.commit()
     return count
 

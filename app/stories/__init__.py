@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.stories import assisted, easy, views  # noqa: F401  (assisted, easy: their routes join the blueprint)
+from app.stories import assisted, easy, readcounts, views  # noqa: F401  (assisted, easy: their routes join the blueprint)
 from app.stories.text import linked_paragraphs, opening
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
+    readcounts.init_app(app)
     app.jinja_env.filters["opening"] = opening
     app.jinja_env.filters["linked_paragraphs"] = linked_paragraphs

@@ -227,7 +227,7 @@ class Story(db.Model):
 #   without anyone having to remember to;
 # * a change that shows on the story page without touching the story's row (a reply or a change added,
 #   edited, hidden or made visible) calls touch(story) in the same transaction;
-# * a plain UPDATE statement (`update(Story)…`) moves nothing: use it for bookkeeping (count_read, claim) and
+# * a plain UPDATE statement (`update(Story)…`) moves nothing: use it for bookkeeping (read counts, claim) and
 #   never for content, or call touch() for the stories it changes.
 #
 # A new column is content unless it is added to NOT_CONTENT.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.directory.models import Provider
@@ -129,15 +129,6 @@ def story_for_viewer(session: Session, story_id: int, user, is_moderator: bool) 
     if user.is_authenticated and story.author_id == user.id:
         return story
     raise NotFound("There is no story here. It may have been withdrawn by its author.")
-
-
-def count_read(session: Session, story_id: int) -> None:
-    # A plain UPDATE: reading must not move the version moderators lock on.
-    if session.get_bind().dialect.name == "postgresql":
-        # A read count may lose its last few increments in a crash: not worth a disk flush per page view.
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
-    session.execute(update(Story).where(Story.id == story_id).values(read_count=Story.read_count + 1)
-                    .execution_options(synchronize_session=False))
 
 
 def authors_stories(session: Session, user) -> list[Story]:

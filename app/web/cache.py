@@ -105,7 +105,8 @@ def _serve():
         return None
     if hook := ON_HIT.get(request.endpoint):
         hook(**(request.view_args or {}))
-    return Response(entry.body, headers=entry.headers)
+    # A kept page with an ETag (the API, the feeds) answers "has it changed?" as its view would have.
+    return Response(entry.body, headers=entry.headers).make_conditional(request)
 
 
 def _keep(response: Response) -> Response:

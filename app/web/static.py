@@ -6,7 +6,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 
 _digests: dict[tuple[str, int, int], str] = {}
 
@@ -38,5 +38,36 @@ def _version(endpoint: str, values: dict) -> None:
         values["v"] = found
 
 
+IMMUTABLE_SECONDS = 365 * 24 * 3600
+STATIC_IN_MEMORY_BYTES = 1024 * 1024
+
+
+def _static_response(response: Response) -> Response:
+    """A static URL whose digest matches the file never changes: browsers and proxies may keep it a year without
+    asking again (the stylesheet then costs the first paint nothing on a second page). Any other static URL keeps
+    Flask's default (revalidated each time)."""
+    if request.endpoint != "static" or response.status_code != 200:
+        return response
+    if response.mimetype in current_app.config.get("COMPRESS_MIMETYPES", ()) and \
+            (response.content_length or 0) <= STATIC_IN_MEMORY_BYTES:
+        # Read into memory (the stylesheet is a few kilobytes), so compression sees a whole body with its length
+        # and ETag rather than a file stream it would leave alone.
+        response.direct_passthrough = False
+        response.make_sequence()
+    if not request.args.get("v"):
+        return response
+    folder = current_app.static_folder
+    filename = (request.view_args or {}).get("filename")
+    if folder is None or filename is None or digest(Path(folder) / filename) != request.args["v"]:
+        return response
+    response.cache_control.public = True
+    response.cache_control.max_age = IMMUTABLE_SECONDS
+    response.cache_control.immutable = True
+    response.cache_control.no_cache = None
+    response.expires = None
+    return response
+
+
 def init_app(app: Flask) -> None:
     app.url_defaults(_version)
+    app.after_request(_static_response)

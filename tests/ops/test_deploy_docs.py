@@ -131,7 +131,10 @@ def test_backups_are_readable_by_their_owner_only():
 def test_the_nginx_block_keeps_the_port_in_host_and_compresses_text():
     [nginx] = [b for b in code_blocks(section("7. The reverse proxy")) if "proxy_pass" in b]
     assert "proxy_set_header Host $http_host;" in nginx and "proxy_set_header Host $host;" not in nginx
-    assert "gzip on;" in nginx
+    assert "gzip on;" in nginx and "gzip_vary on;" in nginx and "gzip_proxied any;" in nginx
+    assert "gzip_static on;" in nginx
+    static = re.search(r"location /static/ \{([^}]+)\}", nginx).group(1)
+    assert 'add_header Cache-Control "public, max-age=31536000, immutable";' in static and "expires" not in static
     types = re.search(r"gzip_types ([^;]+);", nginx).group(1).split()
     assert {"text/css", "application/json", "application/javascript", "application/atom+xml", "text/csv",
             "image/svg+xml"} <= set(types)

@@ -113,7 +113,25 @@ def test_a_rebuild_in_several_batches_holds_every_story(backend, monkeypatch, pr
     assert backend.rebuild([doc(i, f"kingfisher number {i}") for i in range(1, 6)], procs=procs) == 5
     results = search(backend, "kingfisher", sort="newest")
     assert [hit.story_id for hit in results.hits] == [5, 4, 3, 2, 1] and results.total == 5
-    assert len(backend._searcher().leaf_searchers()) >= 3
+    # Written as a segment per batch (and process), merged into one before the swap: a search reads one segment.
+    assert len(backend._searcher().leaf_searchers()) == 1
+
+
+def test_a_rebuild_writes_segments_per_batch_and_merges_them(backend, monkeypatch):
+    monkeypatch.setattr(whoosh_write, "REBUILD_BATCH", 2)
+    seen = []
+    real = whoosh_write.merge_segments
+
+    def counting(ix):
+        seen.append(len(ix._segments()))
+        return real(ix)
+
+    monkeypatch.setattr(whoosh_write, "merge_segments", counting)
+    backend.rebuild([doc(i, f"heron number {i}") for i in range(1, 8)], procs=1)
+    assert seen == [4]  # four batches written, then merged
+    assert len(backend._searcher().leaf_searchers()) == 1
+    backend.update([doc(9, "heron number 9")], deleted=[1])  # the worker's small updates still work after
+    assert search(backend, "heron").total == 7
 
 
 def test_a_story_inserted_already_published_is_queued_for_the_index(session, make_provider, make_story):

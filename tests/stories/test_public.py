@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.audit import AuditEvent
 from app.extensions import utcnow
+from app.stories import readcounts
 from app.stories.models import AWAITING_CONFIRMATION, HIDDEN, PENDING, PUBLISHED, REJECTED, RETURNED, WITHDRAWN, Story
 from tests.conftest import PASSWORD, login
 
@@ -35,7 +36,7 @@ def test_unpublished_story_is_404_for_others_but_visible_to_its_author_and_moder
     assert mod.get(f"/stories/{story.id}").status_code == 200
 
 
-def test_published_story_page_shows_everything_a_reader_needs(client, tree, make_story, session):
+def test_published_story_page_shows_everything_a_reader_needs(app, client, tree, make_story, session):
     story = make_story(tree["ward"], status=PUBLISHED, title="Great care", criticality=2,
                        body="First paragraph about the care we had.\n\nSecond paragraph about the discharge home.")
     page = client.get(f"/stories/{story.id}").get_data(as_text=True)
@@ -45,14 +46,16 @@ def test_published_story_page_shows_everything_a_reader_needs(client, tree, make
     assert "January 2025" in page and "Anonymous" in page and "(patient" in page
     assert "CC-BY-4.0" in page and "To reuse it, credit" in page
     assert "Report this story" in page and "Mildly critical" in page
+    readcounts.flush(app)
     session.expire_all()
     assert session.get(Story, story.id).read_count == 1
 
 
-def test_reading_does_not_move_the_version_moderators_lock_on(client, tree, make_story, session):
+def test_reading_does_not_move_the_version_moderators_lock_on(app, client, tree, make_story, session):
     story = make_story(tree["ward"], status=PUBLISHED)
     client.get(f"/stories/{story.id}")
     client.get(f"/stories/{story.id}")
+    readcounts.flush(app)
     session.expire_all()
     fresh = session.get(Story, story.id)
     assert fresh.read_count == 2 and fresh.version == 1
