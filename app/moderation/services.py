@@ -9,7 +9,7 @@ from datetime import timedelta
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import cast, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import Text
 
 from app import events
@@ -346,5 +346,7 @@ def queue_counts(session: Session) -> dict[str, int]:
 
 
 def open_reports(session: Session, limit: int = 50) -> list[Report]:
+    # The queue shows each report's story and reply: loaded with the reports, not one query per report.
     return list(session.scalars(select(Report).where(Report.resolved_at.is_(None))
+                                .options(selectinload(Report.story), selectinload(Report.reply))
                                 .order_by(Report.created_at).limit(limit)))

@@ -1,4 +1,4 @@
-"""the moderation queue reads waiting stories' flags from an index
+"""the moderation queue reads waiting stories' flags from an index; the staff dashboard its stories awaiting a reply
 
 Revision ID: 20261128queueflags
 Revises: 20261128exactwaits
@@ -8,6 +8,9 @@ The queue counts waiting stories by flag and lists those that may speak of harm 
 story's flags. With the flags in the queue's own order (status, queued_at, id), no story row (with its body) is
 read to count them or to skip a story, and the list still walks the index oldest first. PostgreSQL has no btree
 order for JSON, so there flags is an included column.
+
+The staff dashboard lists the stories awaiting a reply at the providers a responder covers, most critical and
+oldest first: (provider_id, status, response_status, criticality, published_at, id) answers it from the index.
 """
 from alembic import op
 
@@ -19,6 +22,8 @@ depends_on = None
 
 
 def upgrade():
+    op.create_index("ix_stories_awaiting", "stories",
+                    ["provider_id", "status", "response_status", "criticality", "published_at", "id"])
     if op.get_bind().dialect.name == "postgresql":
         op.create_index("ix_stories_queue_flags_pg", "stories", ["status", "queued_at", "id"],
                         postgresql_include=["flags"])
@@ -31,3 +36,4 @@ def downgrade():
         op.drop_index("ix_stories_queue_flags_pg", table_name="stories")
     else:
         op.drop_index("ix_stories_queue_flags", table_name="stories")
+    op.drop_index("ix_stories_awaiting", table_name="stories")
