@@ -6,6 +6,7 @@ Builds (or grows) a corpus with bench/corpus.py, rebuilds search with `flask --a
 serves the site and bench/floor.py under the same gunicorn settings, and loads each page with wrk
 (32 connections). The floor is measured again just before each page, so a machine busy with other work
 slows both: the ratio of the page's requests per second to the floor's is the figure that counts.
+Then the pages staff and moderators see, signed in (bench/staff.py), at 8 and --connections connections.
 Then the dataset export (stories per second, peak memory of its process) and the outbox worker
 delivering to a local aiosmtpd server. Prints one Markdown table. Nothing here is asserted; tests
 never time. `make test` does not run this.
@@ -236,6 +237,13 @@ def main() -> None:
             rows.append((name, page, base, rendered, note))
             print(f"  {name}: {page['rps']:.0f} req/s, {rendered['rps']:.0f} rendered (floor {base['rps']:.0f})",
                   flush=True)
+        # The pages staff and moderators see, signed in (never kept): at 8 connections and at --connections.
+        from bench.staff import measure as measure_staff
+        from bench.staff import prepare as prepare_staff
+
+        with app.app_context():
+            staff_pages = prepare_staff(db.session)
+        staff_rows = measure_staff(binary, site, floor, staff_pages, sorted({8, args.connections}), seconds, work)
 
     export = None if args.no_extras else run_export(work, env)
     outbox = None if args.no_extras else run_outbox(app, emails)
@@ -255,6 +263,10 @@ def main() -> None:
               f"{rendered['rps']:.0f} | {rendered['p99']:.1f} | {rendered['rps'] / base['rps']:.2f}"
               + (f" ({note})" if note else "") + " |")
     print("\n(rendered: the same site with PAGE_CACHE_MB=0, so every request renders its page)")
+    from bench.staff import table as staff_table
+
+    print("\nSigned in (bench/staff.py; each page's floor measured just before it):\n")
+    print(staff_table(staff_rows))
     if export is None or outbox is None:
         print(f"\nwork folder: {work}")
         return

@@ -59,6 +59,17 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    # An index the models make on one database only (`Index(...).ddl_if(dialect=...)`) is compared only there:
+    # autogenerate does not read ddl_if by itself.
+    ddl_if = getattr(obj, "_ddl_if", None)
+    if type_ == "index" and not reflected and ddl_if is not None and ddl_if.dialect:
+        wanted = (ddl_if.dialect,) if isinstance(ddl_if.dialect, str) else tuple(ddl_if.dialect)
+        return engine.dialect.name in wanted
+    return True
+
+
+conf_args.setdefault("include_object", include_object)
 conf_args.setdefault("process_revision_directives", process_revision_directives)
 conf_args.setdefault("render_item", render_item)
 conf_args["compare_type"] = compare_type

@@ -16,6 +16,7 @@ from app.insight.flags import open_flags, thresholds
 from app.insight.response import describe_wait
 from app.stories.models import CRITICALITY
 from app.text import spreadsheet_safe_row
+from app.web.cache import kept_fragment
 
 bp = Blueprint("insight", __name__)
 
@@ -42,12 +43,19 @@ def provider(code: str):
     if code != normalise_code(code):
         return redirect(url_for("insight.provider", code=normalise_code(code)), 301)
     item = get_by_code(db.session, code)
-    ins = services.insight(db.session, item)
-    return render_template("insight/provider.html", provider=item, ins=ins, trail=ancestors(db.session, item),
-                           charts=insight_charts(ins), children=services.child_figures(db.session, item),
-                           flags=open_flags(db.session, [item.id]), thresholds=thresholds(),
-                           describe_wait=describe_wait, percent=words.percent, criticality=CRITICALITY,
-                           min_stories=services.MIN_STORIES)
+
+    def render_body() -> str:
+        ins = services.insight(db.session, item)
+        return render_template("insight/_provider_body.html", provider=item, ins=ins,
+                               trail=ancestors(db.session, item), charts=insight_charts(ins),
+                               children=services.child_figures(db.session, item),
+                               flags=open_flags(db.session, [item.id]), thresholds=thresholds(),
+                               describe_wait=describe_wait, percent=words.percent, criticality=CRITICALITY,
+                               min_stories=services.MIN_STORIES)
+
+    # The same for every viewer: kept per content version, so signed-in staff do not recompute it each view.
+    return render_template("insight/provider.html", provider=item,
+                           body=kept_fragment("insight.provider", (item.id,), render_body))
 
 
 @bp.route("/providers/<code>/insight.csv")

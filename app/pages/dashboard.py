@@ -11,7 +11,7 @@ from app.extensions import db
 from app.insight.flags import open_flags
 from app.pages.blueprint import bp
 from app.replies.forms import AlertSettingsForm
-from app.replies.queries import awaiting_reply, recent_colleague_replies
+from app.replies.queries import awaiting_reply, covered_ids, recent_colleague_replies
 
 
 @bp.route("/dashboard")
@@ -24,7 +24,8 @@ def dashboard():
     forms = {m.id: AlertSettingsForm(prefix=f"m{m.id}", data={"frequency": m.alert_frequency,
                                                               "min_criticality": str(m.alert_min_criticality)})
              for m in memberships}
+    covered = covered_ids(db.session, memberships)
     return render_template("pages/dashboard.html", memberships=memberships, forms=forms,
                            red_flags=open_flags(db.session, [m.provider_id for m in memberships]),
-                           waiting=awaiting_reply(db.session, memberships),
-                           recent=recent_colleague_replies(db.session, memberships, current_user))
+                           waiting=awaiting_reply(db.session, covered),
+                           recent=recent_colleague_replies(db.session, covered, current_user))

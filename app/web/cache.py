@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from flask import Flask, Response, current_app, g, request, session
 from flask_login import current_user
+from markupsafe import Markup
 
 from app.extensions import db
 from app.web.i18n import current_language
@@ -87,6 +88,8 @@ def init_app(app: Flask) -> None:
     if megabytes <= 0:
         return
     app.extensions["page_cache"] = PageCache(megabytes * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
+    # Parts of pages that are the same for every viewer, for those the page cache does not serve (signed in).
+    app.extensions["fragment_cache"] = PageCache(megabytes * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
     # Registered after the rate limiter's own hook, so a kept page is still counted against a limit.
     app.before_request(_serve)
     app.after_request(_keep)
@@ -119,3 +122,20 @@ def _keep(response: Response) -> Response:
     headers = [(k, v) for k, v in response.headers.items() if k.lower() not in SKIPPED_HEADERS]
     current_app.extensions["page_cache"].put(key, response.get_data(), headers)
     return response
+
+
+def kept_fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
+    """HTML that is the same for every viewer (no form, no CSRF token, nothing of the session), rendered once per
+    (content version, language, key) and kept as the page cache keeps pages, for the signed-in people the page
+    cache never serves: moderators and responders get the insight page's figures without their queries.
+    With PAGE_CACHE_MB=0 nothing is kept and `render` runs every time."""
+    store = current_app.extensions.get("fragment_cache")
+    if store is None:
+        return Markup(render())
+    full = (name, content_version(db.session), current_language(), *key)
+    entry = store.get(full)
+    if entry is not None:
+        return Markup(entry.body.decode())
+    html = render()
+    store.put(full, html.encode(), [])
+    return Markup(html)
