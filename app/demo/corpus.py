@@ -574,7 +574,7 @@ UNITS: tuple[Unit, ...] = (
     Unit("maternity", GOOD, ("They listened to my birth plan", "A calm birth, as I had hoped"),
          "I was anxious after a traumatic first birth. The midwives read my plan, asked what worried me most "
          "and listened. They kept the room dark and quiet as I wanted, and told me what was happening at each "
-         "step.",
+         "step. I cannot thank the maternity team enough.",
          ("good-listened", "good-communication"), (0,),
          "Thank you for your kind words. After a hard first birth, being listened to and told what is happening "
          "matters so much, and I "
@@ -778,6 +778,39 @@ UNITS: tuple[Unit, ...] = (
          "hold a monthly clinic in the town centre, and two parking bays by the door are kept for patients.",
          change="Two parking bays by the clinic door are now kept for patients, and a monthly clinic runs in "
                 "the town centre.", change_kind=MADE, role="parent"),
+    Unit("oncology", GOOD, ("The nurse specialist rang back within the hour", "Clear answers after a cancer diagnosis"),
+         "When my wife was told she had breast cancer, the nurse specialist sat with us afterwards and explained "
+         "the plan in plain language. She gave us her direct number, and when we rang with a question she called "
+         "back within the hour.",
+         ("good-communication", "good-quick"), (0,),
+         "Thank you for your kind words. I am glad the nurse specialist explained the plan clearly and called you "
+         "back quickly, and I have passed your message on to her.", role="relative"),
+    Unit("medical_ward", POOR, ("Gluten-free meals never came", "Nobody listened about my coeliac disease"),
+         "I have coeliac disease and told the staff when I was admitted. For three days the meals that came were "
+         "not gluten free, and I lived on crisps my son brought in. Each time I asked, I was told it would be "
+         "sorted, but nobody listened.",
+         ("improve-food", "improve-listening"), (2, 3),
+         "I am sorry your gluten-free meals did not come and that nobody listened when you asked. Special diets "
+         "are now recorded on admission and checked against each meal tray before it leaves the kitchen.",
+         change="Special diets are now recorded on admission and checked against each tray before it leaves the "
+                "kitchen.", change_kind=MADE),
+    Unit("children", MIXED, ("Seen quickly, but no letter to the GP", "Fast care, missing information"),
+         "My baby was seen quickly on the children's ward with a high temperature and was much better by the next "
+         "day. But the discharge letter never reached our GP, and when we went for the follow-up they had no "
+         "information about what had happened.",
+         ("good-quick", "improve-information"), (1, 2),
+         "Thank you for your story, and I am glad your baby was seen quickly and is better. I am sorry the letter "
+         "did not reach your GP. Discharge letters now go to the practice electronically on the day a child goes "
+         "home.",
+         change="Discharge letters now reach the child's GP practice electronically on the day they go home.",
+         change_kind=MADE, role="parent"),
+    Unit("care_home", GOOD, ("Spotless rooms and real respect", "A clean home where he is respected"),
+         "We looked at six homes before choosing this one for my husband. It is spotlessly clean, and the staff "
+         "speak to him with respect, knock before going in and always close the curtains before helping him "
+         "dress.",
+         ("good-clean", "good-dignity"), (0,),
+         "Thank you for your kind words. Keeping the home clean and treating everyone with dignity and respect "
+         "matter to all of us, and I have shared your message with the staff.", role="relative"),
     # ------------------------------------------------------------ in Welsh, in Wales
     Unit("ed_wales", POOR, ("Aros saith awr heb wybod dim", "Saith awr yn yr Adran Achosion Brys"),
          "Es i i'r Adran Achosion Brys gyda fy nhad, sy'n wyth deg oed, ar ôl iddo syrthio yn y tŷ. Buon ni'n "
@@ -933,14 +966,14 @@ UNITS: tuple[Unit, ...] = (
          "gwrando'n astud ac yn fy nghymryd o ddifrif.",
          ("good-listened", "improve-waiting"), (1, 2),
          "Diolch am eich stori. Mae'n dda gen i fod y meddyg wedi gwrando arnoch chi, ac mae'n ddrwg gen i eich "
-         "bod wedi aros dros awr heb i neb ddweud pam. Bydd y dderbynfa bellach yn dweud wrth bawb pan fydd "
+         "bod wedi aros dros awr heb i neb ddweud pam. O hyn ymlaen, bydd y dderbynfa'n dweud wrth bawb pan fydd "
          "meddyg yn hwyr.",
          change="Mae'r dderbynfa bellach yn dweud wrth bawb sy'n aros pan fydd meddyg yn rhedeg yn hwyr.",
          change_kind=MADE, language="cy"),
     Unit("care_home_wales", POOR, ("Bwyd oer a neb yn dweud dim", "Dad yn colli pwysau heb i neb ddweud"),
-         "Mae fy nhad yn y cartref ers chwe mis. Mae e wedi colli pwysau, achos mae'r bwyd yn aml yn oer a does "
+         "Mae fy nhad yn y cartref ers chwe mis. Mae wedi colli pwysau, achos mae'r bwyd yn aml yn oer a does "
          "neb yn ei helpu i fwyta. Pan ofynnais i'r staff am hyn, ches i ddim ateb clir, a doedd neb wedi dweud "
-         "wrth y teulu ei fod e'n colli pwysau.",
+         "wrth y teulu ei fod yn colli pwysau.",
          ("improve-food", "improve-communication"), (3, 4),
          "Mae'n ddrwg iawn gen i fod eich tad wedi colli pwysau ac nad oedd neb wedi dweud wrthych chi. Mae staff "
          "bellach yn helpu pawb sydd angen help gyda'u bwyd, ac rydyn ni'n pwyso pawb bob wythnos ac yn ffonio'r "
