@@ -370,6 +370,447 @@ UNITS: tuple[Unit, ...] = (
          "Thank you for telling us. We are sorry you waited a long time. We now have a quiet room you can wait "
          "in. Ask at the desk.", change="A quiet room is now kept free for people who find the waiting room "
                                        "hard.", change_kind=MADE, route=EASY_READ),
+    # ------------------------------------------------------------ more emergency care
+    Unit("ed", POOR, ("Eight hours on a trolley in a corridor", "A night on a trolley in the corridor"),
+         "My grandmother is ninety-one. She waited eight hours on a trolley in the corridor after a fall, under "
+         "bright lights, with people walking past all night. There were not enough staff to move her anywhere "
+         "quieter, and the two nurses in that part of the department were clearly stretched.",
+         ("improve-waiting", "improve-staffing"), (3, 4),
+         "I am sorry your grandmother waited eight hours on a trolley in a corridor. That is not where a frail "
+         "ninety-one-year-old should spend the night. We have opened an area with reclining chairs and two more "
+         "staff overnight for older people waiting for a bed.",
+         change="An area for older people waiting for a bed, with two more staff overnight, opened beside the "
+                "department.", change_kind=MADE, role="relative"),
+    Unit("ed", GOOD, ("The nurse who stayed with me", "Kindness at three in the morning"),
+         "I came in by ambulance at three in the morning with a bad asthma attack. The nurse who looked after me "
+         "was so gentle and calm. She held my hand while the nebuliser worked and told me what each step was for.",
+         ("good-kindness", "good-explained"), (0,),
+         "Thank you for your kind words about our nurse. I am glad she stayed calm beside you and explained each "
+         "step, and I have passed your message to her and the night team."),
+    Unit("ed", MIXED, ("Good doctor, nobody told us anything", "Fine care, but we were kept in the dark"),
+         "The doctor who saw my son after his seizure was skilled and calm, and he is fine now. But for the four "
+         "hours before that, nobody told us anything about what would happen next or why we were waiting.",
+         ("good-staff", "improve-information"), (1, 2),
+         "Thank you for your story, and I am glad your son is well. I am sorry nobody told you what was "
+         "happening while you waited. Our waiting room screens now show the information people need about each "
+         "stage.",
+         change="Screens in the waiting room will show each stage of a visit and roughly how long it takes.",
+         role="parent"),
+    Unit("ed", POOR, ("Sent home too soon from A&E", "Discharged at 2am with nowhere to go"),
+         "My father, who has dementia, was discharged from A&E at two in the morning in his slippers. Nobody "
+         "rang us or told us. A taxi dropped him at home and a neighbour found him sitting on the step, confused and "
+         "cold.",
+         ("improve-discharge", "improve-communication"), (4, 5),
+         "I am deeply sorry your father was sent home at two in the morning without anyone ringing his family. "
+         "That discharge should never have happened. We have reviewed it with the team, and no one with dementia "
+         "is now discharged at night without a family member or carer told first.",
+         change="Nobody with dementia or confusion is discharged overnight unless their family or carer has been "
+                "told and agrees.", change_kind=MADE, answer="Thank you for taking it seriously. Dad is fine now.",
+         role="relative"),
+    Unit("minor_injuries", MIXED, ("Quick to be seen, nowhere to park", "Fast treatment, a car park that was full"),
+         "I cut my hand badly in the kitchen and drove to the minor injuries unit. I was stitched within forty "
+         "minutes, which was brilliant. Finding somewhere to park took longer than the stitches: the small car "
+         "park was full and I had to leave the car on a verge.",
+         ("good-quick", "improve-parking"), (1,),
+         "Thank you for your story. I am glad you were seen quickly, and sorry about the car park. Four spaces "
+         "by the entrance are now kept for people coming to the unit.",
+         change="Four parking spaces by the entrance are now kept for the minor injuries unit.", change_kind=MADE),
+    Unit("minor_injuries", POOR, ("X-ray closed, sent elsewhere", "Told to go to another hospital for an X-ray"),
+         "I drove my son to the minor injuries unit with a swollen ankle. After an hour's wait we were told the "
+         "X-ray machine was not staffed that evening and we would have to go to the main hospital twenty miles "
+         "away. There was no information about this on the website or at the door.",
+         ("improve-information", "improve-waiting"), (2,),
+         "I am sorry you waited an hour before being told the X-ray was closed. That information should have "
+         "been on our website and at the door. The website now shows when X-ray is open each day.",
+         change="The unit's web page and the sign at the door now show the hours X-ray is open each day.",
+         change_kind=MADE, role="parent"),
+    # ------------------------------------------------------------ more wards
+    Unit("medical_ward", GOOD, ("Nurses who made Dad feel safe", "Ward 7 looked after Dad so well"),
+         "Dad was on Ward 7 for a fortnight with a chest infection. The nurses were kind and patient with him, "
+         "even when he was confused at night, and they rang me every evening to tell the family how his day had gone.",
+         ("good-kindness", "good-involved-family"), (0,),
+         "Thank you for your kind words about the nurses on Ward 7. Ringing each family every evening is something "
+         "the team cares about, and I am glad it helped you and your dad.", role="relative"),
+    Unit("medical_ward", POOR, ("Pain relief always late", "Waited hours for pain relief"),
+         "I have sickle cell disease and was admitted in a crisis. Every dose of pain relief was late, sometimes "
+         "by two hours, and when I said how bad the pain was I felt nobody believed me or listened.",
+         ("improve-pain", "improve-listening"), (3, 4),
+         "I am sorry your pain relief came late and that you did not feel listened to or believed. People in a "
+         "sickle cell crisis need pain relief on time, and we have agreed a care plan with the haematology team "
+         "so the ward knows what to give and when.",
+         change="A sickle cell pain plan, agreed with the haematology team, is now started on arrival on the "
+                "ward.", change_kind=MADE),
+    Unit("medical_ward", MIXED, ("Clean and kind, but nobody explained the plan", "Kind nurses, no plan"),
+         "The ward was very clean and the nurses were kind. But over six days nobody explained the plan for my "
+         "treatment. Doctors came and went on rounds and I only found out I was having a scan when the porter "
+         "arrived.",
+         ("good-clean", "improve-communication"), (1, 2),
+         "Thank you for your story, and I am glad the ward was clean. I am sorry nobody explained your plan. Each "
+         "patient now has a board by the bed where the doctors write the plan for the day after the ward round.",
+         change="A board by each bed shows the day's plan, written after the ward round.", change_kind=MADE),
+    Unit("surgical_ward", POOR, ("The bay was dirty and the bins overflowed", "Dirty toilets on the ward"),
+         "After my hip operation I shared a bay with five others. The toilet was dirty for most of the day and "
+         "the bins overflowed by the evening. I was frightened of getting an infection in my wound.",
+         ("improve-cleanliness",), (3,),
+         "I am sorry the bay and the toilet were dirty and the bins overflowed. That is not acceptable after an "
+         "operation. Cleaning of the toilets has been increased to four times a day and bins are emptied each "
+         "afternoon and evening.",
+         change="Toilets on the ward are now cleaned four times a day and bins are emptied each afternoon "
+                "and evening.", change_kind=MADE),
+    Unit("surgical_ward", GOOD, ("Well planned from start to finish", "Home the day after my operation"),
+         "I had my hernia repaired and the discharge was planned from the moment I arrived: they told me what "
+         "day I would go home, arranged my tablets the night before and gave me a number to ring. I was home by "
+         "lunchtime the next day.",
+         ("good-discharge", "good-explained"), (0,),
+         "Thank you for your kind words. A well planned discharge makes such a difference, and I am glad it was all "
+         "explained "
+         "and you knew when you would go home. I have shared your message with the ward."),
+    Unit("surgical_ward", MIXED, ("Skilled surgeon, poor pain control afterwards",
+                                  "Operation good, the night after was not"),
+         "The surgeon was skilled and explained everything beforehand. But on the first night after the "
+         "operation my pain was not controlled and it took three hours for a doctor to come and change the "
+         "prescription.",
+         ("good-staff", "improve-pain"), (2, 3),
+         "Thank you for your story. I am glad the surgeon looked after you well, and sorry your pain was not "
+         "controlled on your first night. Ward nurses can now change pain relief from an agreed plan without "
+         "waiting for a doctor.",
+         change="Nurses on the ward can now increase pain relief from an agreed plan without waiting for a "
+                "doctor.", change_kind=MADE),
+    Unit("rehab", MIXED, ("Great physio, hardly any of it", "Good physiotherapy, but not enough"),
+         "The physiotherapists on the ward were skilled and encouraging. But after my hip replacement I only had "
+         "physio three times in a week because there were not enough staff, and I went home less steady than I "
+         "had hoped.",
+         ("good-staff", "improve-staffing"), (2,),
+         "Thank you for your story, and for what you say about our physiotherapists. I am sorry there were not "
+         "enough staff for you to have physio every day. We have recruited two more physiotherapists and a "
+         "rehabilitation assistant.",
+         change="Two more physiotherapists and a rehabilitation assistant will join the ward."),
+    Unit("rehab", GOOD, ("Mum came home walking", "They planned Mum's return home with us"),
+         "Mum spent a month on the rehabilitation ward after a fall. The team involved our family in every "
+         "meeting and planned her discharge with us: the occupational therapist visited her home and a rail was "
+         "fitted before she went back.",
+         ("good-involved-family", "good-discharge"), (0,),
+         "Thank you for your kind words. Planning someone's discharge with their family is at the heart of "
+         "rehabilitation, and I am glad your mum came home safely.", role="relative"),
+    Unit("rehab", POOR, ("Food left out of reach", "Nobody helped Dad eat"),
+         "Dad had a stroke and cannot use his right hand. His meal tray was put on the table out of reach and "
+         "taken away again untouched. The staff were stretched at mealtimes, nobody helped him eat, and he lost "
+         "weight over the three weeks.",
+         ("improve-food", "improve-staffing"), (3, 4),
+         "I am very sorry your dad's meal tray was left out of reach and that nobody helped him eat. Everyone "
+         "who needs help now has a red tray, and staff are free at mealtimes to help them.",
+         change="People who need help to eat now have a red tray, and no other tasks are given to staff at "
+                "mealtimes.", change_kind=MADE, role="relative"),
+    Unit("icu", POOR, ("Nobody told us he had been moved", "We arrived to find an empty bed"),
+         "My husband was moved out of intensive care to a ward in the middle of the night. Nobody told us. When "
+         "my son and I arrived the next morning there was an empty bed and it took an hour to find out where "
+         "he was.",
+         ("improve-communication", "improve-information"), (2, 3),
+         "I am sorry nobody told you your husband had moved, and that you arrived to an empty bed. The nurse "
+         "in charge now rings the family whenever someone leaves intensive care, whatever the time.",
+         change="The nurse in charge now rings a patient's family whenever the patient moves out of intensive "
+                "care.", change_kind=MADE, role="relative"),
+    Unit("icu", MIXED, ("Excellent care, hard waiting room", "Skilled team, an uncomfortable wait"),
+         "The intensive care team were skilled and the consultant updated us every day. But the relatives' room "
+         "had four chairs for a dozen families, no drinks and no way to tell how long we would wait to go in.",
+         ("good-communication", "improve-waiting"), (1, 2),
+         "Thank you for your story, and for your words about the team's updates. I am sorry the relatives' "
+         "room made the waiting harder. We are refurbishing it with more seating, a drinks machine and a "
+         "bell to the unit.",
+         change="The relatives' room will be refurbished with more seating, drinks and a bell to the unit.",
+         role="relative"),
+    Unit("oncology", POOR, ("Chemotherapy cancelled on the day", "Turned away from chemotherapy twice"),
+         "Twice my chemotherapy was cancelled after I had arrived, because the blood results were not back in "
+         "time. I live an hour away. Nobody rang me beforehand and I waited four hours the second time before "
+         "being sent home.",
+         ("improve-waiting", "improve-information"), (3,),
+         "I am sorry your chemotherapy was cancelled twice after you had travelled and waited. Blood tests are "
+         "now taken the day before at your nearest hospital, so the results are ready when you arrive.",
+         change="Blood tests before chemotherapy are now taken the day before at the hospital nearest home.",
+         change_kind=MADE),
+    Unit("oncology", MIXED, ("Kind nurses, a long wait for results", "Waiting weeks for results"),
+         "The nurses on the day unit were kind and always had time for a chat. But I waited five weeks for "
+         "the results of my scan, and the not knowing was the worst part of the whole treatment.",
+         ("good-kindness", "improve-waiting"), (2, 3),
+         "Thank you for your story and for your words about our nurses. I am sorry you waited five weeks for "
+         "your scan results. We have a new target of two weeks and a nurse who rings people with the results.",
+         change="A specialist nurse will ring each person with their scan results within two weeks."),
+    Unit("radiology", GOOD, ("Scan done within a week of referral", "Quick and friendly MRI"),
+         "I was referred for an MRI scan and had a date within a week. The radiographer was friendly, told me "
+         "what each noise would be and checked on me through the headphones.",
+         ("good-quick", "good-explained"), (0,),
+         "Thank you for your kind words. I am glad your scan came quickly and that the radiographer explained "
+         "each noise. I have passed your message to the team."),
+    Unit("radiology", MIXED, ("Friendly staff, hard to find", "Good scan, lost in the corridors"),
+         "The staff in radiology were friendly and the scan itself was quick. But the department is at the far "
+         "end of the hospital, the signs stop halfway, and I was ten minutes late after asking three people "
+         "the way. The appointment letter gave no information about where to go.",
+         ("good-kindness", "improve-information"), (1,),
+         "Thank you for your story, and I am glad the staff were friendly. I am sorry the signs did not get "
+         "you there. Appointment letters now include a map, and new signs run all the way to the department.",
+         change="Appointment letters include a map, and new signs lead all the way to radiology.",
+         change_kind=MADE),
+    # ------------------------------------------------------------ more maternity and children
+    Unit("maternity", MIXED, ("Lovely midwives, sent home too early", "Kind care, a rushed discharge"),
+         "The midwives who delivered our baby were lovely and I felt safe. But we were discharged six hours "
+         "later before feeding was established, and we were back on the ward two days later because she had "
+         "lost too much weight.",
+         ("good-kindness", "improve-discharge"), (2, 3),
+         "Thank you for your story and congratulations on your baby. I am sorry you were discharged before "
+         "feeding was going well. No one now goes home until a feeding specialist has seen them, whatever the "
+         "time of day.",
+         change="No mother and baby are discharged until a feeding specialist has seen them.", change_kind=MADE,
+         answer="Thank you. We are both doing well now."),
+    Unit("maternity", POOR, ("My partner was sent home at night", "Partners sent away after the birth"),
+         "Our son was born by caesarean at nine in the evening. At ten my partner was told to leave, and I was "
+         "alone all night, unable to lift the baby out of the cot after surgery. There were not enough staff "
+         "to help, and when I asked for him to stay, nobody listened.",
+         ("improve-staffing", "improve-listening"), (3,),
+         "I am sorry your partner was sent home and you were left alone after your caesarean, without enough "
+         "staff to help, and that nobody listened when you asked for him to stay. Partners may now stay overnight on "
+         "the postnatal ward, and we have recruited more "
+         "maternity support workers.",
+         change="Partners can now stay overnight on the postnatal ward.", change_kind=MADE),
+    Unit("maternity", GOOD, ("They listened to my birth plan", "A calm birth, as I had hoped"),
+         "I was anxious after a traumatic first birth. The midwives read my plan, asked what worried me most "
+         "and listened. They kept the room dark and quiet as I wanted, and told me what was happening at each "
+         "step. I cannot thank the maternity team enough.",
+         ("good-listened", "good-communication"), (0,),
+         "Thank you for your kind words. After a hard first birth, being listened to and told what is happening "
+         "matters so much, and I "
+         "have shared your message with the midwives who looked after you."),
+    Unit("children", POOR, ("Eleven hours in a bay with no food", "No food for my son all day"),
+         "My son, who is seven, was admitted with appendicitis. He was nil by mouth for an operation that was "
+         "put off three times. By the evening he had waited eleven hours and nobody explained why, or offered "
+         "him food once it was called off.",
+         ("improve-waiting", "improve-food"), (3,),
+         "I am sorry your son waited eleven hours without food for an operation that kept being put off. "
+         "Children waiting for surgery now have a set time after which they are given a drink and a meal if "
+         "the operation has not started.",
+         change="Children waiting for surgery are given a drink and a meal at a set time if their operation has "
+                "not started.", change_kind=MADE, role="parent"),
+    Unit("children", GOOD, ("The play specialist made it bearable", "Our daughter felt safe with them"),
+         "Our daughter needed blood tests every day for a week. The play specialist showed her the equipment "
+         "on a teddy first, explained it with pictures and let her choose which arm. The nurses were patient "
+         "with her every time.",
+         ("good-explained", "good-kindness"), (0,),
+         "Thank you for your kind words. I am glad the play specialist explained the tests with pictures and "
+         "that the nurses were patient with your daughter. I have shared your message with the ward.",
+         role="parent"),
+    Unit("children", MIXED, ("Brilliant nurses, no bed for a parent", "Great care, a night on a chair"),
+         "The nurses on the children's ward were kind and quick to come when my baby's breathing changed. But "
+         "there was no bed for parents, and I spent three nights sitting upright on a hard plastic chair, with no "
+         "private space to rest.",
+         ("good-kindness", "improve-dignity"), (1, 2),
+         "Thank you for your story and for your words about the nurses. I am sorry you spent three nights on "
+         "a chair: parents deserve the dignity of somewhere to rest. Fold-out beds are now beside every cot.",
+         change="A fold-out bed for a parent is now beside every cot on the ward.", change_kind=MADE,
+         role="parent"),
+    # ------------------------------------------------------------ more outpatients and clinics
+    Unit("outpatients", GOOD, ("Clinic ran on time", "In and out of the clinic in half an hour"),
+         "I had a follow-up at the heart clinic. I was called in within five minutes of my appointment time, "
+         "the consultant explained my results in plain words and I had a letter summarising it all a few days "
+         "later.",
+         ("good-quick", "good-explained"), (0,),
+         "Thank you for your kind words. I am glad you were seen quickly and that the consultant explained your "
+         "results clearly. I have passed your message on to the clinic."),
+    Unit("outpatients", POOR, ("Appointment cancelled four times", "Four cancellations in a year"),
+         "My appointment at the rheumatology clinic has been cancelled four times in a year, each time by "
+         "letter a day or two before. When I phone to rebook, the line rings out. My joints are getting worse "
+         "while I wait.",
+         ("improve-appointments", "improve-waiting"), (3, 4),
+         "I am sorry your appointment has been cancelled four times, that you are still waiting, and that the "
+         "booking line rings out. We "
+         "have added evening clinics and more staff on the phone line, and we are reviewing everyone whose "
+         "appointment has been moved more than once.",
+         change="Everyone whose clinic appointment was moved more than once is being offered a date within six "
+                "weeks."),
+    Unit("outpatients", MIXED, ("Helpful doctor, a long wait in clinic", "Good advice after two hours"),
+         "The doctor in the clinic listened carefully and changed my medicine, which has really helped. But I "
+         "waited two hours past my appointment time with no explanation.",
+         ("good-listened", "improve-waiting"), (1, 2),
+         "Thank you for your story. I am glad the doctor listened and the new medicine helps, and sorry you "
+         "waited two hours without being told why. The clinic now shows how late each doctor is running.",
+         change="A screen in the clinic shows how late each doctor is running.", change_kind=MADE),
+    Unit("eyes", GOOD, ("My cataract operation was painless", "Clear sight again, and clearly explained"),
+         "I was nervous about my cataract operation. The nurse explained every step, the surgeon was skilled "
+         "and talked to me throughout, and it did not hurt at all. I was in and out in two hours.",
+         ("good-explained", "good-staff"), (0,),
+         "Thank you for your kind words. I am glad the nurse explained each step and that the surgeon put you "
+         "at ease. I have shared your message with the clinic."),
+    Unit("eyes", POOR, ("Letter came after the appointment", "Missed my eye appointment because of the post"),
+         "My appointment letter for the cataract clinic arrived two days after the appointment date. When I "
+         "rang to rebook I was told I would go back to the start of the waiting list.",
+         ("improve-appointments", "improve-information"), (2, 3),
+         "I am sorry your letter arrived after your appointment and that you were told you would start again. "
+         "That was wrong: nobody goes back on the list because of a late letter, and you have been offered a "
+         "new appointment.",
+         change="Appointments are now confirmed by text or phone as well as by letter.", change_kind=MADE,
+         answer="Thank you. I have my new date and it is sooner than I expected.", route=PAPER),
+    # ------------------------------------------------------------ more mental health
+    Unit("mental_health_ward", MIXED, ("Kind staff, nothing to do all day", "Kind nurses, very long days"),
+         "The nurses on the ward were kind and made time to talk. But there was nothing to do all day, and "
+         "with so few staff the walks and groups kept being cancelled. The days felt very long.",
+         ("good-kindness", "improve-staffing"), (2,),
+         "Thank you for your story and your words about the nurses. I am sorry groups and walks were cancelled "
+         "because there were not enough staff. We have an activity worker on the ward seven days a week now.",
+         change="An activity worker now runs groups and walks on the ward seven days a week.", change_kind=MADE),
+    Unit("mental_health_ward", POOR, ("No privacy on the ward", "Searched in front of other patients"),
+         "I was searched in the corridor in front of other patients when I came back from leave. Nobody "
+         "explained why. There was no privacy or dignity in it, and it made me feel like a criminal.",
+         ("improve-dignity", "improve-communication"), (3,),
+         "I am very sorry you were searched in front of others without being told why. That did not respect "
+         "your dignity. Searches now take place in a private room, and staff explain the reason first.",
+         change="Searches on return from leave now happen in a private room, with the reason explained first.",
+         change_kind=MADE, route=ASSISTED),
+    Unit("crisis", MIXED, ("Help came, but the next day", "A good plan, too late in the day"),
+         "I called the crisis team about my partner at lunchtime. Someone came the next day, not that evening "
+         "as we were told. When they came they were calm and made a safety plan with us that has helped.",
+         ("good-communication", "improve-waiting"), (2, 3),
+         "Thank you for your story. I am glad the safety plan has helped, and sorry you waited until the next "
+         "day when you were told someone would come that evening. We now ring back within the hour if a visit "
+         "will be later than promised.",
+         change="When a visit will be later than promised, the team rings back within the hour to say when.",
+         role="carer"),
+    Unit("crisis", POOR, ("Told to go to A&E and wait", "The crisis line sent me to A&E"),
+         "When I rang the crisis line, the person on the phone told me to go to A&E. I waited there for nine "
+         "hours among drunk people and crying children before anyone from mental health saw me. I felt "
+         "nobody listened to what I actually needed.",
+         ("improve-waiting", "improve-listening"), (4,),
+         "I am so sorry you waited nine hours in A&E and felt nobody listened to you. A&E is not the right place "
+         "for most people in crisis. We have opened a crisis café in the evenings as somewhere safe to go "
+         "instead.",
+         change="A crisis café is open every evening, with mental health staff, as somewhere safe to go instead "
+                "of A&E.", change_kind=MADE, route=PHONE),
+    # ------------------------------------------------------------ more general practice
+    Unit("gp", GOOD, ("A same-day appointment for my son", "Quick help with my son's ear"),
+         "My son woke with an earache. I booked online at seven and we were seen the same morning. The doctor "
+         "was friendly with him and showed me how to give the drops.",
+         ("good-quick", "good-kindness"), (0,),
+         "Thank you for your kind words. I am glad the online booking got your son seen quickly and that the "
+         "doctor was friendly with him.", role="parent"),
+    Unit("gp", POOR, ("Test results never came", "Nobody told me my blood results"),
+         "I had blood tests in March. Nobody told me the results. When I rang in May I was told one result was "
+         "abnormal and I should have been called back weeks ago.",
+         ("improve-information",), (3, 4),
+         "I am sorry nobody told you your results and that an abnormal result was missed. We have changed how "
+         "results are checked: every abnormal result is now given to a named doctor, who contacts the patient.",
+         change="Every abnormal test result now goes to a named doctor, who contacts the patient within a week.",
+         change_kind=MADE, answer="Thank you for explaining. I hope it does not happen to anyone else."),
+    Unit("gp", MIXED, ("Good nurse, hard to get a review", "The asthma nurse is great, when you can see her"),
+         "The practice asthma nurse is excellent and explained my new inhaler properly. But it took me six "
+         "weeks to get a review appointment with her, and the phone line was engaged every time I rang.",
+         ("good-explained", "improve-appointments"), (1, 2),
+         "Thank you for your story and your words about our nurse. I am sorry it took six weeks to book a "
+         "review. Asthma reviews can now be booked online, and we have added a second clinic each week.",
+         change="A second asthma clinic runs each week, and reviews can be booked online.", change_kind=MADE),
+    Unit("gp", POOR, ("Rude on the phone", "Spoken to without respect at reception"),
+         "When I rang to ask about my mother's medication, the receptionist was short with me and said she "
+         "could not discuss it, even though I am registered as her carer, and nobody explained why. I felt spoken to "
+         "without respect.",
+         ("improve-dignity", "improve-communication"), (2,),
+         "I am sorry you were spoken to without respect when you rang about your mother's medication. Your "
+         "details as her carer were on her record and the receptionist should have checked them. We have "
+         "told the team how to find them.",
+         change="Reception staff have had training on carers' records and how to find them.", change_kind=MADE,
+         role="carer"),
+    Unit("gp", GOOD, ("The doctor rang back the same evening", "A GP who really listened"),
+         "I rang about my dad's breathing. The doctor called back the same evening, listened to everything I "
+         "said, and came out to see him the next morning. She explained what was happening in a way Dad "
+         "understood.",
+         ("good-listened", "good-communication"), (0,),
+         "Thank you for your kind words. I am glad the doctor listened and explained things so that your dad "
+         "understood, and I have shared your message with her.", role="carer"),
+    # ------------------------------------------------------------ more care homes
+    Unit("care_home", GOOD, ("Lovely food and a real welcome", "Mum loves the meals"),
+         "Mum has lost her appetite in recent years, but at the home she eats well. The cook asks what she "
+         "likes and makes her favourite rice pudding. Staff are friendly and always offer us a cup of tea when "
+         "we visit.",
+         ("good-food", "good-kindness"), (0,),
+         "Thank you for your kind words. Our cook will be delighted to hear about the rice pudding, and I am "
+         "glad your mum is enjoying her food.", role="relative"),
+    Unit("care_home", POOR, ("Not enough staff at weekends", "Dad left in bed until lunchtime"),
+         "At weekends the home is short of staff. Twice I have visited at noon and found Dad still in bed, "
+         "unwashed and without breakfast. That is no way to treat him with dignity. The carers who are there are "
+         "stretched and apologetic.",
+         ("improve-staffing", "improve-dignity"), (3, 4),
+         "I am very sorry your dad was left in bed until noon, unwashed. That does not respect his dignity. "
+         "We have increased weekend staffing by two carers each morning and I check the rota myself each "
+         "week.",
+         change="Two more carers now work every weekend morning.", change_kind=MADE, role="relative"),
+    Unit("care_home", MIXED, ("Caring staff, no word from the home", "Kind carers, but nobody told us"),
+         "The carers are kind to my aunt and she likes them. But nobody from the home told us she had had a "
+         "fall until we visited three days later and saw the bruise.",
+         ("good-kindness", "improve-communication"), (2, 3),
+         "Thank you for your story and your words about our carers. I am sorry nobody told you about your "
+         "aunt's fall. Families are now rung the same day after any fall, and it is recorded when they were "
+         "told.",
+         change="Families are now rung the same day after any fall, and the call is recorded.", change_kind=MADE,
+         role="relative"),
+    # ------------------------------------------------------------ more other services
+    Unit("transport", GOOD, ("The drivers are so kind", "Transport to my appointments is wonderful"),
+         "I have transport to the hospital twice a week. The drivers are always on time, friendly and patient "
+         "with me when I am slow with my frame. They wait until I am inside before they leave.",
+         ("good-kindness",), (0,),
+         "Thank you for your kind words about our drivers. I have passed your message to them, and they will "
+         "be delighted to hear it.", route=PHONE),
+    Unit("transport", POOR, ("Missed my appointment waiting for transport", "The car never came"),
+         "My transport to the eye clinic was booked two weeks ahead. On the day the car never came, I missed "
+         "the appointment, and when I phoned the booking line I was told there was no record of my booking.",
+         ("improve-appointments", "improve-information"), (3,),
+         "I am sorry your car did not come and you missed your appointment, and that you were told we had no "
+         "record of your booking. Every booking is now confirmed with a text or phone call the day before.",
+         change="Every transport booking is now confirmed by text or phone the day before.", change_kind=MADE),
+    Unit("dental", POOR, ("A year on the waiting list", "Still waiting for my dentures"),
+         "I was referred to the community dental service for dentures after an operation. It has been a year "
+         "and I am still waiting for an appointment. I cannot eat properly and nobody has told me how much "
+         "longer it will be.",
+         ("improve-waiting", "improve-information"), (3,),
+         "I am sorry you have waited a year and that nobody has told you how long it will be. We are writing to "
+         "everyone on the list with their place and an estimated date, and you have been given an appointment.",
+         change="Everyone waiting will receive a letter each quarter with their place on the list.",
+         answer="I now have a date. Thank you for sorting it out."),
+    Unit("dental", MIXED, ("Gentle dentist, a long way to go", "Good care, but the clinic is far"),
+         "The dentist at the community clinic was very gentle with my autistic son and took her time. But the "
+         "nearest clinic is an hour away by two buses, and the only parking is a pay car park down the road.",
+         ("good-kindness", "improve-parking"), (1, 2),
+         "Thank you for your story and your words about the dentist. I am sorry the journey was so long. We now "
+         "hold a monthly clinic in the town centre, and two parking bays by the door are kept for patients.",
+         change="Two parking bays by the clinic door are now kept for patients, and a monthly clinic runs in "
+                "the town centre.", change_kind=MADE, role="parent"),
+    Unit("oncology", GOOD, ("The nurse specialist rang back within the hour", "Clear answers after a cancer diagnosis"),
+         "When my wife was told she had breast cancer, the nurse specialist sat with us afterwards and explained "
+         "the plan in plain language. She gave us her direct number, and when we rang with a question she called "
+         "back within the hour.",
+         ("good-communication", "good-quick"), (0,),
+         "Thank you for your kind words. I am glad the nurse specialist explained the plan clearly and called you "
+         "back quickly, and I have passed your message on to her.", role="relative"),
+    Unit("medical_ward", POOR, ("Gluten-free meals never came", "Nobody listened about my coeliac disease"),
+         "I have coeliac disease and told the staff when I was admitted. For three days the meals that came were "
+         "not gluten free, and I lived on crisps my son brought in. Each time I asked, I was told it would be "
+         "sorted, but nobody listened.",
+         ("improve-food", "improve-listening"), (2, 3),
+         "I am sorry your gluten-free meals did not come and that nobody listened when you asked. Special diets "
+         "are now recorded on admission and checked against each meal tray before it leaves the kitchen.",
+         change="Special diets are now recorded on admission and checked against each tray before it leaves the "
+                "kitchen.", change_kind=MADE),
+    Unit("children", MIXED, ("Seen quickly, but no letter to the GP", "Fast care, missing information"),
+         "My baby was seen quickly on the children's ward with a high temperature and was much better by the next "
+         "day. But the discharge letter never reached our GP, and when we went for the follow-up they had no "
+         "information about what had happened.",
+         ("good-quick", "improve-information"), (1, 2),
+         "Thank you for your story, and I am glad your baby was seen quickly and is better. I am sorry the letter "
+         "did not reach your GP. Discharge letters now go to the practice electronically on the day a child goes "
+         "home.",
+         change="Discharge letters now reach the child's GP practice electronically on the day they go home.",
+         change_kind=MADE, role="parent"),
+    Unit("care_home", GOOD, ("Spotless rooms and real respect", "A clean home where he is respected"),
+         "We looked at six homes before choosing this one for my husband. It is spotlessly clean, and the staff "
+         "speak to him with respect, knock before going in and always close the curtains before helping him "
+         "dress.",
+         ("good-clean", "good-dignity"), (0,),
+         "Thank you for your kind words. Keeping the home clean and treating everyone with dignity and respect "
+         "matter to all of us, and I have shared your message with the staff.", role="relative"),
     # ------------------------------------------------------------ in Welsh, in Wales
     Unit("ed_wales", POOR, ("Aros saith awr heb wybod dim", "Saith awr yn yr Adran Achosion Brys"),
          "Es i i'r Adran Achosion Brys gyda fy nhad, sy'n wyth deg oed, ar ôl iddo syrthio yn y tŷ. Buon ni'n "
@@ -426,4 +867,124 @@ UNITS: tuple[Unit, ...] = (
          "Diolch am rannu hyn. Rydyn ni'n gwybod bod cael siarad a chael rhywun i wrando yn eich iaith gyntaf yn "
          "bwysig iawn, ac rydw i wedi diolch i'r tîm ar eich rhan.",
          language="cy", route=PHONE),
+    Unit("ed_wales", GOOD, ("Gweld meddyg o fewn awr", "Gofal cyflym a charedig i fy mab"),
+         "Syrthiodd fy mab oddi ar ei feic a thorri ei arddwrn. Cawson ni ein gweld gan nyrs o fewn ugain munud, "
+         "ac roedd e wedi cael pelydr-X o fewn awr. Roedd y meddyg yn garedig iawn gydag e, ac fe esboniodd hi "
+         "bopeth yn Gymraeg.",
+         ("good-quick", "good-kindness"), (0,),
+         "Diolch yn fawr am eich geiriau caredig. Mae'n dda gen i glywed bod eich mab wedi cael ei weld yn "
+         "gyflym, ac rydw i wedi rhannu eich neges gyda'r tîm yn yr adran.",
+         language="cy", role="parent"),
+    Unit("ed_wales", MIXED, ("Nyrsys caredig, aros hir", "Pum awr o aros, ond staff caredig"),
+         "Es i â fy mam i'r Adran Achosion Brys ar nos Sadwrn. Buon ni'n aros am bum awr cyn gweld meddyg. "
+         "Roedd yr ystafell aros yn llawn a doedd dim digon o gadeiriau.\n\n"
+         "Er hynny, roedd y nyrsys yn garedig ac yn amyneddgar, ac fe ddaeth un â phaned o de i Mam.",
+         ("good-kindness", "improve-waiting"), (1, 2),
+         "Diolch am rannu eich profiad. Mae'n ddrwg gen i eich bod wedi aros pum awr, ac rydw i'n falch bod y "
+         "nyrsys wedi bod yn garedig wrth eich mam. Rydyn ni'n agor ystafell aros fwy y gwanwyn nesaf.",
+         change="Bydd ystafell aros fwy, gyda digon o gadeiriau, yn agor yn yr adran.", language="cy",
+         role="relative"),
+    Unit("ward_wales", POOR, ("Dim digon o staff ar y ward", "Neb i helpu Dad yn y nos"),
+         "Roedd fy nhad ar Ward Dewi am bythefnos. Doedd dim digon o staff yn y nos, ac un noson bu'n rhaid "
+         "iddo aros dros hanner awr am help i fynd i'r tŷ bach. Erbyn i rywun ddod, roedd hi'n rhy hwyr. Does "
+         "dim urddas yn hynny i ddyn balch wyth deg pump oed.",
+         ("improve-staffing", "improve-dignity"), (3, 4),
+         "Mae'n ddrwg iawn gen i fod eich tad wedi gorfod aros am help yn y nos, a bod hyn wedi amharu ar ei "
+         "urddas. Rydyn ni wedi ychwanegu nyrs arall at y staff nos ar Ward Dewi.",
+         change="Mae nyrs ychwanegol bellach yn gweithio bob nos ar Ward Dewi.", change_kind=MADE, language="cy",
+         role="relative"),
+    Unit("ward_wales", GOOD, ("Mynd adref wedi'i drefnu'n dda", "Trefnu i Mam fynd adref gyda ni"),
+         "Ar ôl i Mam dorri ei chlun, roedd y tîm ar Ward Dewi yn cynnwys y teulu ym mhob penderfyniad. Fe "
+         "wnaethon nhw drefnu iddi fynd adref gyda ni: daeth therapydd galwedigaethol i'r tŷ, roedd y tabledi'n "
+         "barod y noson cynt, ac roedd gofalwyr yn dod o'r diwrnod cyntaf.",
+         ("good-discharge", "good-involved-family"), (0,),
+         "Diolch yn fawr am eich geiriau caredig. Mae cynnwys y teulu wrth gynllunio i rywun fynd adref yn "
+         "bwysig iawn i ni, ac rydw i wedi rhannu eich neges gyda'r ward.",
+         language="cy", role="relative"),
+    Unit("ward_wales", MIXED, ("Llawfeddyg medrus, ond dim gwybodaeth wedyn",
+                               "Llawdriniaeth dda, ond neb yn dweud dim wedyn"),
+         "Ces i lawdriniaeth ar fy mhen-glin, ac roedd y llawfeddyg yn ddyn medrus a oedd yn esbonio'n glir. Ond "
+         "ar ôl y llawdriniaeth, ches i ddim gwybodaeth am ba ymarferion i'w gwneud nac am bwy i'w ffonio pe bai "
+         "problem. Roedd rhaid i fi ffonio'r ward dair gwaith.",
+         ("good-staff", "improve-information"), (1, 2),
+         "Diolch am eich stori. Rydw i'n falch bod y llawfeddyg yn ddyn medrus a'i fod wedi esbonio'n glir, ond "
+         "mae'n ddrwg gen i na chawsoch chi wybod beth i'w wneud wedyn. Mae pob claf bellach yn cael taflen gyda'r "
+         "ymarferion a rhif ffôn y ward cyn mynd adref.",
+         change="Mae pob claf yn cael taflen gyda'r ymarferion a rhif ffôn y ward cyn mynd adref.",
+         change_kind=MADE, language="cy"),
+    Unit("maternity_wales", POOR, ("Neb yn gwrando arna i yn y nos", "Dim ond dwy fydwraig ar y ward"),
+         "Ar ôl geni fy mab, ces i fy symud i'r ward ôl-enedigol. Roeddwn i'n gwaedu'n drwm, a dywedais i hynny "
+         "wrth y fydwraig ddwywaith, ond doedd neb yn gwrando. Dim ond dwy fydwraig oedd ar y ward i gyd, ac "
+         "roedd y staff dan bwysau mawr. Yn y diwedd, fy mhartner aeth i chwilio am feddyg.",
+         ("improve-listening", "improve-staffing"), (4, 5),
+         "Mae'n ddrwg iawn gen i nad oedd neb yn gwrando arnoch chi pan oeddech chi'n gwaedu. Dylai pob mam gael "
+         "ei chredu. Rydyn ni wedi ychwanegu trydedd fydwraig at staff y nos ac rydyn ni'n adolygu'r hyn a "
+         "ddigwyddodd.",
+         change="Mae trydedd fydwraig bellach yn gweithio bob nos ar y ward ôl-enedigol.", change_kind=MADE,
+         answer="Diolch am ateb. Rydw i'n gobeithio na fydd hyn yn digwydd i neb arall.", language="cy"),
+    Unit("maternity_wales", MIXED, ("Esbonio clir, ond aros hir",
+                                    "Bydwragedd yn dweud y cyfan, ond dau ddiwrnod o aros"),
+         "Roeddwn i i fod i gael fy ysgogi ar y dydd Llun, ond bu'n rhaid i mi aros tan ddydd Mercher achos "
+         "roedd y ward mor brysur. Roedd yr aros yn anodd. Ond roedd y bydwragedd yn dweud wrthon ni beth oedd yn "
+         "digwydd bob bore, ac fe esbonion nhw'n glir pam.",
+         ("good-communication", "improve-waiting"), (1, 2),
+         "Diolch am eich stori. Mae'n ddrwg gen i eich bod wedi gorfod aros dau ddiwrnod, ac rydw i'n falch bod "
+         "y bydwragedd wedi esbonio pam. Rydyn ni'n cynllunio mwy o welyau ar gyfer ysgogi er mwyn lleihau'r "
+         "aros.",
+         change="Bydd dau wely ychwanegol ar gyfer ysgogi yn agor yn yr Uned Mamolaeth.", language="cy"),
+    Unit("mental_health_wales", POOR, ("Aros pedwar mis am apwyntiad", "Methu cael apwyntiad gyda'r tîm"),
+         "Ces i fy nghyfeirio at y tîm iechyd meddwl gan fy meddyg teulu ym mis Ionawr. Roedd rhaid aros pedwar "
+         "mis am apwyntiad cyntaf, a phan oeddwn i'n ffonio i ofyn pryd, doedd neb yn gallu dweud. Roeddwn i'n "
+         "teimlo'n waeth bob wythnos.",
+         ("improve-appointments", "improve-waiting"), (3, 4),
+         "Mae'n ddrwg iawn gen i eich bod wedi aros pedwar mis am apwyntiad cyntaf. Mae hynny'n llawer rhy hir. "
+         "Bellach, mae pawb sy'n cael eu cyfeirio yn cael galwad gan aelod o'r tîm o fewn pythefnos.",
+         change="Mae pawb sy'n cael eu cyfeirio at y tîm bellach yn cael galwad ffôn o fewn pythefnos.",
+         change_kind=MADE, language="cy", route=PHONE),
+    Unit("mental_health_wales", MIXED, ("Gweithiwr da, ond llythyrau Saesneg yn unig",
+                                        "Gwrando da, ond dim gwybodaeth yn Gymraeg"),
+         "Mae fy ngweithiwr gofal yn gwrando arna i ac yn fy helpu i gynllunio. Ond mae pob llythyr gan y tîm yn "
+         "dod yn Saesneg yn unig, a does dim gwybodaeth yn Gymraeg am y feddyginiaeth newydd. Mae'n anodd i fy "
+         "mam, sy'n fy helpu, ddeall y cyfan.",
+         ("good-listened", "improve-information"), (1, 2),
+         "Diolch am eich stori, ac rydw i'n falch bod eich gweithiwr yn gwrando. Mae'n ddrwg gen i nad oedd y "
+         "llythyrau ar gael yn Gymraeg. O hyn ymlaen, fe fyddwn ni'n anfon llythyrau yn Gymraeg at bawb sy'n "
+         "gofyn, ac mae gwybodaeth am feddyginiaeth ar gael yn ddwyieithog.",
+         change="Mae llythyrau'r tîm bellach ar gael yn Gymraeg, ac mae gwybodaeth am feddyginiaeth yn "
+                "ddwyieithog.", change_kind=MADE, language="cy"),
+    Unit("gp_wales", GOOD, ("Apwyntiad yr un diwrnod", "Meddyg a siaradodd Gymraeg â fy nhaid"),
+         "Ffoniais i'r feddygfa am wyth o'r gloch achos roedd gan fy nhaid boen yn ei frest. Cawson ni "
+         "apwyntiad o fewn awr, ac fe esboniodd y meddyg yn glir beth oedd yn digwydd, yn Gymraeg, a oedd yn "
+         "golygu llawer iddo fe.",
+         ("good-quick", "good-communication"), (0,),
+         "Diolch yn fawr am eich geiriau caredig. Rydw i'n falch bod eich taid wedi cael ei weld yn gyflym, a "
+         "bod y meddyg wedi gallu esbonio popeth yn ei iaith ei hun.",
+         language="cy", role="relative"),
+    Unit("gp_wales", MIXED, ("Meddyg da, ond aros am awr", "Aros hir, ond meddyg a oedd yn gwrando"),
+         "Roedd fy apwyntiad am ddeg o'r gloch, ond ches i ddim fy ngweld tan ar ôl un ar ddeg. Bues i'n aros "
+         "am dros awr, a doedd neb wedi dweud bod y meddyg yn hwyr. Ond pan ges i fy ngweld, roedd y meddyg yn "
+         "gwrando'n astud ac yn fy nghymryd o ddifrif.",
+         ("good-listened", "improve-waiting"), (1, 2),
+         "Diolch am eich stori. Mae'n dda gen i fod y meddyg wedi gwrando arnoch chi, ac mae'n ddrwg gen i eich "
+         "bod wedi aros dros awr heb i neb ddweud pam. O hyn ymlaen, bydd y dderbynfa'n dweud wrth bawb pan fydd "
+         "meddyg yn hwyr.",
+         change="Mae'r dderbynfa bellach yn dweud wrth bawb sy'n aros pan fydd meddyg yn rhedeg yn hwyr.",
+         change_kind=MADE, language="cy"),
+    Unit("care_home_wales", POOR, ("Bwyd oer a neb yn dweud dim", "Dad yn colli pwysau heb i neb ddweud"),
+         "Mae fy nhad yn y cartref ers chwe mis. Mae wedi colli pwysau, achos mae'r bwyd yn aml yn oer a does "
+         "neb yn ei helpu i fwyta. Pan ofynnais i'r staff am hyn, ches i ddim ateb clir, a doedd neb wedi dweud "
+         "wrth y teulu ei fod yn colli pwysau.",
+         ("improve-food", "improve-communication"), (3, 4),
+         "Mae'n ddrwg iawn gen i fod eich tad wedi colli pwysau ac nad oedd neb wedi dweud wrthych chi. Mae staff "
+         "bellach yn helpu pawb sydd angen help gyda'u bwyd, ac rydyn ni'n pwyso pawb bob wythnos ac yn ffonio'r "
+         "teulu os oes newid.",
+         change="Mae pawb yn cael eu pwyso bob wythnos, ac mae'r teulu'n cael galwad os oes newid.",
+         change_kind=MADE, language="cy", role="relative"),
+    Unit("care_home_wales", MIXED, ("Gofalwyr caredig, ond dim digon ohonyn nhw", "Staff caredig, prynhawniau unig"),
+         "Mae'r gofalwyr yn y cartref yn garedig iawn wrth Mam, ac maen nhw'n canu hen emynau gyda hi. Ond does "
+         "dim digon o staff yn y prynhawn, ac weithiau mae Mam yn eistedd ar ei phen ei hun am oriau.",
+         ("good-kindness", "improve-staffing"), (2,),
+         "Diolch am eich stori, ac am eich geiriau caredig am y gofalwyr. Mae'n ddrwg gen i nad oes digon o staff "
+         "yn y prynhawn. Rydyn ni'n recriwtio dau ofalwr arall ar gyfer y prynhawniau.",
+         change="Bydd dau ofalwr arall yn gweithio bob prynhawn.", language="cy", role="relative"),
 )

@@ -42,6 +42,11 @@ QUEUE_STATES = {PENDING, AWAITING_CONFIRMATION, RETURNED}
 PSEUDONYMS = ["Anonymous", "Anonymous", "Anonymous", "Sam", "J.", "A carer", "Retired nurse"]
 NAMES_BY_TONE = {GOOD: ["A grateful patient", "Proud mum"], POOR: ["Worried daughter"]}
 REPLY_CHANCE = 0.45
+# Published stories are spread over this span, newest drawn first.
+SPAN = timedelta(days=730)
+# A unit drawn near the end of one pass of the deck is not drawn again near the start of the next: more draws apart
+# than one page of /stories (20 published stories, about 28 draws) holds.
+APART = 40
 # A story's first reply comes between an hour and ten days after publication.
 REPLY_AFTER_HOURS = (1, 240)
 
@@ -76,6 +81,35 @@ def _pick_tags(rng: random.Random, unit: Unit) -> list[str]:
     return rng.sample(unit.tags, rng.randint(1, len(unit.tags)))
 
 
+class Deck:
+    """The units in a shuffled order, each drawn once before any is drawn again; the next pass is shuffled afresh,
+    and keeps the units drawn last in the pass before out of its first `apart` draws. Stories made in draw order
+    then never show one text twice in a run of `apart` stories."""
+
+    def __init__(self, rng: random.Random, units: list[Unit], apart: int = APART) -> None:
+        self.rng, self.units = rng, units
+        self.apart = min(apart, len(units) // 2)
+        self.order: list[int] = []
+        self.recent: list[int] = []  # the last `apart` draws, oldest first
+
+    def _refill(self) -> None:
+        order = list(range(len(self.units)))
+        self.rng.shuffle(order)
+        recent = set(self.recent)
+        early = [i for i in range(self.apart) if order[i] in recent]
+        later = [j for j in range(self.apart, len(order)) if order[j] not in recent]
+        for i, j in zip(early, self.rng.sample(later, len(early)), strict=True):
+            order[i], order[j] = order[j], order[i]
+        self.order = order[::-1]  # drawn from the end
+
+    def draw(self) -> Unit:
+        if not self.order:
+            self._refill()
+        index = self.order.pop()
+        self.recent = [*self.recent, index][-self.apart:] if self.apart else []
+        return self.units[index]
+
+
 def _rows(rng: random.Random, count: int, services: dict[str, list[tuple[int, str]]], author_ids: list[int],
           tag_ids: dict[str, int], entered_by: dict[str, int | None], batch: int,
           ) -> Iterator[tuple[list[dict], list[list[int]], list[Unit]]]:
@@ -83,19 +117,22 @@ def _rows(rng: random.Random, count: int, services: dict[str, list[tuple[int, st
     units = [u for u in UNITS if services.get(u.service)]
     if not units:
         raise RuntimeError("no demo service for the demo stories: load the demo directory first")
+    deck = Deck(rng, units)
+    # Dates follow the draws (the first drawn is the newest), so a unit's repeats lie a deck's length apart in time.
+    slot = SPAN.total_seconds() / count
     now = utcnow()
     rows: list[dict] = []
     tags: list[list[int]] = []
     chosen: list[Unit] = []
     for i in range(count):
-        unit = rng.choice(units)
+        unit = deck.draw()
         provider_id, place = rng.choice(services[unit.service])
         status = rng.choice(states)
         title = rng.choice(unit.titles).format(place=place)
         if status in QUEUE_STATES:
             age = timedelta(minutes=rng.randint(30, 60 * 24 * 14))
         else:
-            age = timedelta(minutes=rng.randint(30, 60 * 24 * 730))
+            age = timedelta(minutes=30, seconds=int(slot * i + rng.random() * slot))
         submitted = now - age - timedelta(hours=rng.randint(1, 72))
         happened = (submitted - timedelta(days=rng.randint(0, 120))).date().replace(day=1)
         published = status in (PUBLISHED, HIDDEN) or (status == WITHDRAWN and rng.random() < 0.7)
