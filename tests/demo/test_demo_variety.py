@@ -21,7 +21,7 @@ def _pages(client, pages: int) -> list[list[int]]:
     found, url = [], "/stories"
     for _ in range(pages):
         html = client.get(url).get_data(as_text=True)
-        found.append([int(i) for i in re.findall(r'<h3><a href="/stories/(\d+)">', html)])
+        found.append([int(i) for i in re.findall(r'<h[23][^>]*><a href="/stories/(\d+)">', html)])
         older = re.search(r'href="(/stories\?after=[^"]+)"', html)
         if not older:
             break
