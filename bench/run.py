@@ -33,6 +33,7 @@ BIN = Path(sys.executable).parent
 WRK_SCRIPT = """
 local paths = {%s}
 local n = 0
+%s
 setup = function(thread) thread:set("offset", math.random(1, #paths)) end
 request = function()
   n = n + 1
@@ -121,9 +122,12 @@ def status_of(url: str) -> int:
         return e.code
 
 
-def wrk(binary: str, base: str, paths: list[str], seconds: int, connections: int, work: Path) -> dict:
+def wrk(binary: str, base: str, paths: list[str], seconds: int, connections: int, work: Path,
+        headers: dict[str, str] | None = None) -> dict:
+    """wrk over `paths` in turn (each thread from its own offset), sending `headers` (a signed-in cookie)."""
     script = work / "paths.lua"
-    script.write_text(WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths))
+    header_lines = "\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items())
+    script.write_text(WRK_SCRIPT % (", ".join(json.dumps(p) for p in paths), header_lines))
     out = subprocess.run([binary, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
                           "-s", str(script), base], capture_output=True, text=True, check=True).stdout
     result = json.loads(out.strip().splitlines()[-1])

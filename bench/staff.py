@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import argparse
 import http.cookiejar
-import json
 import os
 import re
-import subprocess
 import sys
 import urllib.parse
 import urllib.request
@@ -28,24 +26,6 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "bench staff password 2026"
 MODERATOR = "bench-moderator@example.org"
 RESPONDER = "bench-responder@example.org"
-WRK_SCRIPT = """
-local paths = {%s}
-local n = 0
-wrk.headers["Cookie"] = %s
-wrk.headers["User-Agent"] = "storyloop-bench"
-setup = function(thread) thread:set("offset", math.random(1, #paths)) end
-request = function()
-  n = n + 1
-  return wrk.format("GET", paths[((n + (offset or 0)) %% #paths) + 1])
-end
-done = function(summary, latency, requests)
-  io.write(string.format('{"requests": %%d, "seconds": %%f, "errors": %%d, "bad_status": %%d, '
-    .. '"p50": %%f, "p95": %%f, "p99": %%f}\\n', summary.requests, summary.duration / 1e6,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000))
-end
-"""
 
 
 def prepare(session) -> dict:
@@ -112,13 +92,10 @@ def sign_in(base: str, email: str) -> str:
 
 
 def wrk(binary: str, base: str, paths: list[str], cookie: str, seconds: int, connections: int, work: Path) -> dict:
-    script = work / "staff-paths.lua"
-    script.write_text(WRK_SCRIPT % (", ".join(json.dumps(p) for p in paths), json.dumps(cookie)))
-    out = subprocess.run([binary, "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "10s",
-                          "-s", str(script), base], capture_output=True, text=True, check=True).stdout
-    result = json.loads(out.strip().splitlines()[-1])
-    result["rps"] = result["requests"] / result["seconds"]
-    return result
+    from bench.run import wrk as run_wrk
+
+    return run_wrk(binary, base, paths, seconds, connections, work,
+                   headers={"Cookie": cookie, "User-Agent": "storyloop-bench"})
 
 
 def measure(binary: str, site: str, floor: str, pages: dict, connections: list[int], seconds: int,
