@@ -7,13 +7,17 @@ from sqlalchemy import select
 from app.directory import finder
 from app.directory.models import Provider
 from app.extensions import db
-from app.search import services
+from app.search import cache, services
 from app.search.query import SearchRequest
 from app.stories.models import CRITICALITY, RESPONSE_STATUSES
 from app.stories.queries import active_tags
+from app.web.cache import KEY_PARTS, not_kept
 from app.web.params import iso_date, one_of_numbers, whole_number
 
 bp = Blueprint("search", __name__)
+# A visitor's search page is kept whole, like the story list, under the content version and the index generation
+# (app/search/cache.py): a story published, hidden or withdrawn, or written into the index, is a new key at once.
+KEY_PARTS["search.index"] = lambda: cache.versions(db.session)
 FILTER_NAMES = {"provider": "the service", "tag": "the tag", "status": "the response", "criticality":
                 "the criticality", "from": "the start date", "to": "the end date"}
 
@@ -36,6 +40,8 @@ def index():
     searched = bool(search_request.text.strip()) or any(args.get(k) for k in ("provider", "tag", "status",
                                                                               "criticality", "from", "to"))
     results = services.search(search_request) if searched and not resolved.unknown else None
+    if results is not None and results.unavailable:
+        not_kept()  # "try again in a minute" must not outlast the index's rebuild
     base_args = {k: v for k, v in args.items() if k != "page" and v}
     providers = {}
     if results and results.facets.get("provider"):

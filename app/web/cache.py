@@ -7,9 +7,9 @@ at the start of a request.
 Kept pages also expire after PAGE_CACHE_SECONDS, which bounds what the version leaves out on purpose
 (a story's read count, "this month" rolling over).
 
-Only GET and HEAD of the endpoints in CACHED, only for a visitor who is not logged in and has no message
-waiting, and only a 200 that wrote nothing to the session: a page holding a form's CSRF token belongs to
-one visitor and is never kept. The rate limiter runs before the cache.
+Only GET and HEAD of the endpoints in CACHED (and in KEY_PARTS, whose key a domain extends), only for a
+visitor who is not logged in and has no message waiting, and only a 200 that wrote nothing to the session: a
+page holding a form's CSRF token belongs to one visitor and is never kept. The rate limiter runs before the cache.
 """
 from __future__ import annotations
 
@@ -35,6 +35,9 @@ CACHED = {
 SKIPPED_HEADERS = {"set-cookie", "content-length", "vary"}
 # What a page does even when it is served from the cache (the story page counts its read).
 ON_HIT: dict[str, Callable[..., None]] = {}
+# Pages whose content follows more than the content version: their domain adds what else their key needs (the
+# search page, the index generation the worker moves as it writes the index). Each is kept like CACHED.
+KEY_PARTS: dict[str, Callable[[], tuple]] = {}
 
 
 @dataclass(frozen=True)
@@ -96,12 +99,14 @@ def init_app(app: Flask) -> None:
 
 
 def _serve():
-    if request.method not in ("GET", "HEAD") or request.endpoint not in CACHED:
+    if request.method not in ("GET", "HEAD") or (request.endpoint not in CACHED and request.endpoint not in KEY_PARTS):
         return None
     if current_user.is_authenticated or "_flashes" in session:
         return None
     # The language is part of the key: an English visitor is never given a kept Welsh page, or the reverse.
-    key = (content_version(db.session), request.host_url, request.full_path, current_language())
+    parts = KEY_PARTS.get(request.endpoint)
+    versions = parts() if parts else (content_version(db.session),)
+    key = (*versions, request.host_url, request.full_path, current_language())
     entry = current_app.extensions["page_cache"].get(key)
     if entry is None:
         g.page_cache_key = key
@@ -110,6 +115,11 @@ def _serve():
         hook(**(request.view_args or {}))
     # A kept page with an ETag (the API, the feeds) answers "has it changed?" as its view would have.
     return Response(entry.body, headers=entry.headers).make_conditional(request)
+
+
+def not_kept() -> None:
+    """This answer must not be kept, though its page may be (the search page while its index is unavailable)."""
+    g.pop("page_cache_key", None)
 
 
 def _keep(response: Response) -> Response:

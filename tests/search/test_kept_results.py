@@ -46,6 +46,7 @@ def indexed(app, session, world):  # noqa: F811
     return {"ward": ward, "other": other, "practice": practice}
 
 
+@pytest.mark.settings(PAGE_CACHE_MB=0)  # the index's answers alone, as signed-in people (never given kept pages) get
 def test_a_repeated_search_is_answered_without_asking_the_index(client, indexed, asked):
     first = find(client, q="nurses")
     assert "3 stories found" in first and len(asked) == 1
@@ -90,6 +91,49 @@ def test_the_worker_writing_the_index_moves_the_generation(app, client, session,
     assert len(asked) == 2  # asked again under the new generation
 
 
+def test_a_visitors_search_page_is_kept_whole_until_the_content_or_the_index_moves(
+        app, client, session, world, indexed, asked, count_queries):  # noqa: F811
+    first = find(client, q="nurses")
+    with count_queries() as log:
+        assert find(client, q="nurses") == first
+    assert log.count == 1 and "content_version" in log.statements[0]  # the kept page: only the versions are read
+    # A story published is a new content version: the next visitor's page is made again. PostgreSQL's index is
+    # written in the same commit; Whoosh's waits for the worker, and the story is left out until then.
+    late = publish(session, world, world["ward"], "Nurses again, a week later", WARD_TEXT + " Nurses.", 1)
+    shown_at_once = app.config["SEARCH_BACKEND"] == "postgres"
+    assert ("Nurses again, a week later" in find(client, q="nurses")) is shown_at_once
+    # The worker writes it into the index: the generation moves, and the kept page with it.
+    drain_queue(session)
+    assert f'/stories/{late.id}"' in find(client, q="nurses")
+    # Hidden: gone from the next page at once, before the worker has taken it out of the index.
+    moderation.hide(session, world["moderator"], session.get(Story, late.id), late.version, "It names a nurse.")
+    session.commit()
+    assert f'/stories/{late.id}"' not in find(client, q="nurses")
+
+
+def test_a_search_page_saying_the_index_is_being_rebuilt_is_not_kept(client, indexed, monkeypatch):
+    from app.search import services
+    from app.search.query import SearchUnavailable
+
+    def rebuilding(*args, **kwargs):
+        raise SearchUnavailable("the index is being rebuilt")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(services, "_ask_the_index", rebuilding)
+        assert "Search is being rebuilt" in find(client, q="nurses")
+    # The index is back, nothing else moved: the next visitor gets results, not the kept apology.
+    page = find(client, q="nurses")
+    assert "Search is being rebuilt" not in page and "3 stories found" in page
+
+
+@pytest.mark.settings(PAGE_CACHE_MB=0)
+def test_without_the_page_cache_each_search_page_is_made_again(client, indexed, count_queries):
+    find(client, q="nurses")
+    with count_queries() as log:
+        find(client, q="nurses")
+    assert log.count > 1
+
+
 def test_a_rebuild_moves_the_generation(app, session, indexed):
     from app.search.services import rebuild
 
@@ -98,7 +142,7 @@ def test_a_rebuild_moves_the_generation(app, session, indexed):
     assert cache.versions(session)[1] == before + 1
 
 
-@pytest.mark.settings(SEARCH_CACHE_ENTRIES=0)
+@pytest.mark.settings(SEARCH_CACHE_ENTRIES=0, PAGE_CACHE_MB=0)
 def test_nothing_is_kept_when_turned_off(app, client, indexed, asked):
     assert "search_results" not in app.extensions
     find(client, q="nurses")
