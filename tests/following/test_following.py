@@ -101,7 +101,7 @@ def test_a_bad_or_tampered_confirmation_link_is_refused(client, tree, smtp_serve
     ask(client, "H1")
     deliver()
     link = link_in(smtp_server.last_to(READER), "/follow/confirm/")
-    assert client.get(link[:-3] + "xyz").status_code == 400
+    assert client.get(link[:-3] + ("A" if link[-3] != "A" else "B") + link[-2:]).status_code == 400
 
 
 def test_digest_holds_what_is_new_at_the_service_and_below_and_only_that(app, session, client, tree, make_story,

@@ -364,7 +364,8 @@ def test_unsubscribing_from_a_members_alert_and_from_a_contact_address(session, 
     assert alerts.unsubscribe(session, contact_token) == "alerts to the contact address of Clinic"
     assert clinic.contact_alerts is False
     with pytest.raises(Invalid):
-        alerts.unsubscribe(session, member_token[:-2] + "xx")
+        # the last character of a signature carries padding bits; change one that every bit of counts
+        alerts.unsubscribe(session, member_token[:-3] + ("A" if member_token[-3] != "A" else "B") + member_token[-2:])
 
 
 def test_an_unsubscribe_link_ends_with_its_membership_and_never_opens_another(session, tree, make_user,
