@@ -127,6 +127,7 @@ class Config:
         # megabytes; 0 turns it off) while nothing they show has changed, and at most this many seconds.
         self.PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
         self.PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 60)
+        self.FRAGMENT_CACHE_MB = _int("FRAGMENT_CACHE_MB", 32)
         # Story pages' read counts are kept out of the request: counted in each web process's memory (or in Redis,
         # redis://host:6379) and written to the database every READ_COUNT_FLUSH_SECONDS (app/stories/readcounts.py).
         self.READ_COUNT_STORAGE_URI = os.environ.get("READ_COUNT_STORAGE_URI", "memory://")

@@ -3,9 +3,11 @@
     .venv/bin/python bench/run.py [--stories 100000] [--database URL] [--quick]
 
 Builds (or grows) a corpus with bench/corpus.py, rebuilds search with `flask --app wsgi search rebuild`,
-serves the site and bench/floor.py under the same gunicorn settings, and loads each page with wrk
-(32 connections). The floor is measured again just before each page, so a machine busy with other work
-slows both: the ratio of the page's requests per second to the floor's is the figure that counts.
+serves the site and bench/floor.py under the same gunicorn settings, and loads each page with wrk at 8 and
+--connections (32) connections: the site as visitors get it (kept pages), with PAGE_CACHE_MB=0 (rendered, the
+parts that are the same for every viewer reused) and with FRAGMENT_CACHE_MB=0 as well (nothing kept). The floor
+is measured again just before each page, so a machine busy with other work slows both: the ratio of the page's
+requests per second to the floor's is the figure that counts. Then each web worker's resident memory.
 Then the pages staff and moderators see, signed in (bench/staff.py), at 8 and --connections connections.
 Then the dataset export (stories per second, peak memory of its process) and the outbox worker
 delivering to a local aiosmtpd server. Prints one Markdown table. Nothing here is asserted; tests
@@ -93,6 +95,23 @@ def ensure_postgres_database(url: str) -> None:
     admin.dispose()
 
 
+SERVERS: dict[str, subprocess.Popen] = {}  # base URL -> its gunicorn master, for its workers' memory
+
+
+def workers_rss_mb(base: str) -> list[float]:
+    """Resident memory of each worker process of the gunicorn serving `base`, in MB (Linux /proc)."""
+    master = SERVERS[base].pid
+    sizes = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(master):
+            sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+    return sorted(sizes)
+
+
 @contextmanager
 def gunicorn(app_spec: str, port: int, workers: int, env: dict, chdir: Path = ROOT):
     proc = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
@@ -109,6 +128,7 @@ def gunicorn(app_spec: str, port: int, workers: int, env: dict, chdir: Path = RO
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"gunicorn for {app_spec} did not start") from None
                 time.sleep(0.3)
+        SERVERS[f"http://127.0.0.1:{port}"] = proc
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
@@ -203,51 +223,62 @@ def main() -> None:
 
     create_floor(env["FLOOR_DB"])
     words, _ = vocabulary()
+    trust = provider_codes[-1]  # a top-level trust: a filter over its whole subtree
+    search = {
+        "common word": [f"/search?q={w}" for w in words[0:3]],
+        "rare word": [f"/search?q={w}" for w in words[2000:2010]],
+        "two words": [f"/search?q={a}+{b}" for a, b in zip(words[1:6], words[30:35], strict=True)],
+        "phrase": [f"/search?q=%22{a}+{b}%22" for a, b in zip(words[0:5], words[1:6], strict=True)],
+    }
     pages = [
         ("story list", ["/stories"]),
         ("story page", [f"/stories/{i}" for i in story_ids]),
         ("provider page", [f"/providers/{c}" for c in provider_codes]),
         ("insight page", [f"/providers/{c}/insight" for c in provider_codes]),
-        # A common word, a middling one and rare ones: the Zipf vocabulary puts them at these ranks.
-        ("search", [f"/search?q={w}" for w in (words[0], words[5], words[50], words[300], words[2000])]),
+        *[(f"search: {name}", paths) for name, paths in search.items()],
+        *[(f"search: {name}, one trust", [f"{p}&provider={trust}" for p in paths]) for name, paths in search.items()],
         ("API list", ["/api/v1/stories"]),
     ]
     if args.pages:
         wanted = {name.strip() for name in args.pages.split(",")}
-        pages = [(name, paths) for name, paths in pages if name in wanted]
+        pages = [(name, paths) for name, paths in pages if name in wanted or name.split(":")[0] in wanted]
+    connections = sorted({8, args.connections})
     rows = []
-    # The same site with its page cache off: what a page costs when it must be rendered.
-    uncached_env = {**env, "PAGE_CACHE_MB": "0"}
+    memory = {}
+    # The same site twice more: with its page cache off (every request renders its page, reusing the parts that
+    # are the same for every viewer, as signed-in people get it), and with nothing kept at all.
+    rendered_env = {**env, "PAGE_CACHE_MB": "0"}
+    bare_env = {**env, "PAGE_CACHE_MB": "0", "FRAGMENT_CACHE_MB": "0"}
     with gunicorn("wsgi:app", free_port(), args.workers, env) as site, \
-            gunicorn("wsgi:app", free_port(), args.workers, uncached_env) as rendering, \
+            gunicorn("wsgi:app", free_port(), args.workers, rendered_env) as rendering, \
+            gunicorn("wsgi:app", free_port(), args.workers, bare_env) as bare, \
             gunicorn("floor:app", free_port(), args.workers, env, chdir=ROOT / "bench") as floor:
         for name, paths in pages:
             answer = status_of(site + paths[0])
             if answer != 200:
-                rows.append((name, None, None, None, f"answers {answer}"))
+                rows.append((name, None, None, None, None, None, f"answers {answer}"))
                 continue
-            wrk(binary, site, paths, 1, args.connections, work)  # warm the workers (not the page cache)
-            wrk(binary, rendering, paths, 1, args.connections, work)
-            base = wrk(binary, floor, ["/"], seconds, args.connections, work)
-            page = wrk(binary, site, paths, seconds, args.connections, work)
-            rendered = wrk(binary, rendering, paths, seconds, args.connections, work)
-            note = ""
-            if not page["requests"]:
-                rows.append((name, None, None, None, f"no request finished in {seconds} s"))
-                continue
-            bad = [f"{r['errors']} socket errors, {r['bad_status']} non-2xx" for r in (page, rendered)
-                   if r["errors"] or r["bad_status"]]
-            note = "; ".join(bad)
-            rows.append((name, page, base, rendered, note))
-            print(f"  {name}: {page['rps']:.0f} req/s, {rendered['rps']:.0f} rendered (floor {base['rps']:.0f})",
-                  flush=True)
+            for server in (site, rendering, bare):
+                wrk(binary, server, paths, 1, max(connections), work)  # warm the workers and their kept parts
+            for c in connections:
+                base = wrk(binary, floor, ["/"], seconds, c, work)
+                page = wrk(binary, site, paths, seconds, c, work)
+                rendered = wrk(binary, rendering, paths, seconds, c, work)
+                nothing = wrk(binary, bare, paths, seconds, c, work)
+                bad = [f"{r['errors']} socket errors, {r['bad_status']} non-2xx" for r in (page, rendered, nothing)
+                       if r["errors"] or r["bad_status"]]
+                rows.append((name, c, page, base, rendered, nothing, "; ".join(bad)))
+                print(f"  {name} @{c}: kept {page['rps']:.0f} req/s, rendered {rendered['rps']:.0f}, nothing kept "
+                      f"{nothing['rps']:.0f} (floor {base['rps']:.0f})", flush=True)
         # The pages staff and moderators see, signed in (never kept): at 8 connections and at --connections.
         from bench.staff import measure as measure_staff
         from bench.staff import prepare as prepare_staff
 
         with app.app_context():
             staff_pages = prepare_staff(db.session)
-        staff_rows = measure_staff(binary, site, floor, staff_pages, sorted({8, args.connections}), seconds, work)
+        staff_rows = measure_staff(binary, site, floor, staff_pages, connections, seconds, work)
+        memory = {"site (pages kept)": workers_rss_mb(site), "rendered": workers_rss_mb(rendering),
+                  "nothing kept": workers_rss_mb(bare), "floor": workers_rss_mb(floor)}
 
     export = None if args.no_extras else run_export(work, env)
     outbox = None if args.no_extras else run_outbox(app, emails)
@@ -255,18 +286,23 @@ def main() -> None:
     backend = "PostgreSQL" if postgres else "SQLite"
     print(f"\n{backend}, {total:,} stories ({published:,} published), gunicorn {args.workers} sync workers, "
           f"wrk {args.connections} connections, {seconds} s per measurement, {os.cpu_count()} cores\n")
-    print("| page | req/s | p50 ms | p95 ms | p99 ms | floor req/s | floor p50 | floor p99 | **ratio** "
-          "| rendered req/s | rendered p99 | rendered ratio |")
+    print("| page | conns | floor req/s | kept req/s | kept p99 ms | **kept ratio** | rendered req/s "
+          "| rendered p99 ms | **rendered ratio** | nothing kept req/s | nothing kept p99 ms | nothing kept ratio |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, page, base, rendered, note in rows:
+    for name, c, page, base, rendered, nothing, note in rows:
         if page is None:
             print(f"| {name} | {note} | | | | | | | | | | |")
             continue
-        print(f"| {name} | {page['rps']:.0f} | {page['p50']:.1f} | {page['p95']:.1f} | {page['p99']:.1f} | "
-              f"{base['rps']:.0f} | {base['p50']:.1f} | {base['p99']:.1f} | **{page['rps'] / base['rps']:.2f}** | "
-              f"{rendered['rps']:.0f} | {rendered['p99']:.1f} | {rendered['rps'] / base['rps']:.2f}"
-              + (f" ({note})" if note else "") + " |")
-    print("\n(rendered: the same site with PAGE_CACHE_MB=0, so every request renders its page)")
+        print(f"| {name} | {c} | {base['rps']:.0f} | {page['rps']:.0f} | {page['p99']:.1f} | "
+              f"**{page['rps'] / base['rps']:.2f}** | {rendered['rps']:.0f} | {rendered['p99']:.1f} | "
+              f"**{rendered['rps'] / base['rps']:.2f}** | {nothing['rps']:.0f} | {nothing['p99']:.1f} | "
+              f"{nothing['rps'] / base['rps']:.2f}" + (f" ({note})" if note else "") + " |")
+    print("\n(kept: the site as visitors get it; rendered: PAGE_CACHE_MB=0, so every request renders its page, "
+          "reusing the parts that are the same for every viewer, as signed-in people get them; nothing kept: "
+          "FRAGMENT_CACHE_MB=0 as well)")
+    if memory:
+        print("\nResident memory of each worker after the run (MB): " + "; ".join(
+            f"{name} {', '.join(f'{mb:.0f}' for mb in sizes)}" for name, sizes in memory.items()))
     from bench.staff import table as staff_table
 
     print("\nSigned in (bench/staff.py; each page's floor measured just before it):\n")

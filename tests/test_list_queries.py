@@ -42,7 +42,7 @@ def add_stories(session, tree, make_provider, make_story):
 
 @pytest.fixture
 def app_overrides() -> dict:
-    return {"PAGE_CACHE_MB": 0}  # the queries of rendering a page, not of serving a kept one
+    return {"PAGE_CACHE_MB": 0, "FRAGMENT_CACHE_MB": 0}  # the queries of rendering a page, not of serving a kept one
 
 
 @pytest.fixture

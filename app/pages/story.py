@@ -34,7 +34,7 @@ from app.stories import queries, readcounts
 from app.stories import timeline as tl
 from app.stories.models import PUBLISHED, Story
 from app.stories.timeline import StoryEvent
-from app.web.cache import ON_HIT
+from app.web.cache import ON_HIT, kept_template
 from app.web.helpers import show_error
 
 # "This happened to me too": the story ids this browser has counted, in a signed cookie (no account, no address).
@@ -68,9 +68,23 @@ def render_story(story: Story, status: int = 200, **forms):
 
     A form that failed elsewhere (a reply with no text, say) is passed in by its class name to show its errors;
     a failed "mark as made" form also carries the change it was for (made_for).
+
+    A published story seen by someone with nothing to do on it (a visitor, or someone signed in who is not its
+    author, its provider's staff or a moderator) is the same page for all of them: its content is kept per
+    story, language and content version, with its queries (the page cache keeps whole pages for visitors only).
     """
     is_author = current_user.is_authenticated and current_user.id == story.author_id
     staff = story.status == PUBLISHED and can("provider.respond", story.provider)
+    moderator = can("moderation.view")
+    if story.status == PUBLISHED and not (is_author or staff or moderator or forms):
+        body = kept_template("pages.story", (story.id,), "pages/_story_body.html",
+                             lambda: _context(story, False, False, False))
+        return render_template("pages/story.html", story=story, body=body), status
+    return render_template("pages/story.html", **_context(story, is_author, staff, moderator, **forms)), status
+
+
+def _context(story: Story, is_author: bool, staff: bool, moderator: bool, **forms) -> dict:
+    """What pages/_story_body.html shows, for a viewer who is (or is not) the author, staff or a moderator."""
     conversation = replies.conversation(db.session, story)
     made_forms = {}
     if staff:
@@ -79,9 +93,11 @@ def render_story(story: Story, status: int = 200, **forms):
             if isinstance(item, Change) and item.kind == CHANGE_PLANNED:
                 made_forms[item.id] = failed if failed is not None and forms.get("made_for") == item.id \
                     else MarkMadeForm(prefix=f"made-{item.id}", formdata=None)
-    context = {
+    return {
         "story": story, "trail": ancestors(db.session, story.provider), "is_author": is_author,
         "conversation": conversation, "can_respond": staff,
+        # "Edit your reply" for the reply's writer: only ever on a page rendered for its viewer.
+        "viewer_id": current_user.id if (staff or moderator) and current_user.is_authenticated else None,
         "today": utcnow().date(), "events": [(e, timeline_words(e)) for e in _timeline(story)],
         "reply_form": forms.get("ReplyForm") or (ReplyForm() if staff else None),
         "change_form": forms.get("ChangeForm") or (ChangeForm() if staff else None),
@@ -90,7 +106,7 @@ def render_story(story: Story, status: int = 200, **forms):
         "reroute_waiting": reroutes.open_request(db.session, story),
         "answer_form": forms.get("AnswerForm") or (AnswerForm() if is_author and story.status == PUBLISHED
                                                    else None),
-        "hide_form": HideReplyForm() if can("moderation.view") else None,
+        "hide_form": HideReplyForm() if moderator else None,
         "answer_waiting": is_author and replies.has_pending_answer(db.session, story),
         # The staff member's own replies and changes not (yet) public: "waiting for a moderator".
         "waiting_items": replies.waiting_for_writer(db.session, story, current_user) if staff else [],
@@ -98,7 +114,6 @@ def render_story(story: Story, status: int = 200, **forms):
         # The author, signed in, answers about a change made through the same page as the emailed link.
         "verdict_link": verdict_link if is_author and story.status == PUBLISHED else None,
     }
-    return render_template("pages/story.html", **context), status
 
 
 def _people(n: int | None) -> str:

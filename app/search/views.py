@@ -11,7 +11,7 @@ from app.search import cache, services
 from app.search.query import SearchRequest
 from app.stories.models import CRITICALITY, RESPONSE_STATUSES
 from app.stories.queries import active_tags
-from app.web.cache import KEY_PARTS, not_kept
+from app.web.cache import KEY_PARTS, kept_template, not_kept, page_versions
 from app.web.params import iso_date, one_of_numbers, whole_number
 
 bp = Blueprint("search", __name__)
@@ -24,6 +24,13 @@ FILTER_NAMES = {"provider": "the service", "tag": "the tag", "status": "the resp
 
 @bp.route("/search")
 def index():
+    # The page is the same for every viewer: kept per address and language under the content version and the
+    # index generation, with its queries (signed-in people are never given the kept page itself).
+    key = (*page_versions(), request.full_path)
+    return render_template("search/index.html", body=kept_template("search.index", key, "search/_body.html", _context))
+
+
+def _context() -> dict:
     args = request.args
     # The service by code or by name through the finder; an unknown one searches nothing and says so.
     resolved = finder.resolve(db.session, args.get("provider", ""))
@@ -51,8 +58,7 @@ def index():
     words = search_request.text.split()
     fewer = [" ".join(words[:i] + words[i + 1:]) for i in range(len(words))] if len(words) > 1 else []
     filters = [(k, FILTER_NAMES[k]) for k in FILTER_NAMES if base_args.get(k)]
-    return render_template("search/index.html", fewer=fewer[:6], active_filters=filters, results=results,
-                           request_=search_request, args=base_args,
-                           provider=provider, tags={t.slug: t for t in active_tags(db.session)},
-                           statuses=RESPONSE_STATUSES, provider_names=providers, q=args.get("q", "")[:300],
-                           resolved=resolved)
+    return {"fewer": fewer[:6], "active_filters": filters, "results": results, "request_": search_request,
+            "args": base_args, "provider": provider, "tags": {t.slug: t for t in active_tags(db.session)},
+            "statuses": RESPONSE_STATUSES, "provider_names": providers, "q": args.get("q", "")[:300],
+            "resolved": resolved}

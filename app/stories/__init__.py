@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.stories import assisted, easy, readcounts, views  # noqa: F401  (assisted, easy: their routes join the blueprint)
+from app.stories.cards import story_card
 from app.stories.text import linked_paragraphs, opening
 
 
@@ -12,3 +13,4 @@ def init_app(app: Flask) -> None:
     readcounts.init_app(app)
     app.jinja_env.filters["opening"] = opening
     app.jinja_env.filters["linked_paragraphs"] = linked_paragraphs
+    app.jinja_env.globals["story_card"] = story_card

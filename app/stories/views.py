@@ -17,6 +17,7 @@ from app.extensions import db, limiter
 from app.stories import queries, services
 from app.stories.forms import StoryFieldsForm, TellForm
 from app.stories.models import EDITABLE_BY_AUTHOR, RESPONSE_STATUSES, Story
+from app.web.cache import kept_template
 from app.web.helpers import link_problem, show_error
 from app.web.i18n import current_language
 from app.web.pagination import keyset_page
@@ -173,6 +174,12 @@ def confirm(token: str):
 
 @bp.route("/stories")
 def index():
+    # The list is the same for every viewer: kept per address, language and content version, with its queries.
+    return render_template("stories/index.html", body=kept_template("stories.index", (request.full_path,),
+                                                                    "stories/_index_body.html", _index_context))
+
+
+def _index_context() -> dict:
     # The service by code or by name through the finder; an unknown one lists nothing and says so.
     resolved = finder.resolve(db.session, request.args.get("provider", ""))
     args = request.args.to_dict()
@@ -184,8 +191,8 @@ def index():
     page = keyset_page(db.session, stmt, [Story.published_at, Story.id],
                        lambda s: (s.published_at.isoformat(), s.id), request.args.get("after"), size=20,
                        descending=True)
-    return render_template("stories/index.html", page=page, filters=filters, args=filters.as_args(),
-                           tags=queries.active_tags(db.session), statuses=RESPONSE_STATUSES, resolved=resolved)
+    return {"page": page, "filters": filters, "args": filters.as_args(), "tags": queries.active_tags(db.session),
+            "statuses": RESPONSE_STATUSES, "resolved": resolved}
 
 
 @bp.route("/my/stories")

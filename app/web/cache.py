@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -36,7 +36,8 @@ SKIPPED_HEADERS = {"set-cookie", "content-length", "vary"}
 # What a page does even when it is served from the cache (the story page counts its read).
 ON_HIT: dict[str, Callable[..., None]] = {}
 # Pages whose content follows more than the content version: their domain adds what else their key needs (the
-# search page, the index generation the worker moves as it writes the index). Each is kept like CACHED.
+# search page, the index generation the worker moves as it writes the index), the content version first. Each is
+# kept like CACHED.
 KEY_PARTS: dict[str, Callable[[], tuple]] = {}
 
 
@@ -88,26 +89,34 @@ class PageCache:
 
 def init_app(app: Flask) -> None:
     megabytes = app.config["PAGE_CACHE_MB"]
-    if megabytes <= 0:
-        return
-    app.extensions["page_cache"] = PageCache(megabytes * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
-    # Parts of pages that are the same for every viewer, for those the page cache does not serve (signed in).
-    app.extensions["fragment_cache"] = PageCache(megabytes * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
-    # Registered after the rate limiter's own hook, so a kept page is still counted against a limit.
-    app.before_request(_serve)
-    app.after_request(_keep)
+    if megabytes > 0:
+        app.extensions["page_cache"] = PageCache(megabytes * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
+    # Parts of pages that are the same for every viewer (story cards, search results, the insight figures), for
+    # those the page cache does not serve: people signed in, or every visitor with PAGE_CACHE_MB=0.
+    fragments = app.config["FRAGMENT_CACHE_MB"]
+    if fragments > 0:
+        app.extensions["fragment_cache"] = PageCache(fragments * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
+    if megabytes > 0 or fragments > 0:
+        # Registered after the rate limiter's own hook, so a kept page is still counted against a limit.
+        app.before_request(_serve)
+    if megabytes > 0:
+        app.after_request(_keep)
 
 
 def _serve():
     if request.method not in ("GET", "HEAD") or (request.endpoint not in CACHED and request.endpoint not in KEY_PARTS):
         return None
-    if current_user.is_authenticated or "_flashes" in session:
-        return None
-    # The language is part of the key: an English visitor is never given a kept Welsh page, or the reverse.
+    # Read before anything the page shows, so what is kept under these versions is never older than they are
+    # (on PostgreSQL each statement sees the latest commit): the fragments of this request use them too.
     parts = KEY_PARTS.get(request.endpoint)
     versions = parts() if parts else (content_version(db.session),)
+    g.content_version, g.page_versions = versions[0], versions
+    pages = current_app.extensions.get("page_cache")
+    if pages is None or current_user.is_authenticated or "_flashes" in session:
+        return None
+    # The language is part of the key: an English visitor is never given a kept Welsh page, or the reverse.
     key = (*versions, request.host_url, request.full_path, current_language())
-    entry = current_app.extensions["page_cache"].get(key)
+    entry = pages.get(key)
     if entry is None:
         g.page_cache_key = key
         return None
@@ -118,8 +127,19 @@ def _serve():
 
 
 def not_kept() -> None:
-    """This answer must not be kept, though its page may be (the search page while its index is unavailable)."""
+    """This answer must not be kept, though its page may be (the search page while its index is unavailable):
+    neither the page nor a fragment being rendered."""
     g.pop("page_cache_key", None)
+    g.fragment_not_kept = True
+
+
+def page_versions() -> tuple:
+    """The versions this request's page is kept under (KEY_PARTS), read at its start; else read now."""
+    versions = g.get("page_versions")
+    if versions is None:
+        parts = KEY_PARTS.get(request.endpoint)
+        versions = parts() if parts else (content_version(db.session),)
+    return versions
 
 
 def _keep(response: Response) -> Response:
@@ -136,16 +156,38 @@ def _keep(response: Response) -> Response:
 
 def kept_fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
     """HTML that is the same for every viewer (no form, no CSRF token, nothing of the session), rendered once per
-    (content version, language, key) and kept as the page cache keeps pages, for the signed-in people the page
-    cache never serves: moderators and responders get the insight page's figures without their queries.
-    With PAGE_CACHE_MB=0 nothing is kept and `render` runs every time."""
+    (content version, language, key) and kept as the page cache keeps pages, for those the page cache never
+    serves: moderators and responders get the insight page's figures without their queries, and a story card is
+    rendered once, not on every list it is in. With FRAGMENT_CACHE_MB=0 nothing is kept and `render` runs every
+    time.
+
+    The content version is the one the request read before its data (pages in CACHED or KEY_PARTS), else read
+    now, once per request: a fragment whose data the view read before this call should be on such a page."""
     store = current_app.extensions.get("fragment_cache")
     if store is None:
         return Markup(render())
-    full = (name, content_version(db.session), current_language(), *key)
+    version = g.get("content_version")
+    if version is None:
+        version = g.content_version = content_version(db.session)
+    full = (name, version, current_language(), *key)
     entry = store.get(full)
     if entry is not None:
         return Markup(entry.body.decode())
-    html = render()
-    store.put(full, html.encode(), [])
+    enclosing = g.pop("fragment_not_kept", False)
+    g.fragment_not_kept = False
+    try:
+        html = render()
+        keep = not g.fragment_not_kept
+    finally:
+        # A part that must not be kept makes the fragment around it not kept either.
+        g.fragment_not_kept = enclosing or g.pop("fragment_not_kept", False)
+    if keep:
+        store.put(full, html.encode(), [])
     return Markup(html)
+
+
+def kept_template(name: str, key: tuple, template: str, context: Callable[[], dict]) -> Markup:
+    """`template` rendered with what `context()` computes, kept as `kept_fragment` keeps it: a hit skips the
+    queries as well as the rendering. The template must show nothing of the viewer (no form with a CSRF token,
+    nothing of `current_user`)."""
+    return kept_fragment(name, key, lambda: render_template(template, **context()))

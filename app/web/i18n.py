@@ -13,8 +13,8 @@ import os
 from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Flask, Response, g, has_request_context, request
-from flask_babel import get_locale, gettext, lazy_gettext
+from flask import Flask, Response, g, has_app_context, has_request_context, request
+from flask_babel import get_locale, get_translations, lazy_gettext
 
 from app.extensions import babel
 
@@ -36,6 +36,14 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     # A {% trans %} block's line breaks and indents are one space, in the catalogue too (babel.cfg).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # Flask-Babel's callables find the request's catalogue again for every string (a page has a hundred or more):
+    # the same catalogue, found once per request and locale.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.after_request(keep_language)
 
     @app.context_processor
@@ -87,9 +95,29 @@ def _choose() -> tuple[str, str]:
     return request.accept_languages.best_match(LANGUAGES, default=DEFAULT), "header"
 
 
+def translations():
+    """Flask-Babel's catalogue for this request's locale, kept beside the locale it was found for, so a
+    `force_locale` (email in the author's language) or a `refresh` finds its own."""
+    try:
+        context = g._flask_babel
+        kept_for, kept = context.storyloop_translations
+        if kept_for is context.babel_locale:
+            return kept
+    except (AttributeError, RuntimeError):
+        pass  # not looked up yet in this request, or no application context at all
+    found = get_translations()
+    if has_app_context() and (context := g.get("_flask_babel")) is not None \
+            and getattr(context, "babel_locale", None) is not None:
+        context.storyloop_translations = (context.babel_locale, found)
+    return found
+
+
 def current_language() -> str:
     """The chosen language's code ("en" or "cy")."""
-    locale = get_locale()
+    try:
+        locale = g._flask_babel.babel_locale
+    except (AttributeError, RuntimeError):
+        locale = get_locale()
     return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT
 
 
@@ -99,7 +127,7 @@ def label(text: str) -> str:
     Templates use this, not _(), for text that is not written in the template: Jinja's _() treats its text as a
     format string, and a label holding "%" (a tag an administrator named "50% off") must not break the page.
     """
-    return gettext(text) if text else text
+    return translations().ugettext(text) if text else text
 
 
 def language_links() -> list[dict[str, str]]:

@@ -49,7 +49,7 @@ def test_kept_figures_are_per_language_and_per_provider(client, manager):
     assert "Insight: Hospital One" in client.get("/providers/H1/insight").get_data(as_text=True)
 
 
-@pytest.mark.settings(PAGE_CACHE_MB=0)
+@pytest.mark.settings(PAGE_CACHE_MB=0, FRAGMENT_CACHE_MB=0)
 def test_with_keeping_off_the_figures_are_rendered_every_time(client, manager, count_queries):
     login(client, manager.email)
     first, _ = queries(client, count_queries, "/providers/T1/insight")

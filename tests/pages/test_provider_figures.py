@@ -138,7 +138,7 @@ class QueryCounter:
 
 @pytest.fixture
 def app_overrides() -> dict:
-    return {"PAGE_CACHE_MB": 0}  # the queries of rendering a page, not of serving a kept one
+    return {"PAGE_CACHE_MB": 0, "FRAGMENT_CACHE_MB": 0}  # the queries of rendering a page, not of serving a kept one
 
 
 def _queries(client, url: str) -> int:

@@ -46,7 +46,8 @@ def indexed(app, session, world):  # noqa: F811
     return {"ward": ward, "other": other, "practice": practice}
 
 
-@pytest.mark.settings(PAGE_CACHE_MB=0)  # the index's answers alone, as signed-in people (never given kept pages) get
+# The index's answers alone, kept for signed-in people (never given kept pages) as for everyone.
+@pytest.mark.settings(PAGE_CACHE_MB=0, FRAGMENT_CACHE_MB=0)
 def test_a_repeated_search_is_answered_without_asking_the_index(client, indexed, asked):
     first = find(client, q="nurses")
     assert "3 stories found" in first and len(asked) == 1
@@ -111,12 +112,16 @@ def test_a_visitors_search_page_is_kept_whole_until_the_content_or_the_index_mov
     assert f'/stories/{late.id}"' not in find(client, q="nurses")
 
 
-def test_a_search_page_saying_the_index_is_being_rebuilt_is_not_kept(client, indexed, monkeypatch):
+@pytest.mark.parametrize("kept", ["the page", "its content"])
+def test_a_search_page_saying_the_index_is_being_rebuilt_is_not_kept(app, client, indexed, monkeypatch, kept):
     from app.search import services
     from app.search.query import SearchUnavailable
 
     def rebuilding(*args, **kwargs):
         raise SearchUnavailable("the index is being rebuilt")
+
+    if kept == "its content":  # what signed-in people (never given kept pages) get: the page's content kept
+        app.extensions.pop("page_cache")
 
     with monkeypatch.context() as patched:
         patched.setattr(services, "_ask_the_index", rebuilding)
@@ -126,7 +131,7 @@ def test_a_search_page_saying_the_index_is_being_rebuilt_is_not_kept(client, ind
     assert "Search is being rebuilt" not in page and "3 stories found" in page
 
 
-@pytest.mark.settings(PAGE_CACHE_MB=0)
+@pytest.mark.settings(PAGE_CACHE_MB=0, FRAGMENT_CACHE_MB=0)
 def test_without_the_page_cache_each_search_page_is_made_again(client, indexed, count_queries):
     find(client, q="nurses")
     with count_queries() as log:
@@ -142,7 +147,7 @@ def test_a_rebuild_moves_the_generation(app, session, indexed):
     assert cache.versions(session)[1] == before + 1
 
 
-@pytest.mark.settings(SEARCH_CACHE_ENTRIES=0, PAGE_CACHE_MB=0)
+@pytest.mark.settings(SEARCH_CACHE_ENTRIES=0, PAGE_CACHE_MB=0, FRAGMENT_CACHE_MB=0)
 def test_nothing_is_kept_when_turned_off(app, client, indexed, asked):
     assert "search_results" not in app.extensions
     find(client, q="nurses")
