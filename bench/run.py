@@ -114,8 +114,11 @@ def workers_rss_mb(base: str) -> list[float]:
 
 @contextmanager
 def gunicorn(app_spec: str, port: int, workers: int, env: dict, chdir: Path = ROOT):
+    # The site logs a line per request, as in production; to a file, so the bench prints only its figures.
+    log = open(Path(env.get("STORYLOOP_INSTANCE_DIR", tempfile.gettempdir())) / f"gunicorn-{port}.log", "ab")
     proc = subprocess.Popen([str(BIN / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                             "--log-level", "warning", "--chdir", str(chdir), app_spec], env=env, cwd=ROOT)
+                             "--log-level", "warning", "--chdir", str(chdir), app_spec], env=env, cwd=ROOT,
+                            stdout=log, stderr=log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -133,6 +136,7 @@ def gunicorn(app_spec: str, port: int, workers: int, env: dict, chdir: Path = RO
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
 
 
 def status_of(url: str) -> int:

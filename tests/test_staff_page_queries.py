@@ -21,7 +21,7 @@ from .conftest import login
 
 @pytest.fixture
 def app_overrides() -> dict:
-    return {"PAGE_CACHE_MB": 0}
+    return {"PAGE_CACHE_MB": 0, "FRAGMENT_CACHE_MB": 0}  # the queries of rendering, not of kept parts
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.accounts.models import Invitation, Membership, User, new_token_key
 from app.accounts.passwords import hash_password, needs_rehash, password_problem, spend_hash_time, verify_password
@@ -255,7 +255,8 @@ def load_user(ident: str) -> User | None:
     user_id, _, version = ident.partition(":")
     if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # With its memberships in the same statement: every signed-in page's navigation asks for them.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.memberships)])
     # A changed password or a disabled account ends every session at once.
     if user is None or user.session_version != int(version) or not user.is_active:
         return None

@@ -12,6 +12,7 @@ from app.insight.flags import open_flags
 from app.pages.blueprint import bp
 from app.replies.forms import AlertSettingsForm
 from app.replies.queries import awaiting_reply, covered_ids, recent_colleague_replies
+from app.web.cache import kept_template
 
 
 @bp.route("/dashboard")
@@ -24,8 +25,20 @@ def dashboard():
     forms = {m.id: AlertSettingsForm(prefix=f"m{m.id}", data={"frequency": m.alert_frequency,
                                                               "min_criticality": str(m.alert_min_criticality)})
              for m in memberships}
-    covered = covered_ids(db.session, memberships)
+    # The two lists show published stories and public replies only, so they are kept per content version and
+    # language like a kept page: "awaiting a reply" per set of services, colleagues' replies per person too.
+    services = tuple(sorted(m.provider_id for m in memberships))
+    covered = []
+
+    def cover() -> list[int]:
+        if not covered:
+            covered.extend(covered_ids(db.session, memberships))
+        return covered
+
+    waiting = kept_template("pages.dashboard.waiting", services, "pages/_dashboard_waiting.html",
+                            lambda: {"waiting": awaiting_reply(db.session, cover())})
+    recent = kept_template("pages.dashboard.recent", (current_user.id, *services), "pages/_dashboard_recent.html",
+                           lambda: {"recent": recent_colleague_replies(db.session, cover(), current_user)})
     return render_template("pages/dashboard.html", memberships=memberships, forms=forms,
                            red_flags=open_flags(db.session, [m.provider_id for m in memberships]),
-                           waiting=awaiting_reply(db.session, covered),
-                           recent=recent_colleague_replies(db.session, covered, current_user))
+                           waiting=waiting, recent=recent)

@@ -69,22 +69,36 @@ def render_story(story: Story, status: int = 200, **forms):
     A form that failed elsewhere (a reply with no text, say) is passed in by its class name to show its errors;
     a failed "mark as made" form also carries the change it was for (made_for).
 
-    A published story seen by someone with nothing to do on it (a visitor, or someone signed in who is not its
-    author, its provider's staff or a moderator) is the same page for all of them: its content is kept per
-    story, language and content version, with its queries (the page cache keeps whole pages for visitors only).
+    A published story's top (the story, its licence, its timeline) is the same for every viewer, and so is the
+    whole page for someone with nothing to do on it (a visitor, or someone signed in who is not its author, its
+    provider's staff or a moderator): those are kept per story, language and content version, with their
+    queries (the page cache keeps whole pages for visitors only).
     """
     is_author = current_user.is_authenticated and current_user.id == story.author_id
     staff = story.status == PUBLISHED and can("provider.respond", story.provider)
     moderator = can("moderation.view")
-    if story.status == PUBLISHED and not (is_author or staff or moderator or forms):
+    if story.status != PUBLISHED:
+        context = {**_conversation(story, is_author, staff, moderator, **forms), **_top(story, is_author)}
+        return render_template("pages/story.html", **context), status
+    if not (is_author or staff or moderator or forms):
         body = kept_template("pages.story", (story.id,), "pages/_story_body.html",
-                             lambda: _context(story, False, False, False))
+                             lambda: {**_conversation(story, False, False, False), **_top(story, False)})
         return render_template("pages/story.html", story=story, body=body), status
-    return render_template("pages/story.html", **_context(story, is_author, staff, moderator, **forms)), status
+    top = kept_template("pages.story.top", (story.id,), "pages/_story_top.html", lambda: _top(story, False))
+    return render_template("pages/story.html", top=top,
+                           **_conversation(story, is_author, staff, moderator, **forms)), status
 
 
-def _context(story: Story, is_author: bool, staff: bool, moderator: bool, **forms) -> dict:
-    """What pages/_story_body.html shows, for a viewer who is (or is not) the author, staff or a moderator."""
+def _top(story: Story, is_author: bool) -> dict:
+    """What pages/_story_top.html shows: the same for every viewer of a published story."""
+    return {"story": story, "trail": ancestors(db.session, story.provider), "is_author": is_author,
+            "events": [(e, timeline_words(e)) for e in _timeline(story)],
+            "reroute_waiting": reroutes.open_request(db.session, story)}
+
+
+def _conversation(story: Story, is_author: bool, staff: bool, moderator: bool, **forms) -> dict:
+    """What pages/_story_conversation.html shows, for a viewer who is (or is not) the author, staff or a
+    moderator."""
     conversation = replies.conversation(db.session, story)
     made_forms = {}
     if staff:
@@ -94,16 +108,15 @@ def _context(story: Story, is_author: bool, staff: bool, moderator: bool, **form
                 made_forms[item.id] = failed if failed is not None and forms.get("made_for") == item.id \
                     else MarkMadeForm(prefix=f"made-{item.id}", formdata=None)
     return {
-        "story": story, "trail": ancestors(db.session, story.provider), "is_author": is_author,
-        "conversation": conversation, "can_respond": staff,
+        "story": story, "is_author": is_author, "conversation": conversation, "can_respond": staff,
         # "Edit your reply" for the reply's writer: only ever on a page rendered for its viewer.
         "viewer_id": current_user.id if (staff or moderator) and current_user.is_authenticated else None,
-        "today": utcnow().date(), "events": [(e, timeline_words(e)) for e in _timeline(story)],
+        "today": utcnow().date(),
         "reply_form": forms.get("ReplyForm") or (ReplyForm() if staff else None),
         "change_form": forms.get("ChangeForm") or (ChangeForm() if staff else None),
         "made_forms": made_forms,
         "reroute_form": forms.get("NotAboutUsForm") or (NotAboutUsForm() if staff else None),
-        "reroute_waiting": reroutes.open_request(db.session, story),
+        "reroute_waiting": reroutes.open_request(db.session, story) if staff else None,
         "answer_form": forms.get("AnswerForm") or (AnswerForm() if is_author and story.status == PUBLISHED
                                                    else None),
         "hide_form": HideReplyForm() if moderator else None,

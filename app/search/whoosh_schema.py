@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.analysis import LowercaseFilter, RegexTokenizer, StemFilter, StopFilter, SubstitutionFilter
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from app.search.documents import StoryDocument
@@ -73,6 +73,7 @@ def _cache_missing_length_columns() -> None:
 _cache_missing_length_columns()
 
 
+
 class IndexUnavailable(SearchUnavailable):
     """No index yet, or one that cannot be read: the worker rebuilds it."""
 
@@ -85,7 +86,11 @@ class IndexFolder:
 
     def _open(self) -> Index:
         try:
-            return whoosh_index.open_dir(str(self.path))
+            # Without mmap: Whoosh 2.7 copies each part of a memory-mapped compound segment (a merged index is
+            # one) into an io.BytesIO, so every web process held the whole index in its own memory (240 MB at
+            # 100,000 stories, over 2 GB at 1,000,000). Read from the file, through the OS's shared page cache:
+            # a search the results cache has not kept is about 15% slower (docs/benchmarks.md).
+            return FileStorage(str(self.path), supports_mmap=False).open_index()
         except Exception as exc:  # missing folder, empty folder, truncated segment files…
             raise IndexUnavailable(str(exc)) from exc
 

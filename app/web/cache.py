@@ -19,9 +19,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Flask, Response, current_app, g, render_template, request, session
+from flask import Flask, Response, current_app, g, has_app_context, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 
 from app.extensions import db
 from app.web.i18n import current_language
@@ -101,6 +103,18 @@ def init_app(app: Flask) -> None:
         app.before_request(_serve)
     if megabytes > 0:
         app.after_request(_keep)
+
+
+def _forget_versions(session) -> None:
+    """A commit during a request may move the content version (a staff member's first read of a story writes
+    its timeline step, then shows the page): what this request kept in mind is read again before the next
+    fragment."""
+    if has_app_context():
+        g.pop("content_version", None)
+        g.pop("page_versions", None)
+
+
+event.listen(OrmSession, "after_commit", _forget_versions)
 
 
 def _serve():

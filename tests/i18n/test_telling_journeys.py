@@ -27,6 +27,8 @@ def axe_check(page):
     axe, problems = Axe(), []
 
     def check(name: str) -> None:
+        # A form's submit may still be replacing the document after click() returns: axe then finds none.
+        page.wait_for_load_state("load")
         for v in axe.run(page).response["violations"]:
             if v["impact"] in SERIOUS:
                 problems.append(f"{name}: {v['id']} [{v['impact']}] {v['help']} "

@@ -143,3 +143,23 @@ def test_a_story_inserted_already_published_is_queued_for_the_index(session, mak
     story = make_story(ward, status="published", title="Imported", body="An imported story about a kingfisher.")
     session.commit()
     assert session.scalars(select(SearchQueue.story_id)).all() == [story.id]
+
+
+def test_a_searcher_reads_the_merged_index_from_its_file_not_a_copy_in_memory(backend):
+    """A merged index is one compound segment; opened memory-mapped, Whoosh copied each of its parts into a
+    BytesIO, so every web process held the whole index in its own memory (240 MB at 100,000 stories)."""
+    import tracemalloc
+    from pathlib import Path
+
+    body = " ".join(f"word{n}" for n in range(400))
+    backend.rebuild([doc(i, f"{body} story{i}") for i in range(1, 401)], procs=2)
+    on_disk = sum(f.stat().st_size for f in Path(backend.path).iterdir() if f.is_file())
+    assert on_disk > 200_000
+    tracemalloc.start()
+    try:
+        searcher = backend._searcher()
+        assert search(backend, "word7").total == 400
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert searcher is not None and held < on_disk / 4

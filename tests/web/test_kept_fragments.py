@@ -165,3 +165,27 @@ def test_with_fragments_off_every_view_renders_again(app, client, published, cou
     first, _ = view(client, count_queries, url)
     again, _ = view(client, count_queries, url)
     assert again == first >= 3
+
+
+def test_the_dashboard_lists_are_kept_per_services_and_colleagues_replies_per_person(app, session, tree, make_user,
+                                                                                     make_story, count_queries):
+    """"Awaiting a reply" is the same for everyone covering the same services; "recent replies by colleagues"
+    leaves out the viewer's own, so it is kept per person. Both change at once when a reply is published."""
+    first = make_user(email="first@nhs.example", provider=tree["ward"], display_name="First Nurse")
+    second = make_user(email="second@nhs.example", provider=tree["ward"], display_name="Second Nurse")
+    story = make_story(tree["ward"], status=PUBLISHED, title="Waiting for a reply at night")
+    a, b = app.test_client(), app.test_client()
+    login(a, first.email)
+    login(b, second.email)
+    rendered, page = view(a, count_queries, "/dashboard")
+    kept, page = view(a, count_queries, "/dashboard")
+    assert kept < rendered and "Waiting for a reply at night" in main(page)
+    assert "Waiting for a reply at night" in main(b.get("/dashboard").get_data(as_text=True))
+    session.add(Reply(story_id=story.id, kind="staff", provider_id=story.provider_id, author_id=first.id,
+                      responder_name="First Nurse", body="We are looking into it.", status="visible",
+                      published_at=utcnow()))
+    story.response_status = "responded"
+    session.commit()
+    mine, theirs = main(a.get("/dashboard").get_data(as_text=True)), main(b.get("/dashboard").get_data(as_text=True))
+    assert "Every story has a reply." in mine and "Every story has a reply." in theirs
+    assert "First Nurse" in theirs and "First Nurse" not in mine  # a colleague's reply; never one's own
