@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.accounts.forms import ConfirmForm
@@ -72,7 +72,10 @@ def queue():
     # Only the offered choices: any other number (say 10**20 hours) is a 400, not an overflow.
     waiting = one_of_numbers(form.waiting.data, "waiting", {int(value) for value, _ in form.waiting.choices if value})
     filters = services.QueueFilters(provider=provider, flag=form.flag.data or None, waiting_hours=waiting)
-    options = (selectinload(Story.provider), selectinload(Story.claimed_by))
+    # The columns the lists show, not each story's body (up to 10,000 characters) and the rest.
+    options = (load_only(Story.id, Story.title, Story.queued_at, Story.flags, Story.route, Story.language,
+                         Story.provider_id, Story.claimed_by_id, Story.claimed_until, Story.status),
+               selectinload(Story.provider), selectinload(Story.claimed_by))
     # Stories that may speak of a risk of harm come first, all of them, above the pages of the rest.
     urgent = db.session.scalars(services.queue_query(filters, safeguarding=True).options(*options)
                                 .order_by(Story.queued_at, Story.id).limit(100)).all()
