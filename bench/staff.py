@@ -5,7 +5,9 @@
 Uses the corpus of an earlier `bench/run.py` in --work (or DATABASE_URL). Makes two accounts once (a
 moderator, and a responder of the trust with the most stories below it, so their dashboard covers the
 most rows), signs each in through the real login form, and loads with wrk, carrying the session cookie:
-the staff dashboard, the moderation queue, a moderation item page, and the provider insight page. The
+the story list, a story page (another service's, and one of the responder's own with its reply forms), a
+provider page and search as the responder sees them, the staff dashboard, the moderation queue, a
+moderation item page, and the provider insight page. The
 floor is measured again before each page and connection count. Signed-in pages are never kept by the
 page cache, so these are rendered figures. `bench/run.py` calls `measure` for the same rows.
 """
@@ -64,7 +66,18 @@ def prepare(session) -> dict:
     trust_code = session.scalar(select(Provider.code).join(Membership, Membership.provider_id == Provider.id)
                                 .where(Membership.user_id == responder.id))
     codes = list(session.scalars(select(Provider.code).order_by(func.random()).limit(50)))
+    trust_id = session.scalar(select(Provider.id).where(Provider.code == trust_code))
+    own = list(session.scalars(select(Story.id).where(Story.status == PUBLISHED,
+                                                      Story.provider_id.in_(select(descendant_ids_cte(trust_id).c.id)))
+                               .order_by(func.random()).limit(100)))
+    others = list(session.scalars(select(Story.id).where(Story.status == PUBLISHED).order_by(func.random()).limit(100)))
     return {
+        # The public pages, signed in: never given kept pages, they reuse the parts the same for every viewer.
+        "story list (signed in)": (RESPONDER, ["/stories"]),
+        "story page, another service's (signed in)": (RESPONDER, [f"/stories/{i}" for i in others]),
+        "story page, own service's, with its forms": (RESPONDER, [f"/stories/{i}" for i in own]),
+        "provider page (signed in)": (RESPONDER, [f"/providers/{c}" for c in codes]),
+        "search (signed in)": (RESPONDER, ["/search?q=nurse", "/search?q=waiting+parking", '/search?q="ward+staff"']),
         "staff dashboard": (RESPONDER, ["/dashboard"]),
         "moderation queue": (MODERATOR, ["/moderation/"]),
         "moderation item": (MODERATOR, [f"/moderation/stories/{i}" for i in pending]),

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import MEMBER_ROLES, TITLE_MAX, Invitation, Membership, User
@@ -16,16 +16,35 @@ from app.extensions import utcnow
 from app.mail.services import queue_email
 from app.text import single_line
 
+_KEPT = "storyloop_staff_of"
+
+
+def memberships_above(session: Session, user: User, provider_id: int) -> list[tuple[Membership, int]]:
+    """The user's memberships of this provider or of a provider above it, each with how far above (0: the
+    provider itself), nearest first: one query, kept until the session next flushes, commits or rolls back (a
+    signed-in story page asks twice: to note a first read, then for its forms)."""
+    if not user.is_authenticated:
+        return []
+    kept = session.info.setdefault(_KEPT, {})
+    key = (user.id, provider_id)
+    if key not in kept:
+        cte = ancestor_ids_cte(provider_id)
+        kept[key] = list(session.execute(
+            select(Membership, cte.c.depth).join(cte, Membership.provider_id == cte.c.id)
+            .where(Membership.user_id == user.id).order_by(cte.c.depth, Membership.id)).tuples())
+    return kept[key]
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session, *args) -> None:
+    session.info.pop(_KEPT, None)
+
 
 def has_membership(session: Session, user: User, provider: Provider, roles: tuple[str, ...] | None = None) -> bool:
-    """True when the user is staff of this provider or of any provider above it (one query)."""
-    if not user.is_authenticated:
-        return False
-    cte = ancestor_ids_cte(provider.id)
-    stmt = select(Membership.id).where(Membership.user_id == user.id, Membership.provider_id.in_(select(cte.c.id)))
-    if roles:
-        stmt = stmt.where(Membership.role.in_(roles))
-    return bool(session.scalar(select(exists(stmt))))
+    """True when the user is staff of this provider or of any provider above it."""
+    return any(not roles or m.role in roles for m, _ in memberships_above(session, user, provider.id))
 
 
 def members(session: Session, provider: Provider) -> list[Membership]:

@@ -75,8 +75,10 @@ def render_story(story: Story, status: int = 200, **forms):
     queries (the page cache keeps whole pages for visitors only).
     """
     is_author = current_user.is_authenticated and current_user.id == story.author_id
-    staff = story.status == PUBLISHED and can("provider.respond", story.provider)
-    moderator = can("moderation.view")
+    # A visitor is none of these: asking would load the story's provider for nothing.
+    signed_in = current_user.is_authenticated
+    staff = signed_in and story.status == PUBLISHED and can("provider.respond", story.provider)
+    moderator = signed_in and can("moderation.view")
     if story.status != PUBLISHED:
         context = {**_conversation(story, is_author, staff, moderator, **forms), **_top(story, is_author)}
         return render_template("pages/story.html", **context), status

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from app.accounts.links import author_link
 from app.accounts.models import Membership, User
 from app.accounts.services import external_url
+from app.accounts.staff import memberships_above
 from app.accounts.tokens import read_token, user_from_claims
 from app.audit import record
-from app.directory.services import ancestor_ids_cte
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
 from app.flags import text_flag_kinds
@@ -47,13 +47,8 @@ REPLY_MIN, REPLY_MAX = 2, 5000
 
 def acting_membership(session: Session, user: User, story: Story) -> Membership | None:
     """The membership a staff member speaks through for this story: the one closest to its provider."""
-    if not user.is_authenticated:
-        return None
-    cte = ancestor_ids_cte(story.provider_id)
-    return session.scalar(
-        select(Membership).join(cte, Membership.provider_id == cte.c.id)
-        .where(Membership.user_id == user.id).order_by(cte.c.depth).limit(1)
-    )
+    mine = memberships_above(session, user, story.provider_id)
+    return mine[0][0] if mine else None
 
 
 def _text(value: str, field: str = "body") -> str:

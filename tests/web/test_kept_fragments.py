@@ -189,3 +189,16 @@ def test_the_dashboard_lists_are_kept_per_services_and_colleagues_replies_per_pe
     mine, theirs = main(a.get("/dashboard").get_data(as_text=True)), main(b.get("/dashboard").get_data(as_text=True))
     assert "Every story has a reply." in mine and "Every story has a reply." in theirs
     assert "First Nurse" in theirs and "First Nurse" not in mine  # a colleague's reply; never one's own
+
+
+def test_a_staff_members_story_page_asks_once_whether_they_are_staff_there(client, people, published, make_user,
+                                                                          tree, count_queries):
+    """Noting a first read and choosing the page's forms both need the viewer's memberships above the story's
+    service: read once per request (and again after anything is written: a membership ended counts)."""
+    elsewhere = make_user(email="gp@nhs.example", provider=tree["other"])
+    login(client, elsewhere.email)
+    for _ in range(2):  # staff elsewhere: the story stays unread by its own staff, so each view asks both
+        with count_queries() as log:
+            page = client.get(f"/stories/{published.id}").get_data(as_text=True)
+        assert "Thank you for telling us about the night." in page and "/replies" not in page
+        assert sum("memberships" in s and "ancestry" in s for s in log.statements) == 1
