@@ -183,7 +183,8 @@ def kept_fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
     version = g.get("content_version")
     if version is None:
         version = g.content_version = content_version(db.session)
-    full = (name, version, current_language(), *key)
+    # The address the site was reached at too: a kept part may hold a full link (the story's credit line does).
+    full = (name, version, current_language(), request.host_url, *key)
     entry = store.get(full)
     if entry is not None:
         return Markup(entry.body.decode())

@@ -202,3 +202,11 @@ def test_a_staff_members_story_page_asks_once_whether_they_are_staff_there(clien
             page = client.get(f"/stories/{published.id}").get_data(as_text=True)
         assert "Thank you for telling us about the night." in page and "/replies" not in page
         assert sum("memberships" in s and "ancestry" in s for s in log.statements) == 1
+
+
+def test_a_kept_part_holding_a_full_link_is_kept_per_address_the_site_was_reached_at(client, published):
+    """The credit line on a story page is a full link: reached as another host, the page links to that host."""
+    for _ in range(2):
+        for host in ("stories.example.org", "www.stories.example.org"):
+            page = client.get(f"/stories/{published.id}", base_url=f"https://{host}").get_data(as_text=True)
+            assert f"https://{host}/stories/{published.id}" in page
