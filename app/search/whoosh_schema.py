@@ -73,7 +73,6 @@ def _cache_missing_length_columns() -> None:
 _cache_missing_length_columns()
 
 
-
 class IndexUnavailable(SearchUnavailable):
     """No index yet, or one that cannot be read: the worker rebuilds it."""
 
