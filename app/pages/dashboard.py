@@ -1,6 +1,8 @@
 """The staff dashboard: stories waiting for a reply, colleagues' recent replies, red flags and alert settings."""
 from __future__ import annotations
 
+from functools import cache
+
 from flask import render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -28,12 +30,7 @@ def dashboard():
     # The two lists show published stories and public replies only, so they are kept per content version and
     # language like a kept page: "awaiting a reply" per set of services, colleagues' replies per person too.
     services = tuple(sorted(m.provider_id for m in memberships))
-    covered = []
-
-    def cover() -> list[int]:
-        if not covered:
-            covered.extend(covered_ids(db.session, memberships))
-        return covered
+    cover = cache(lambda: covered_ids(db.session, memberships))  # read once, and only if a list is rendered
 
     waiting = kept_template("pages.dashboard.waiting", services, "pages/_dashboard_waiting.html",
                             lambda: {"waiting": awaiting_reply(db.session, cover())})

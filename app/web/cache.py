@@ -122,8 +122,7 @@ def _serve():
         return None
     # Read before anything the page shows, so what is kept under these versions is never older than they are
     # (on PostgreSQL each statement sees the latest commit): the fragments of this request use them too.
-    parts = KEY_PARTS.get(request.endpoint)
-    versions = parts() if parts else (content_version(db.session),)
+    versions = _read_versions()
     g.content_version, g.page_versions = versions[0], versions
     pages = current_app.extensions.get("page_cache")
     if pages is None or current_user.is_authenticated or "_flashes" in session:
@@ -150,10 +149,13 @@ def not_kept() -> None:
 def page_versions() -> tuple:
     """The versions this request's page is kept under (KEY_PARTS), read at its start; else read now."""
     versions = g.get("page_versions")
-    if versions is None:
-        parts = KEY_PARTS.get(request.endpoint)
-        versions = parts() if parts else (content_version(db.session),)
-    return versions
+    return versions if versions is not None else _read_versions()
+
+
+def _read_versions() -> tuple:
+    """This endpoint's versions from the database: its KEY_PARTS, else the content version alone."""
+    parts = KEY_PARTS.get(request.endpoint)
+    return parts() if parts else (content_version(db.session),)
 
 
 def _keep(response: Response) -> Response:
