@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -22,6 +23,7 @@ FACET_SAMPLE = 1000
 WINDOW_FROM = 2000  # more expected matches than this: rank among the newest WINDOW_SAMPLE matches only
 WINDOW_SAMPLE = 300
 WINDOW_VISITS = 4000  # at most about this many stories walked, newest first, to fill the window
+WALK_LIMIT = 20_000  # and never more than this many, whatever the statistics expected
 SCOPE_FIRST = 3000  # a provider's subtree with at most this many stories: read them, then match the words
 STATS_SECONDS = 300  # how long a process keeps PostgreSQL's lexeme statistics before reading them again
 _vocabulary_cache: dict[str, tuple[float, set[str]]] = {}
@@ -105,7 +107,7 @@ class PostgresBackend:
         tsquery: alternatives joined by OR, groups by AND (OR when the search fell back to any word), then the
         excluded words taken out."""
         groups = []
-        for group in parsed.groups or [[w] for w in parsed.words] + [[p] for p in parsed.phrases]:
+        for group in _groups(parsed):
             alternatives = [func.phraseto_tsquery("english", " ".join(a)) if len(a) > 1
                             else func.plainto_tsquery("english", a[0]) for a in group]
             combined = alternatives[0]
@@ -141,18 +143,30 @@ class PostgresBackend:
         return stmt
 
     def _expected_share(self, parsed: ParsedQuery) -> tuple[float, float]:
-        """(stories with a vector, about what share of them hold every word): PostgreSQL's own statistics of
-        the vector column (most common lexemes and their frequencies, kept by ANALYZE), so no search is run
-        to find out."""
+        """(stories with a vector, about what share of them match): PostgreSQL's own statistics of the vector
+        column (most common lexemes and their frequencies, kept by ANALYZE), so no search is run to find out.
+        Each group (a word or a phrase, with its care-word alternatives) is taken as the share holding every
+        word of any alternative (for a phrase, more than hold the words in order: its walk is bounded below)."""
         stats = _lexeme_stats(self.session)
-        if stats is None or not parsed.words:
+        groups = _groups(parsed)
+        if stats is None or not groups:
             return 0.0, 0.0
         rows, frequencies, rare = stats
-        share = 1.0
-        for found in self._lexemes(parsed.words):
-            for lexeme in found:
-                share *= frequencies.get(lexeme, rare)
-        return rows, share
+        words = sorted({word for group in groups for alternative in group for word in alternative})
+        lexemes = dict(zip(words, self._lexemes(words), strict=True))
+        shares = []
+        for group in groups:
+            share = 0.0
+            for alternative in group:
+                alone = 1.0
+                for word in alternative:
+                    for lexeme in lexemes[word]:
+                        alone *= frequencies.get(lexeme, rare)
+                share += alone
+            shares.append(min(share, 1.0))
+        if parsed.match_any:
+            return rows, min(sum(shares), 1.0)
+        return rows, math.prod(shares)
 
     def _lexemes(self, words: list[str]) -> list[list[str]]:
         """Each word as the lexemes PostgreSQL indexes it by (none for a stop word)."""
@@ -188,13 +202,23 @@ class PostgresBackend:
             # newest matches (the publication-time index finds them, walking fewer stories the commoner the
             # words) and rank within those.
             window = max(request.page * request.per_page, min(WINDOW_SAMPLE, int(WINDOW_VISITS * share)))
-            # Read once: the later queries (page, facets) take the ids rather than repeat the scan.
-            recent = session.scalars(base.with_only_columns(Story.id).order_by(*newest).limit(window)).all()
+            # The walk stops at the newest WALK_LIMIT stories: the statistics say how many hold the words, not
+            # how many hold them in a phrase's order, and a phrase of common words few people wrote would
+            # otherwise walk every story (seconds at 1,000,000). Read once: the later queries (page, facets)
+            # take the ids rather than repeat the scan.
+            walk = (self._base(request, None, scope)
+                    .with_only_columns(Story.id, Story.search_vector, Story.published_at)
+                    .order_by(*newest).limit(WALK_LIMIT).subquery("newest"))
+            recent = session.scalars(select(walk.c.id).where(walk.c.search_vector.op("@@")(tsquery))
+                                     .order_by(walk.c.published_at.desc(), walk.c.id.desc())
+                                     .limit(window)).all()
             in_window = select(Story.id).where(_among(Story.id, recent))
             found = len(recent)
             rows = session.execute(in_window.with_only_columns(Story.id, Story.title, headline).order_by(*order)
                                    .limit(request.per_page).offset(offset)).all()
-            total, lower_bound = found, found >= window
+            # Fewer than the window, but only among the newest WALK_LIMIT: there may be more further back.
+            walked_all = (in_scope if in_scope is not None else rows_with_vector) <= WALK_LIMIT
+            total, lower_bound = found, found >= window or not walked_all
             facets = self._facets(recent)
             if lower_bound:
                 notes.append("These words are in a great many stories, so the results come from the most recent "
@@ -303,6 +327,11 @@ def _lexeme_stats(session: Session) -> tuple[float, dict[str, float], float] | N
         stats = (row[3] * (1 - (row[2] or 0)), listed, 0.0)
     _stats_cache[key] = (time.monotonic(), stats)
     return stats
+
+
+def _groups(parsed: ParsedQuery) -> list[list[list[str]]]:
+    """Each searched word or phrase with its alternatives, each alternative a list of words."""
+    return parsed.groups or [[[w]] for w in parsed.words] + [[p] for p in parsed.phrases]
 
 
 def _marks(snippet: str | None) -> str:

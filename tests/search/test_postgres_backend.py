@@ -82,3 +82,31 @@ def test_a_providers_search_finds_the_same_stories_by_either_plan(session, stori
     rare = run(session, "kingfisher", provider_id=trust_id)  # visits 0-2: only 1 and 2 are below the trust
     assert sorted(h.story_id for h in rare.hits) == sorted(s.id for s in stories[1:3])
     assert "<mark" in rare.hits[0].snippet
+
+
+def test_a_phrase_of_common_words_is_expected_as_common_as_its_words(session, stories):
+    """A phrase was counted as matching nothing, so "ward staff" over 700,000 stories ranked every story holding
+    both words (seconds): it is now expected as often as its words are found together, and takes the window."""
+    backend = postgres_backend.PostgresBackend(session)
+    rows, share = backend._expected_share(parse('"staff kind"'))
+    assert rows * share == pytest.approx(12, rel=0.2)
+    assert backend._expected_share(parse('"kingfisher mural"'))[1] < share
+    # Alternatives from the care-words list add up; groups multiply.
+    _, together = backend._expected_share(parse('staff "kingfisher mural"'))
+    assert together <= backend._expected_share(parse('"kingfisher mural"'))[1]
+
+
+def test_the_newest_first_walk_stops_after_its_limit(session, stories, monkeypatch):
+    """A phrase whose words are common walks at most WALK_LIMIT stories, newest first, and says its count is a
+    lower bound: a phrase nobody wrote in that order no longer walks every story looking for one."""
+    monkeypatch.setattr(postgres_backend, "WINDOW_FROM", 5)
+    monkeypatch.setattr(postgres_backend, "WALK_LIMIT", 6)
+    nobody = run(session, '"night staff"')  # both words in every story, never in this order
+    assert nobody.hits == [] and nobody.total_is_lower_bound
+    assert any("most recent" in note for note in nobody.notes)
+    everyone = run(session, '"ward was quiet"', sort="newest", per_page=20)  # in every story: the newest six
+    assert [h.story_id for h in everyone.hits] == [s.id for s in stories[::-1][:6]]
+    assert everyone.total == 6 and everyone.total_is_lower_bound
+    monkeypatch.setattr(postgres_backend, "WALK_LIMIT", 20_000)
+    assert not run(session, '"night staff"').total_is_lower_bound
+    assert run(session, '"ward was quiet"', per_page=20).total == 12
