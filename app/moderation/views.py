@@ -33,7 +33,7 @@ from app.moderation.forms import (
 from app.moderation.models import ReplyRevision, Report, RerouteRequest, StoryRevision
 from app.replies.models import Change, Reply
 from app.replies.verdicts import waiting_verdicts
-from app.stories.models import Story, Tag
+from app.stories.models import PENDING, Story, Tag
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
 from app.web.params import one_of_numbers, whole_number
@@ -77,8 +77,11 @@ def queue():
                          Story.provider_id, Story.claimed_by_id, Story.claimed_until, Story.status),
                selectinload(Story.provider), selectinload(Story.claimed_by))
     # Stories that may speak of a risk of harm come first, all of them, above the pages of the rest.
-    urgent = db.session.scalars(services.queue_query(filters, safeguarding=True).options(*options)
-                                .order_by(Story.queued_at, Story.id).limit(100)).all()
+    # Their ids are kept while nothing the queue counts changes; the stories (and their claims) are read now.
+    urgent_ids = services.urgent_ids(db.session, filters)
+    found = {s.id: s for s in db.session.scalars(select(Story).where(Story.id.in_(urgent_ids))
+                                                  .where(Story.status == PENDING).options(*options))}
+    urgent = [found[i] for i in urgent_ids if i in found]
     stmt = services.queue_query(filters, safeguarding=False).options(*options)
     page = keyset_page(db.session, stmt, [Story.queued_at, Story.id], lambda s: (s.queued_at.isoformat(), s.id),
                        request.args.get("after"), size=25)

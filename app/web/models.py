@@ -45,30 +45,72 @@ WATCHED = {
 }
 BUMP = "UPDATE content_version SET n = n + 1 WHERE id = 1"
 
+# The moderation version (row 3; row 2 is the search index's generation, app/search/cache.py): moved by any change
+# to what the moderation queue counts, so its counts are kept under it (app/moderation/services.py):
+# a story waiting for moderation, sent back or awaiting its author's confirmation, coming, going or changing its
+# flags, service or place in the queue; and any report.
+MODERATION_ROW = 3
+_WAITING = "('pending', 'returned', 'awaiting_confirmation')"
+_QUEUED_CHANGE = {
+    # The flags are JSON: compared as text (PostgreSQL's json type has no equality).
+    "postgresql": "OLD.status IS DISTINCT FROM NEW.status OR OLD.flags::text IS DISTINCT FROM NEW.flags::text "
+                  "OR OLD.provider_id IS DISTINCT FROM NEW.provider_id OR OLD.queued_at IS DISTINCT FROM NEW.queued_at",
+    "sqlite": "OLD.status IS NOT NEW.status OR OLD.flags IS NOT NEW.flags OR OLD.provider_id IS NOT NEW.provider_id "
+              "OR OLD.queued_at IS NOT NEW.queued_at",
+}
 
-def trigger_statements(dialect: str) -> list[str]:
-    """The DDL that creates the row and the triggers (the migration holds its own copy of these)."""
-    out = ["INSERT INTO content_version (id, n) SELECT 1, 0 WHERE NOT EXISTS (SELECT 1 FROM content_version)"]
-    if dialect == "postgresql":
-        out.append(
-            "CREATE OR REPLACE FUNCTION storyloop_bump_content_version() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN "
-            # Once per transaction: the later rows of the same transaction find the mark and stop.
-            "IF current_setting('storyloop.content_bumped', true) = txid_current()::text THEN RETURN NULL; END IF; "
-            "PERFORM set_config('storyloop.content_bumped', txid_current()::text, true); "
-            f"{BUMP}; RETURN NULL; END $$")
-    for table, conditions in WATCHED.items():
+
+def moderation_watched(dialect: str) -> dict[str, tuple[str, str, str] | None]:
+    changed = _QUEUED_CHANGE["postgresql" if dialect == "postgresql" else "sqlite"]
+    return {
+        "stories": (f"NEW.status IN {_WAITING}", f"OLD.status IN {_WAITING}",
+                    f"(OLD.status IN {_WAITING} OR NEW.status IN {_WAITING}) AND ({changed})"),
+        "reports": None,
+    }
+
+
+def _triggers(dialect: str, watched: dict, suffix: str, function: str, bump: str) -> list[str]:
+    out = []
+    for table, conditions in watched.items():
         for op, when in zip(("INSERT", "DELETE", "UPDATE"), conditions or (None, None, None), strict=True):
-            name = f"{table}_{op.lower()}_content_version"
+            name = f"{table}_{op.lower()}_{suffix}"
             if dialect == "postgresql":
                 out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
                 out.append(f"CREATE CONSTRAINT TRIGGER {name} AFTER {op} ON {table} DEFERRABLE INITIALLY DEFERRED "
                            f"FOR EACH ROW {f'WHEN ({when}) ' if when else ''}"
-                           "EXECUTE FUNCTION storyloop_bump_content_version()")
+                           f"EXECUTE FUNCTION {function}()")
             else:
                 out.append(f"DROP TRIGGER IF EXISTS {name}")
                 out.append(f"CREATE TRIGGER {name} AFTER {op} ON {table} {f'WHEN {when} ' if when else ''}"
-                           f"BEGIN {BUMP}; END")
+                           f"BEGIN {bump}; END")
+    return out
+
+
+def _bump_function(function: str, mark: str, bump: str) -> str:
+    return (f"CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN "
+            # Once per transaction: the later rows of the same transaction find the mark and stop.
+            f"IF current_setting('{mark}', true) = txid_current()::text THEN RETURN NULL; END IF; "
+            f"PERFORM set_config('{mark}', txid_current()::text, true); "
+            f"{bump}; RETURN NULL; END $$")
+
+
+MODERATION_BUMP = f"UPDATE content_version SET n = n + 1 WHERE id = {MODERATION_ROW}"
+
+
+def trigger_statements(dialect: str) -> list[str]:
+    """The DDL that creates the rows and the triggers (the migrations hold their own copies of these). The first
+    statement alone makes the rows (the PostgreSQL tests run it after emptying every table)."""
+    out = ["INSERT INTO content_version (id, n) SELECT wanted.id, 0 FROM "
+           f"(SELECT 1 AS id UNION ALL SELECT {MODERATION_ROW}) AS wanted "
+           "WHERE NOT EXISTS (SELECT 1 FROM content_version c WHERE c.id = wanted.id)"]
+    if dialect == "postgresql":
+        out.append(_bump_function("storyloop_bump_content_version", "storyloop.content_bumped", BUMP))
+        out.append(_bump_function("storyloop_bump_moderation_version", "storyloop.moderation_bumped",
+                                  MODERATION_BUMP))
+    out += _triggers(dialect, WATCHED, "content_version", "storyloop_bump_content_version", BUMP)
+    out += _triggers(dialect, moderation_watched(dialect), "moderation_version",
+                     "storyloop_bump_moderation_version", MODERATION_BUMP)
     return out
 
 
@@ -81,3 +123,7 @@ def _create_triggers(target, connection, **kw) -> None:
 
 def content_version(session) -> int:
     return session.execute(text("SELECT n FROM content_version WHERE id = 1")).scalar() or 0
+
+
+def moderation_version(session) -> int:
+    return session.execute(text(f"SELECT n FROM content_version WHERE id = {MODERATION_ROW}")).scalar() or 0
