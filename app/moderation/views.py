@@ -33,7 +33,7 @@ from app.moderation.forms import (
 from app.moderation.models import ReplyRevision, Report, RerouteRequest, StoryRevision
 from app.replies.models import Change, Reply
 from app.replies.verdicts import waiting_verdicts
-from app.stories.models import PENDING, Story, Tag
+from app.stories.models import Story, Tag
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
 from app.web.params import one_of_numbers, whole_number
@@ -72,19 +72,13 @@ def queue():
     # Only the offered choices: any other number (say 10**20 hours) is a 400, not an overflow.
     waiting = one_of_numbers(form.waiting.data, "waiting", {int(value) for value, _ in form.waiting.choices if value})
     filters = services.QueueFilters(provider=provider, flag=form.flag.data or None, waiting_hours=waiting)
-    # The columns the lists show, not each story's body (up to 10,000 characters) and the rest.
-    options = (load_only(Story.id, Story.title, Story.queued_at, Story.flags, Story.route, Story.language,
-                         Story.provider_id, Story.claimed_by_id, Story.claimed_until, Story.status),
-               selectinload(Story.provider), selectinload(Story.claimed_by))
-    # Stories that may speak of a risk of harm come first, all of them, above the pages of the rest.
-    # Their ids are kept while nothing the queue counts changes; the stories (and their claims) are read now.
-    urgent_ids = services.urgent_ids(db.session, filters)
-    found = {s.id: s for s in db.session.scalars(select(Story).where(Story.id.in_(urgent_ids))
-                                                  .where(Story.status == PENDING).options(*options))}
-    urgent = [found[i] for i in urgent_ids if i in found]
-    stmt = services.queue_query(filters, safeguarding=False).options(*options)
+    # Stories that may speak of a risk of harm come first, all of them, above the pages of the rest. Their ids
+    # are kept while nothing the queue counts changes; both lists are read now as plain rows (with claims).
+    urgent = services.queue_rows(db.session, services.urgent_ids(db.session, filters))
+    stmt = services.queue_query(filters, safeguarding=False).with_only_columns(Story.id, Story.queued_at)
     page = keyset_page(db.session, stmt, [Story.queued_at, Story.id], lambda s: (s.queued_at.isoformat(), s.id),
-                       request.args.get("after"), size=25)
+                       request.args.get("after"), size=25, rows=True)
+    page.items = services.queue_rows(db.session, [row.id for row in page.items])
     args = {k: v for k, v in request.args.items() if k != "after" and v}
     return render_template("moderation/queue.html", page=page, urgent=urgent, form=form, args=args,
                            counts=services.queue_counts(db.session), flag_kinds=FLAG_KINDS,

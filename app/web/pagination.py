@@ -79,8 +79,9 @@ def _typed(columns: Sequence[Any], values: list[Any] | None) -> list[Any] | None
 
 
 def keyset_page(session: Session, stmt: Select, columns: Sequence[Any], key: Callable[[Any], Sequence[Any]],
-                cursor: str | None, size: int = 20, descending: bool = False) -> Page:
-    """One page of stmt ordered by columns (a unique key, e.g. name then id)."""
+                cursor: str | None, size: int = 20, descending: bool = False, rows: bool = False) -> Page:
+    """One page of stmt ordered by columns (a unique key, e.g. name then id): its first column's values (ORM
+    objects, for a select of a model), or with rows=True whole rows."""
     values = _typed(columns, decode_cursor(cursor, len(columns)))
     if values is not None:
         # Bound with each column's type, so a datetime compares as the database stores it.
@@ -88,7 +89,8 @@ def keyset_page(session: Session, stmt: Select, columns: Sequence[Any], key: Cal
         after = tuple_(*[literal(v, type_=c.type) for c, v in zip(columns, values, strict=True)])
         stmt = stmt.where(row < after if descending else row > after)
     order = [c.desc() for c in columns] if descending else list(columns)
-    rows = list(session.scalars(stmt.order_by(*order).limit(size + 1)))
-    more = len(rows) > size
-    rows = rows[:size]
-    return Page(rows, encode_cursor(key(rows[-1])) if more and rows else None)
+    result = session.execute(stmt.order_by(*order).limit(size + 1))
+    found = list(result.all() if rows else result.scalars())
+    more = len(found) > size
+    found = found[:size]
+    return Page(found, encode_cursor(key(found[-1])) if more and found else None)
