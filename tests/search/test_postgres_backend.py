@@ -94,6 +94,10 @@ def test_a_phrase_of_common_words_is_expected_as_common_as_its_words(session, st
     # Alternatives from the care-words list add up; groups multiply.
     _, together = backend._expected_share(parse('staff "kingfisher mural"'))
     assert together <= backend._expected_share(parse('"kingfisher mural"'))[1]
+    # Stop words only: PostgreSQL's query is empty and matches nothing, so nothing is walked looking for it.
+    assert backend._expected_share(parse('"was the"'))[1] == 0.0
+    assert backend._expected_share(parse('"the staff"'))[1] == share / backend._expected_share(parse("kind"))[1]
+    assert run(session, '"was the"').hits == []
 
 
 def test_the_newest_first_walk_stops_after_its_limit(session, stories, monkeypatch):
