@@ -12,6 +12,10 @@ On PostgreSQL the number moves once per transaction, when it commits (a deferred
 its row is locked only for that instant and always after every other lock the transaction takes: two
 writers never wait on each other through it. A reader reads the number before the data, and commits
 make both visible at once, so a page is never kept under a number newer than what it shows.
+
+The same table holds two more numbers: the search index's generation (row 2, moved by the worker,
+app/search/cache.py) and the moderation version (row 3, moved by triggers like the content version's, for what the
+moderation queue counts, app/moderation/services.py).
 """
 from __future__ import annotations
 
