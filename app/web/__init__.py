@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.web import cache, i18n, logs, metrics, static, views
-from app.web.security import add_security_headers, drop_nul_characters, register_error_handlers
+from app.web.security import add_security_headers, drop_nul_characters, drop_unreadable_dates, register_error_handlers
 
 LICENCES = {
     "CC-BY-4.0": ("Creative Commons Attribution 4.0", "https://creativecommons.org/licenses/by/4.0/"),
@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
     static.init_app(app)
     app.register_blueprint(views.bp)
     app.before_request(drop_nul_characters)
+    app.before_request(drop_unreadable_dates)
     app.after_request(add_security_headers)
     register_error_handlers(app)
     cache.init_app(app)

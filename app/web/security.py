@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,6 +11,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_date
 
 from app.errors import DomainError
 from app.extensions import db
@@ -61,6 +63,26 @@ def drop_nul_characters():
     request.args = _without_nul(request.args)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         request.form = _without_nul(request.form)
+    return None
+
+
+CONDITIONAL_DATES = ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE", "HTTP_IF_RANGE")
+
+
+def drop_unreadable_dates():
+    """A conditional request's date that cannot be read is ignored (RFC 9110 says so for If-Modified-Since), as
+    werkzeug ignores most: but a year past 9999 (or an offset carrying one there) raised OverflowError in its
+    parser or in the comparison, a 500 on every page that answers 304s."""
+    for name in CONDITIONAL_DATES:
+        value = request.environ.get(name)
+        if not value or (name == "HTTP_IF_RANGE" and value.lstrip().startswith(('"', "W/"))):
+            continue  # absent, or an If-Range holding an ETag
+        try:
+            parsed = parse_date(value)
+            if parsed is not None:
+                parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            del request.environ[name]
     return None
 
 

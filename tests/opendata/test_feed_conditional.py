@@ -96,3 +96,21 @@ def test_the_schemes_are_explained_on_the_data_page(client):
     for name in ("provider", "criticality", "tag", "status"):
         assert page.count(f'id="feed-{name}"') == 1
     assert "<code>4</code> Strongly critical;" in page and "<code>change_made</code> Change made;" in page
+
+
+ODD_DATES = ["Sat, 01 Jan 99999999999 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 -2359", "Sat, 01 Jan 10000 00:00:00 GMT",
+             "Mon, 01 Jan 0001 00:00:00 +2359", "yesterday", "\u0661\u0662 Jan 2026 00:00:00 GMT", ""]
+
+
+@pytest.mark.parametrize("path", [*FEEDS, "/api/v1/stories", "/api/v1/providers/T1", "/data/storyloop-dataset.zip",
+                                  "/stories", "/"])
+@pytest.mark.parametrize("header", ["If-Modified-Since", "If-Unmodified-Since", "If-Range"])
+def test_a_date_that_cannot_be_read_is_ignored_not_a_500(client, later, path, header):
+    """A year past 9999 raised OverflowError in werkzeug's date parser: a 500 on every page that answers 304s."""
+    plain = client.get(path).status_code
+    assert plain in (200, 404)
+    for odd in ODD_DATES:
+        # Twice: the second may be answered from a kept page.
+        for _ in range(2):
+            answer = client.get(path, headers={header: odd})
+            assert answer.status_code == plain, (odd, answer.status_code)
