@@ -41,7 +41,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Public pages (GET only) keyed by a provider's code: an old code, merged or changed, answers 301 to the provider
 # it leads to now.
 REDIRECTED_ENDPOINTS = {"pages.provider", "pages.changes", "feeds.provider", "feeds.provider_replies", "api.provider",
-                        "api.provider_insight", "insight.provider", "insight.provider_csv"}
+                        "api.provider_insight", "insight.provider", "insight.provider_csv", "following.follow"}
 
 
 @bp.after_app_request

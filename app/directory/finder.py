@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from app.directory.matching import postcode_parts, tokens, word_score
 from app.directory.models import KINDS, Provider
-from app.directory.services import normalise_code
+from app.directory.services import normalise_code, redirect_for
 from app.text import single_line
 
 QUERY_MAX = 200
@@ -339,7 +339,8 @@ def resolve(session: Session, typed: str | None, *, active_only: bool = False) -
     typed = single_line(typed)[:QUERY_MAX]
     if not typed:
         return Resolved("", None, [])
-    by_code = session.scalar(select(Provider).where(Provider.code == normalise_code(typed)[:40]))
+    by_code = session.scalar(select(Provider).where(Provider.code == normalise_code(typed)[:40])) \
+        or redirect_for(session, normalise_code(typed)[:40])  # an old code, merged or changed: where it leads
     if by_code is not None:
         return Resolved(typed, by_code, [])
     matches = find(session, typed, limit=8, active_only=active_only)

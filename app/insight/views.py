@@ -8,7 +8,8 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from flask_babel import gettext as _
 
 from app.directory.models import KINDS
-from app.directory.services import ancestors, get_by_code, normalise_code
+from app.directory.services import ancestors, get_by_code, normalise_code, resolve_code
+from app.errors import NotFound
 from app.extensions import db
 from app.insight import services, words
 from app.insight.charts import funnel_chart, insight_charts
@@ -73,7 +74,12 @@ def provider_csv(code: str):
 
 def _comparison():
     parent_code = request.args.get("parent", "").strip()[:40]
-    parent = get_by_code(db.session, parent_code) if parent_code else None
+    parent = None
+    if parent_code:
+        # An old code, merged or changed, compares the services below the provider it leads to now.
+        parent = resolve_code(db.session, parent_code)
+        if parent is None:
+            raise NotFound("No provider has that code.")
     return services.compare(db.session, kind=request.args.get("kind") or None, parent=parent,
                             sort=request.args.get("sort") or None, order=request.args.get("order") or None)
 

@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.directory.models import Provider
-from app.directory.services import descendant_ids, find_by_code
+from app.directory.services import descendant_ids, resolve_code
 from app.errors import NotFound
 from app.stories.models import (
     CRITICALITY,
@@ -71,7 +71,7 @@ def parse_filters(session: Session, args) -> StoryFilters:
     not one is a BadParameter (400, saying which and how to write it)."""
     filters = StoryFilters()
     if code := (args.get("provider") or "").strip().upper()[:40]:
-        filters.provider = find_by_code(session, code)
+        filters.provider = resolve_code(session, code)  # an old code leads where it was merged or changed
     if slug := (args.get("tag") or "")[:60]:
         filters.tag = session.scalar(select(Tag).where(Tag.slug == slug))
     filters.criticality = one_of_numbers(args.get("criticality"), "criticality", CRITICALITY)

@@ -11,7 +11,7 @@ from app.accounts.forms import ConfirmForm, ProveAddressForm
 from app.accounts.links import masked, may_sign_in_by_link
 from app.directory import finder
 from app.directory.models import Provider
-from app.directory.services import ancestors, find_by_code, normalise_code
+from app.directory.services import ancestors, find_by_code, normalise_code, resolve_code
 from app.errors import Conflict, Invalid, NotAllowed, commit_or_conflict
 from app.extensions import db, limiter
 from app.stories import queries, services
@@ -95,7 +95,9 @@ def tell():
     if request.method == "GET":
         form.ensure_key()
         if code := request.args.get("provider"):
-            form.provider_code.data = normalise_code(code)
+            # An old code (a link made before a merge or a code change) chooses the service it leads to now.
+            now = resolve_code(db.session, code)
+            form.provider_code.data = now.code if now is not None else normalise_code(code)
     chosen, matches = _provider_choices(form)
     if request.method == "POST" and form.validate_on_submit():
         if request.form.get("action") == "find":

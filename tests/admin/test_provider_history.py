@@ -123,3 +123,28 @@ def test_an_admin_sets_the_service_type_and_a_wrong_one_is_refused(admin_client,
     assert admin_client.post("/admin/providers/W1/edit", data={**data, "edit-service_type": ""}).status_code == 302
     session.expire_all()
     assert session.get(Provider, tree["ward"].id).service_type is None
+
+
+def test_an_old_code_is_followed_by_every_page_and_filter_that_takes_a_code(admin_client, client, session, tree,
+                                                                          make_story):
+    """Found by a black-box check: the follow page and the comparison were 404s for an old code, the story list's
+    filter said no service matched it, and the tell page did not choose its service."""
+    story = make_story(tree["ward"], status="published", title="A story on the ward")
+    assert admin_client.post("/admin/providers/H1/code",
+                             data={"code-code": "H1-2027", "code-reason": "Register"}).status_code == 302
+    follow = client.get("/providers/H1/follow")
+    assert follow.status_code == 301 and follow.headers["Location"].endswith("/providers/H1-2027/follow")
+    assert client.get("/providers/NOPE/follow").status_code == 404
+    compared = client.get("/compare?parent=h1")
+    assert compared.status_code == 200 and "Ward One" in compared.get_data(as_text=True)
+    assert client.get("/compare?parent=NOPE").status_code == 404
+    listed = client.get("/stories?provider=H1").get_data(as_text=True)
+    assert "A story on the ward" in listed and "No service matches" not in listed
+    for path in ("/search?q=ward&provider=H1", "/stories?provider=h1"):
+        assert "No service matches" not in client.get(path).get_data(as_text=True), path
+    tell = client.get("/tell?provider=W1").get_data(as_text=True)
+    assert 'value="W1"' in tell
+    # The ward keeps its code; a link to the hospital's old one chooses the hospital.
+    tell = client.get("/tell?provider=h1").get_data(as_text=True)
+    assert 'value="H1-2027"' in tell and 'value="H1"' not in tell
+    assert story.id
