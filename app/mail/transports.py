@@ -6,6 +6,7 @@ import re
 import smtplib
 import ssl
 import tempfile
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from app.extensions import utcnow
 from app.mail.models import OutboxMessage
 from app.text import single_line
 
+SENDING_POLICY = policy.default.clone(max_line_length=998)
 # RFC 5322 field names: printable ASCII but the colon.
 _HEADER_NAME = re.compile(r"[!-9;-~]+")
 # The start of an RFC 2047 encoded word, "=?charset?q?" or "=?charset?b?". The email package decodes encoded words
@@ -62,6 +64,11 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email.set_content(message.body_text)
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    # Headers are written with lines up to RFC 5322's limit (998), not folded at 78: Python 3.11's folding of a
+    # header with non-ASCII words splits them into encoded words of their own at the fold, and readers then join
+    # words that had a space between them ("Stori arall 👩‍⚕️ i’w" came out "Stori arall  👩‍⚕️i’w"). The body's
+    # encoding was chosen above under the usual 78.
+    email.policy = SENDING_POLICY
     return email
 
 

@@ -104,3 +104,15 @@ def test_an_old_provider_name_reaches_staff_in_one_subject_line(session, make_pr
     assert len(str(received["Subject"]).splitlines()) == 1 and "Ward" in str(received["Subject"])
     assert not smtp_server.to("victim@example.org")
     assert session.query(OutboxMessage).filter(OutboxMessage.status != "sent").count() == 0
+
+
+@pytest.mark.parametrize("tail", ["Stori arall 👩‍⚕️ i’w chyhoeddi", "café 👨‍👩‍👧 naïve résumé — “quoted” text",
+                                  "Ysbyty Gwynedd: ‘Roedd y nyrsys yn garedig iawn’ 🏴󠁧󠁢󠁷󠁬󠁳󠁿 diolch"])
+def test_a_subject_of_words_outside_ascii_keeps_every_space_at_any_length(tail):
+    """Found by a black-box check: Python's folding at 78 split non-ASCII words into encoded words of their own,
+    and RFC 2047 readers drop the space between two encoded words ("Stori arall  👩‍⚕️i’w chyhoeddi")."""
+    for n in range(1, 120):
+        subject = "x" * n + " New story: " + tail
+        parsed = email.message_from_bytes(bytes(build_email(_message(subject), "s@example.org")),
+                                          policy=email.policy.default)
+        assert str(parsed["Subject"]) == subject, n
