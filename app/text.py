@@ -106,6 +106,14 @@ def clean_text(value: str | None, multiline: bool = True) -> str:
     return text
 
 
+def visible_length(text: str) -> int:
+    """How many of the text's characters show: not format characters (the joiners kept for the scripts that need
+    them, tag characters) nor variation selectors. Minimum lengths count these, so forty zero-width joiners around
+    one letter are not a story of fifty characters."""
+    return sum(1 for c in text if unicodedata.category(c) != "Cf"
+               and not ("\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef"))
+
+
 # ---------------------------------------------------------------- output guards
 
 # XML 1.0 allows only tab, newline, carriage return and the characters from U+0020 up, less the surrogates and

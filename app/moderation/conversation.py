@@ -15,6 +15,7 @@ from app.replies.models import AUTHOR_ANSWER, AWAITING_MODERATION, HIDDEN, REJEC
 from app.replies.services import REPLY_MAX, REPLY_MIN, went_public
 from app.replies.status import refresh_response
 from app.stories.text import clean_text
+from app.text import visible_length
 
 Item = Reply | Change
 
@@ -117,7 +118,7 @@ def revise(session: Session, moderator: User, item: Item, body: str, reason: str
     if item.status == REJECTED:
         raise Conflict(f"This {noun(item)} was turned down; there is nothing to edit.")
     text = clean_text(body)
-    if not REPLY_MIN <= len(text) <= REPLY_MAX:
+    if not (REPLY_MIN <= visible_length(text) and len(text) <= REPLY_MAX):
         raise Invalid(f"The text must be {REPLY_MIN} to {REPLY_MAX:,} characters.", field="body")
     if text == item.body:
         raise Invalid("The text is unchanged: edit it, or use another action.", field="body")

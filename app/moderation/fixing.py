@@ -39,6 +39,7 @@ from app.stories.models import (
 )
 from app.stories.text import clean_text
 from app.stories.timeline import record_event
+from app.text import visible_length
 
 
 def move(session: Session, moderator: User, story: Story, expected_version: int, provider: Provider | None,
@@ -78,9 +79,9 @@ def correct(session: Session, moderator: User, story: Story, expected_version: i
         raise Conflict("Only a published story is corrected here; edit others as you publish them.")
     title, body = clean_text(title, multiline=False), clean_text(body)
     errors: dict[str, str] = {}
-    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+    if not (TITLE_MIN <= visible_length(title) and len(title) <= TITLE_MAX):
         errors["title"] = f"The title must be {TITLE_MIN} to {TITLE_MAX} characters."
-    if not BODY_MIN <= len(body) <= BODY_MAX:
+    if not (BODY_MIN <= visible_length(body) and len(body) <= BODY_MAX):
         errors["body"] = f"The story must be {BODY_MIN} to {BODY_MAX:,} characters."
     if title == story.title and body == story.body:
         errors["body"] = "The text is unchanged: edit the title or the story to correct it."

@@ -49,6 +49,7 @@ from app.stories.models import (
 )
 from app.stories.text import clean_text
 from app.stories.timeline import record_event
+from app.text import visible_length
 from app.web.models import moderation_version
 
 CLAIM_MINUTES = 15
@@ -110,9 +111,9 @@ def publish(session: Session, moderator: User, story: Story, expected_version: i
     if pub.criticality not in CRITICALITY:
         errors["criticality"] = "Rate the story's criticality from 0 to 5."
     title, body = clean_text(pub.title, multiline=False), clean_text(pub.body)
-    if not TITLE_MIN <= len(title) <= TITLE_MAX:
+    if not (TITLE_MIN <= visible_length(title) and len(title) <= TITLE_MAX):
         errors["title"] = f"The title must be {TITLE_MIN} to {TITLE_MAX} characters."
-    if not BODY_MIN <= len(body) <= BODY_MAX:
+    if not (BODY_MIN <= visible_length(body) and len(body) <= BODY_MAX):
         errors["body"] = f"The story must be {BODY_MIN} to {BODY_MAX:,} characters."
     edited = title != story.title or body != story.body
     reason = clean_text(pub.edit_reason)

@@ -26,7 +26,7 @@ from app.replies.services import REPLY_MAX, must_wait, require_staff, went_publi
 from app.replies.status import refresh_response
 from app.stories.models import Story
 from app.stories.text import clean_text
-from app.text import normalise
+from app.text import normalise, visible_length
 
 DUE_YEARS_MAX = 3
 OWNER_MAX = 120
@@ -98,7 +98,7 @@ def add_change(session: Session, user: User, story: Story, kind: str, descriptio
         raise Invalid(_l("Choose a change planned, a change made, or no change planned."), field="kind")
     errors: dict[str, str] = {}
     text = clean_text(description)
-    if len(text) < 10:
+    if visible_length(text) < 10:
         errors["description"] = (_l("Say why no change is planned, in a sentence or two.") if kind == NO_CHANGE else
                                  _l("Say what will change, or what changed, in a sentence or two."))
     elif len(text) > REPLY_MAX:

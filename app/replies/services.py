@@ -40,6 +40,7 @@ from app.replies.verdicts import ask_author
 from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
+from app.text import visible_length
 from app.web.i18n import DEFAULT as DEFAULT_LANGUAGE
 
 REPLY_MIN, REPLY_MAX = 2, 5000
@@ -53,7 +54,7 @@ def acting_membership(session: Session, user: User, story: Story) -> Membership 
 
 def _text(value: str, field: str = "body") -> str:
     text = clean_text(value)
-    if len(text) < REPLY_MIN:
+    if visible_length(text) < REPLY_MIN:
         raise Invalid(_l("Write your reply first."), field=field)
     if len(text) > REPLY_MAX:
         raise Invalid(_l("Keep it under %(limit)s characters (it has %(len)s).",

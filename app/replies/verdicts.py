@@ -27,6 +27,7 @@ from app.replies.status import refresh_response
 from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
+from app.text import visible_length
 
 NOTE_MAX = 2000
 VERDICT_EVENTS = {CONFIRMED: timeline.CONFIRMED, NOT_YET: timeline.NOT_YET, DISPUTED: timeline.DISPUTED}
@@ -76,7 +77,7 @@ def record_verdict(session: Session, author: User, change: Change, verdict: str,
     if verdict not in VERDICT_EVENTS:
         raise Invalid(_l("Choose one answer."), field="verdict")
     text = clean_text(note)
-    if verdict == DISPUTED and len(text) < 10:
+    if verdict == DISPUTED and visible_length(text) < 10:
         raise Invalid(_l("Say what you see that does not match, in a sentence or two."), field="note")
     if verdict != DISPUTED and text:
         raise Invalid(_l("Words go with a dispute only. Leave this box empty, or choose “It does not match”. To say "

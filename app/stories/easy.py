@@ -31,7 +31,7 @@ from app.stories.forms import MONTHS
 from app.stories.models import AUTHOR_ROLES, BODY_MAX, BODY_MIN, EASY_READ, PUBLIC_NAME_MAX, TITLE_MAX, TITLE_MIN, Story
 from app.stories.text import clean_text
 from app.stories.views import bp
-from app.text import N_
+from app.text import N_, visible_length
 from app.web.i18n import current_language
 
 STEPS = ("where", "who", "when", "feeling", "story", "title", "name", "email", "check")
@@ -157,15 +157,15 @@ def _answer(step: str, form: EasyForm, state: dict) -> dict[str, str]:
         state.setdefault("title", title.format(place=state.get("provider_name", "")))
     elif step == "story":
         body = clean_text(form.body.data or "")
-        if len(body) < BODY_MIN:
+        if visible_length(body) < BODY_MIN:
             return {"body": _l("Please write a bit more. Use at least %(limit)s letters (you have %(len)s).",
-                               limit=BODY_MIN, len=len(body))}
+                               limit=BODY_MIN, len=visible_length(body))}
         if len(body) > BODY_MAX:
             return {"body": _l("Please make it shorter. Use at most %(limit)s letters.", limit=format(BODY_MAX, ','))}
         state["body"] = body
     elif step == "title":
         title = clean_text(form.title.data or "", multiline=False)
-        if not TITLE_MIN <= len(title) <= TITLE_MAX:
+        if not (TITLE_MIN <= visible_length(title) and len(title) <= TITLE_MAX):
             return {"title": _l("Use a few words, at most %(limit)s letters.", limit=TITLE_MAX)}
         state["title"] = title
     elif step == "name":

@@ -37,6 +37,7 @@ from app.stories.models import (
     Tag,
 )
 from app.stories.text import clean_text
+from app.text import visible_length
 
 
 @dataclass
@@ -80,15 +81,15 @@ def check_draft(session: Session, draft: Draft, *, need_consent: bool = True, to
         errors["provider_code"] = _l("%(name)s is no longer active. Choose the service that replaced it.",
                                      name=provider.name)
     title = clean_text(draft.title, multiline=False)
-    if len(title) < TITLE_MIN:
+    if visible_length(title) < TITLE_MIN:
         errors["title"] = _l("Give your story a title of a few words.")
     elif len(title) > TITLE_MAX:
         errors["title"] = _l("Keep the title under %(limit)s characters (it has %(len)s).",
                              limit=TITLE_MAX, len=len(title))
     body = clean_text(draft.body)
-    if len(body) < BODY_MIN:
+    if visible_length(body) < BODY_MIN:
         errors["body"] = _l("Tell us a little more: at least %(limit)s characters (you have %(len)s).",
-                            limit=BODY_MIN, len=len(body))
+                            limit=BODY_MIN, len=visible_length(body))
     elif len(body) > BODY_MAX:
         errors["body"] = _l("Your story is %(len)s characters long; the most we can take is %(limit)s.",
                             len=format(len(body), ','), limit=format(BODY_MAX, ','))

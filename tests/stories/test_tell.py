@@ -146,3 +146,26 @@ def test_thanks_page_says_what_happens_next_and_is_not_public(client, session, w
     assert "What happens next" in page and "moderator" in page
     story = session.scalar(select(Story))
     assert client.get(f"/tell/thanks/{story.id}").status_code == 404
+
+
+@pytest.mark.parametrize("padding", ["\u200d", "\u200c", "\ufe0f", "\U000e0041", "\u200d\u200c"])
+def test_invisible_characters_do_not_make_up_the_minimum_length(client, session, ward, padding):
+    """Found by a black-box check: 40 zero-width joiners, " a " and 40 non-joiners were taken as a story of 83
+    characters, whose visible text was "a". The joiners stay in the text (scripts need them), but only what shows
+    counts towards a minimum."""
+    padded = padding * 40 + " a " + padding * 40
+    page = client.post("/tell", data=form_data(body=padded, title=padding * 5 + "ab")).get_data(as_text=True)
+    assert "at least 50 characters (you have" in page and "Give your story a title" in page
+    assert session.scalar(select(func.count(Story.id))) == 0
+    # Joined words of scripts that need them still count as the letters they show.
+    sinhala = "ශ්‍රී ලංකාවේ රෝහලේ හෙදියන් ඉතා කාරුණික විය. ඔවුන් සෑම දෙයක්ම පැහැදිලි කළා, ස්තූතියි."
+    assert client.post("/tell", data=form_data(body=sinhala)).status_code == 302
+    assert session.scalar(select(func.count(Story.id))) == 1
+
+
+def test_visible_length_counts_what_shows():
+    from app.text import visible_length
+
+    assert visible_length("\u200d" * 40 + "a" + "\ufe0f" * 9) == 1
+    assert visible_length("👩‍⚕️") == 2  # woman, staff of Aesculapius: the joiner and the selector show nothing
+    assert visible_length("ශ්‍රී") == 4
