@@ -10,6 +10,7 @@ from app.accounts.models import Membership, User
 from app.accounts.passwords import hash_password
 from app.demo.loop import load_loop
 from app.demo.stories import load_stories
+from app.directory.importer import KIND_SERVICE_TYPES
 from app.directory.models import Provider
 from app.extensions import db, utcnow
 from app.stories.tags import ensure_tags
@@ -51,6 +52,29 @@ STANDALONE = [
     ("W10001", "Meddygfa'r Bont (Bridge Surgery)", "gp_practice", "CG2 3CC"),
     ("CW0001", "Cartref Gofal Bryn Haul (Bryn Haul Care Home)", "care_home", "CG4 5DD"),
 ]
+# The service type each demo service has, as an import file would give it (app/directory/models.py SERVICE_TYPES):
+# by words of its name, else by its kind (GP practices, care homes), else by its trust (mental health).
+SERVICE_TYPE_WORDS = [
+    (("emergency", "minor injuries", "casualty"), "emergency_department"),
+    (("maternity", "mamolaeth"), "maternity"),
+    (("mental health", "crisis", "adult acute"), "mental_health"),
+    (("outpatients", "clinic", "physiotherapy", "radiology", "cardiology", "oncology day"), "outpatients"),
+    (("ward", "intensive care"), "ward"),
+    (("transport",), "ambulance"),
+    (("community dental",), "community"),
+]
+
+
+def service_type_of(row: dict) -> str | None:
+    name = row["name"].lower()
+    for words, service_type in SERVICE_TYPE_WORDS:
+        if any(word in name for word in words):
+            return service_type
+    if row["kind"] in KIND_SERVICE_TYPES:
+        return KIND_SERVICE_TYPES[row["kind"]]
+    return "mental_health" if row["code"].startswith("CMH") else None
+
+
 # The services in Wales, where the demo's Welsh stories are told.
 WALES = ("CGW", "W10001", "CW0001")
 PEOPLE = [
@@ -88,6 +112,7 @@ def load_demo() -> dict[str, int]:
             continue
         slug = row["code"].lower()
         provider = Provider(code=row["code"], name=row["name"], kind=row["kind"], postcode=row["postcode"],
+                            service_type=service_type_of(row),
                             email=f"feedback+{slug}@example.org", website=f"https://{slug}.example.org/",
                             parent=by_code[row["parent"]] if row["parent"] else None)
         session.add(provider)

@@ -175,3 +175,18 @@ def test_a_storys_updated_at_is_its_last_change(demo):
                                                                          Reply.kind == "staff"))
             assert story.first_reply_at == first, story.id
     assert moved >= 50  # replies and changes did move it, on many stories
+
+
+def test_every_demo_service_has_the_service_type_an_import_would_give(demo, loaded_demo, client):
+    """Found by a black-box check: no demo provider had a service type, so the API's service_type filter and the
+    dataset's column were empty on the data an evaluator tries first."""
+    from app.directory.models import Provider
+
+    typed = dict(demo.execute(select(Provider.code, Provider.service_type)).all())
+    assert all(typed[code] == "gp_practice" for code in ("Y10001", "Y10002", "Y10003", "W10001"))
+    assert typed["CH0001"] == typed["CW0001"] == "care_home"
+    assert typed["RDM01-W01"] == typed["CGW01-W01"] == "emergency_department"
+    assert typed["RDM01-W03"] == typed["CGW01-W03"] == "maternity"
+    assert typed["CMH01-W01"] == "mental_health"
+    codes = [p["code"] for p in client.get("/api/v1/providers?service_type=gp_practice").get_json()["data"]]
+    assert sorted(codes) == ["W10001", "Y10001", "Y10002", "Y10003"]
