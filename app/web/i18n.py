@@ -152,7 +152,9 @@ def keep_language(response: Response) -> Response:
     if source in ("cookie", "header"):
         response.vary.add("Cookie")
         response.vary.add("Accept-Language")
-    response.headers.setdefault("Content-Language", HTML_LANG[current_language()])
+    if not request.path.startswith("/api/"):
+        # The API's answers are the same data, in English field names and words, whatever the visitor chose.
+        response.headers.setdefault("Content-Language", HTML_LANG[current_language()])
     return response
 
 

@@ -114,3 +114,12 @@ def test_a_page_chosen_by_its_address_says_so_and_still_varies_nothing_it_did_no
     response = client.get("/stories?lang=cy")
     assert html_lang(response) == "cy"
     assert "Accept-Language" not in response.vary
+
+
+def test_the_api_does_not_say_its_english_data_is_welsh(client):
+    """Found by a black-box check: with the Welsh cookie, /api/v1 answered Content-Language: cy over the same
+    English JSON. Pages still say their language."""
+    client.set_cookie("lang", "cy")
+    answer = client.get("/api/v1/stories")
+    assert answer.status_code == 200 and "Content-Language" not in answer.headers
+    assert client.get("/stories").headers["Content-Language"] == "cy"
