@@ -122,6 +122,8 @@ class Change(db.Model):
         Index("ix_changes_provider", "provider_id", "kind", "created_at"),
         Index("ix_changes_status", "status", "created_at"),
         Index("ix_changes_due", "kind", "due_on"),
+        # The moderation queue's authors' disputes waiting, oldest first (it read every change).
+        Index("ix_changes_verdict_waiting", "verdict_status", "verdict_at", "id"),
     )
 
     @property
