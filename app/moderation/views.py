@@ -34,6 +34,7 @@ from app.moderation.models import ReplyRevision, Report, RerouteRequest, StoryRe
 from app.replies.models import Change, Reply
 from app.replies.verdicts import waiting_verdicts
 from app.stories.models import Story, Tag
+from app.web.cache import kept_template
 from app.web.helpers import show_error
 from app.web.pagination import keyset_page
 from app.web.params import one_of_numbers, whole_number
@@ -80,9 +81,21 @@ def queue():
                        request.args.get("after"), size=25, rows=True)
     page.items = services.queue_rows(db.session, [row.id for row in page.items])
     args = {k: v for k, v in request.args.items() if k != "after" and v}
-    return render_template("moderation/queue.html", page=page, urgent=urgent, form=form, args=args,
+    now = utcnow()
+
+    def shown(rows: list[services.QueueRow]) -> tuple:
+        """What the lists show of each row: a claim only while it stands."""
+        return tuple((r.id, r.title, r.queued_at, tuple(r.flags), r.route, r.language, r.provider_name,
+                      (r.claimant, r.claimed_until) if r.claimant and r.claimed_until and r.claimed_until > now
+                      else None) for r in rows)
+    # Rendering up to 125 rows cost more than reading them: the lists are kept under exactly what they show.
+    lists = kept_template("moderation.queue.lists",
+                          (shown(urgent), shown(page.items), page.next_cursor, tuple(sorted(args.items()))),
+                          "moderation/_queue_lists.html",
+                          lambda: {"urgent": urgent, "page": page, "args": args, "now": now, "flag_kinds": FLAG_KINDS})
+    return render_template("moderation/queue.html", lists=lists, urgent=urgent, form=form, args=args,
                            counts=services.queue_counts(db.session), flag_kinds=FLAG_KINDS,
-                           reports=services.open_reports(db.session), now=utcnow(), report_form=ConfirmForm(),
+                           reports=services.open_reports(db.session), now=now, report_form=ConfirmForm(),
                            items=conversation.waiting(db.session), item_form=ItemForm(), highlight=highlight,
                            disputes=waiting_verdicts(db.session), reroutes=reroutes.waiting(db.session),
                            resolved=resolved)
