@@ -99,7 +99,8 @@ def test_the_schemes_are_explained_on_the_data_page(client):
 
 
 ODD_DATES = ["Sat, 01 Jan 99999999999 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 -2359",
-             "Sat, 01 Jan 10000 00:00:00 GMT", "Mon, 01 Jan 0001 00:00:00 +2359", "yesterday", "\u0661\u0662 Jan 2026 00:00:00 GMT", ""]
+             "Sat, 01 Jan 10000 00:00:00 GMT", "Mon, 01 Jan 0001 00:00:00 +2359", "yesterday",
+             "\u0661\u0662 Jan 2026 00:00:00 GMT", ""]
 
 
 @pytest.mark.parametrize("path", [*FEEDS, "/api/v1/stories", "/api/v1/providers/T1", "/data/storyloop-dataset.zip",
