@@ -10,6 +10,7 @@ import csv
 import io
 
 from flask import Response, current_app, render_template
+from flask_babel import gettext, ngettext
 
 from app.extensions import db
 from app.insight import transparency
@@ -51,14 +52,16 @@ def contact():
 
 
 def wait_words(seconds: int | None) -> str:
-    """A median wait as people say it: "40 minutes", "5 hours", "2 days"."""
+    """A median wait as people say it, in the visitor's language: "40 minutes", "5 hours", "2 days"."""
     if seconds is None:
-        return "no decisions"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size * (2 if unit != "minute" else 1):
-            n = round(seconds / size)
-            return f"{n} {unit}{'' if n == 1 else 's'}"
-    return "under a minute"
+        return gettext("no decisions")
+    if seconds >= 2 * 86400:
+        return ngettext("%(num)d day", "%(num)d days", round(seconds / 86400))
+    if seconds >= 2 * 3600:
+        return ngettext("%(num)d hour", "%(num)d hours", round(seconds / 3600))
+    if seconds >= 60:
+        return ngettext("%(num)d minute", "%(num)d minutes", round(seconds / 60))
+    return gettext("under a minute")
 
 
 @bp.route("/transparency")
