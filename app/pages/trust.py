@@ -14,6 +14,7 @@ from flask_babel import gettext, ngettext
 
 from app.extensions import db
 from app.insight import transparency
+from app.moderation.signposting import signposting
 from app.pages.blueprint import bp
 from app.stories.models import CRITICALITY
 
@@ -23,7 +24,7 @@ def _site() -> dict:
     return {"operator": config["SITE_OPERATOR"], "contact_email": config["SITE_CONTACT_EMAIL"],
             "controller": config["DATA_CONTROLLER"], "funding": config.get("SITE_FUNDING") or "",
             "safeguarding_email": bool(config.get("SAFEGUARDING_EMAIL")),
-            "reports_to_hide": config["REPORTS_TO_HIDE"], "urgent": config["SIGNPOSTING_URGENT"]}
+            "reports_to_hide": config["REPORTS_TO_HIDE"], "urgent": signposting(None).urgent}
 
 
 @bp.route("/about")
