@@ -20,6 +20,7 @@ from app.extensions import utcnow
 from app.flags import flag_kinds
 from app.mail.services import queue_email
 from app.stories.models import (
+    ANONYMOUS,
     AUTHOR_ROLES,
     AWAITING_CONFIRMATION,
     BODY_MAX,
@@ -35,6 +36,7 @@ from app.stories.models import (
     WITHDRAWN,
     Story,
     Tag,
+    stored_name,
 )
 from app.stories.text import clean_text
 
@@ -114,7 +116,7 @@ def check_draft(session: Session, draft: Draft, *, need_consent: bool = True, to
         tags = list(session.scalars(select(Tag).where(Tag.slug.in_(wanted), Tag.active.is_(True))))
         if len(tags) != len(wanted):
             errors["tags"] = _l("Choose tags from the list.")
-    public_name = clean_text(draft.public_name, multiline=False) or "Anonymous"
+    public_name = stored_name(clean_text(draft.public_name, multiline=False))
     if len(public_name) > PUBLIC_NAME_MAX:
         errors["public_name"] = _l("Keep the public name under %(limit)s characters.", limit=PUBLIC_NAME_MAX)
     if need_consent and not draft.consent:
@@ -288,9 +290,6 @@ def withdraw(session: Session, user: User, story: Story, why: str | None = None)
     after = {"status": WITHDRAWN} if why is None else {"status": WITHDRAWN, "why": why}
     record(session, "story.withdrawn", story=story, actor=user, before=before, after=after)
     return story
-
-
-ANONYMOUS = "Anonymous"
 
 
 def forget_author(session: Session, user: User, keep_published: bool) -> None:
