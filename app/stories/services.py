@@ -145,7 +145,7 @@ def _same_telling(session: Session, author: User, clean: CleanStory) -> Story | 
     ).order_by(Story.id).limit(1))
 
 
-def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool]:
+def tell(session: Session, draft: Draft, user: User | None, *, entered_by: User | None = None) -> tuple[Story, bool]:
     """Record a story. Returns (story, created); a repeated submission returns the story it made before.
 
     A confirmed, logged-in author's story goes straight to the moderation queue. Anyone else's waits,
@@ -156,6 +156,9 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
     One telling makes one story and one confirmation email: the form's key finds a double click or a
     resubmitted form, and the same text from the same address about the same service within a day (Back
     after the thanks page, with a fresh form) is the same telling.
+
+    `entered_by`: the story taker (or moderator) who entered it for someone; the confirmation email then tells the
+    person that it was entered for them.
     """
     if draft.submission_key:
         existing = session.scalar(select(Story).where(Story.submission_key == draft.submission_key))
@@ -194,6 +197,7 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
         status=PENDING if confirmed else AWAITING_CONFIRMATION, queued_at=now if confirmed else None,
         flags=flag_kinds(clean.title, clean.body, _other_texts(session, author.id, clean.provider.id)),
         language=draft.language if draft.language in LANGUAGES else "en",
+        entered_by_id=entered_by.id if entered_by is not None else None,
     )
     session.add(story)
     # Two submissions of one form racing (a double click) clash here, on the form's key or on a new account's
