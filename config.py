@@ -196,14 +196,10 @@ class Config:
         # Where "safeguarding concern raised" is emailed; unset: the concern is recorded in the audit log only.
         self.SAFEGUARDING_EMAIL = os.environ.get("SAFEGUARDING_EMAIL") or None
         # Where to go for urgent help and for a formal complaint: shown on the tell and thanks pages and in the
-        # rejection email. "{provider}" in the complaints text becomes the service's name.
-        self.SIGNPOSTING_URGENT = os.environ.get("SIGNPOSTING_URGENT") or (
-            "If you or someone else is in danger or seriously hurt now, call 999. For urgent medical help that "
-            "is not an emergency, call NHS 111 or go to 111.nhs.uk. If you are struggling to cope, you can call "
-            "Samaritans free on 116 123, day or night.")
-        self.SIGNPOSTING_COMPLAINTS = os.environ.get("SIGNPOSTING_COMPLAINTS") or (
-            "This site is not a complaints route: telling your story here is not a formal complaint. To make one, "
-            "contact {provider}'s Patient Advice and Liaison Service (PALS) or complaints team.")
+        # rejection email. "{provider}" in the complaints text becomes the service's name. Unset, the site's own
+        # words (app/moderation/signposting.py) are shown, in the reader's language; an operator's text as written.
+        self.SIGNPOSTING_URGENT = os.environ.get("SIGNPOSTING_URGENT", "")
+        self.SIGNPOSTING_COMPLAINTS = os.environ.get("SIGNPOSTING_COMPLAINTS", "")
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_HTTPONLY = True

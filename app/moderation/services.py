@@ -26,6 +26,7 @@ from app.extensions import utcnow
 from app.flags import FLAG_KINDS, SAFEGUARDING, flag_kinds
 from app.mail.services import queue_email
 from app.moderation.models import REJECT_REASONS, REPORT_REASONS, Report, StoryRevision
+from app.moderation.signposting import signposting
 from app.replies.models import HIDDEN as REPLY_HIDDEN
 from app.replies.models import VISIBLE, Reply
 from app.replies.status import refresh_response
@@ -230,14 +231,6 @@ def _tell_author(session: Session, story: Story, template: str, subject: object,
     # In the language the story was told in, whoever acts (a moderator's own page language does not matter).
     queue_email(session, author.email, template, subject, kind=f"story.{template}", story=story, locale=story.language,
                 provider=story.provider, my_stories=author_link(author, "stories.mine"), **context)
-
-
-def signposting(provider: Provider | None) -> dict[str, str]:
-    """Where to go for urgent help and for a formal complaint, from the settings."""
-    config = current_app.config
-    name = provider.name if provider is not None else "the service"
-    return {"urgent": config["SIGNPOSTING_URGENT"],
-            "complaints": config["SIGNPOSTING_COMPLAINTS"].replace("{provider}", name)}
 
 
 # ---------------------------------------------------------------- reports

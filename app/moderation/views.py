@@ -31,6 +31,7 @@ from app.moderation.forms import (
     SendBackForm,
 )
 from app.moderation.models import ReplyRevision, Report, RerouteRequest, StoryRevision
+from app.moderation.signposting import signposting
 from app.replies.models import Change, Reply
 from app.replies.verdicts import waiting_verdicts
 from app.stories.models import Story, Tag
@@ -58,7 +59,7 @@ def stale(exc: StaleDataError):
 @bp.app_context_processor
 def signposting_for_templates():
     # templates/moderation/_signposting.html, included on the tell and thanks pages.
-    return {"signposting": services.signposting}
+    return {"signposting": signposting}
 
 
 @bp.route("/")

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from app.insight import figures
 from app.opendata import enums
+from app.text import N_
 
 
 @dataclass(frozen=True)
@@ -19,7 +20,7 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     name: str
-    description: str
+    description: str  # marked N_: English in the data package, translated where /data shows it
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
     foreign_keys: tuple[tuple[str, str, str], ...] = field(default=())  # (column, table, column)
@@ -39,7 +40,7 @@ def _either(kinds: tuple[str, ...]) -> str:
 
 
 PROVIDERS = Table(
-    "providers", "The directory of services: trusts, hospitals, wards, GP practices, care homes and others.",
+    "providers", N_("The directory of services: trusts, hospitals, wards, GP practices, care homes and others."),
     (
         Column("id", "integer", "Stable id of the provider.", True),
         Column("code", "string", "The provider's code (the key in Storyloop's URLs).", True),
@@ -61,9 +62,9 @@ PROVIDERS = Table(
     ("id",), (("parent_code", "providers", "code"), ("top_level_code", "providers", "code")),
 )
 PROVIDER_REDIRECTS = Table(
-    "provider_redirects", "The directory's history: codes that no longer belong to a provider, because it was "
-                          "merged into another or given a new code. Old URLs, the API's filters and this table lead "
-                          "each to the provider it became.",
+    "provider_redirects", N_("The directory's history: codes that no longer belong to a provider, because it was "
+                             "merged into another or given a new code. Old URLs, the API's filters and this table lead "
+                             "each to the provider it became."),
     (
         Column("old_code", "string", "The code no provider has now.", True),
         Column("provider_id", "integer", "The provider it leads to (providers.csv).", True),
@@ -77,8 +78,8 @@ PROVIDER_REDIRECTS = Table(
     ("old_code",), (("provider_id", "providers", "id"), ("new_code", "providers", "code")),
 )
 STORIES = Table(
-    "stories", "Published stories, as moderated. Never an author's email, nor an unpublished, hidden or "
-               "withdrawn story.",
+    "stories", N_("Published stories, as moderated. Never an author's email, nor an unpublished, hidden or "
+                  "withdrawn story."),
     (
         Column("id", "integer", "Stable id of the story (its page is /stories/<id>).", True),
         Column("provider_id", "integer", "The service the story is about.", True),
@@ -114,7 +115,7 @@ STORIES = Table(
     ("id",), (("provider_id", "providers", "id"), ("provider_code", "providers", "code")),
 )
 RESPONSES = Table(
-    "responses", "Public replies by providers' staff, and authors' answers, on published stories.",
+    "responses", N_("Public replies by providers' staff, and authors' answers, on published stories."),
     (
         Column("id", "integer", "Stable id of the response.", True),
         Column("story_id", "integer", "The story it answers.", True),
@@ -130,7 +131,7 @@ RESPONSES = Table(
     ("id",), (("story_id", "stories", "id"), ("provider_id", "providers", "id")),
 )
 CHANGES = Table(
-    "changes", "Changes providers planned or made because of a story.",
+    "changes", N_("Changes providers planned or made because of a story."),
     (
         Column("id", "integer", "Stable id of the change.", True),
         Column("story_id", "integer", "The story that led to it.", True),
@@ -160,8 +161,8 @@ CHANGES = Table(
     ("id",), (("story_id", "stories", "id"), ("provider_id", "providers", "id")),
 )
 STORY_EVENTS = Table(
-    "story_events", "Each published story's progress, oldest first: the timeline its page shows. Never a name or "
-                    "an address; an event about a change is here only while that change is.",
+    "story_events", N_("Each published story's progress, oldest first: the timeline its page shows. Never a name or "
+                       "an address; an event about a change is here only while that change is."),
     (
         Column("id", "integer", "Stable id of the event.", True),
         Column("story_id", "integer", "The story.", True),
@@ -191,7 +192,7 @@ STORY_EVENTS = Table(
     ("id",), (("story_id", "stories", "id"), ("change_id", "changes", "id"), ("provider_code", "providers", "code")),
 )
 TAGS = Table(
-    "tags", "The curated tags for what was good and what could be improved.",
+    "tags", N_("The curated tags for what was good and what could be improved."),
     (
         Column("id", "integer", "Stable id of the tag.", True),
         Column("slug", "string", "Short name.", True),
@@ -201,7 +202,7 @@ TAGS = Table(
     ("id",),
 )
 STORY_TAGS = Table(
-    "story_tags", "Which tags each story carries.",
+    "story_tags", N_("Which tags each story carries."),
     (
         Column("story_id", "integer", "The story.", True),
         Column("tag_id", "integer", "The tag.", True),
@@ -209,8 +210,8 @@ STORY_TAGS = Table(
     ("story_id", "tag_id"), (("story_id", "stories", "id"), ("tag_id", "tags", "id")),
 )
 PROVIDER_MONTHS = Table(
-    "provider_months", "Monthly figures per provider: its own published stories (not those of the services "
-                       "below it; add those up through parent_code for a roll-up), replies and changes.",
+    "provider_months", N_("Monthly figures per provider: its own published stories (not those of the services "
+                          "below it; add those up through parent_code for a roll-up), replies and changes."),
     (
         Column("provider_id", "integer", "The provider.", True),
         Column("provider_code", "string", "Its code.", True),

@@ -10,9 +10,11 @@ import csv
 import io
 
 from flask import Response, current_app, render_template
+from flask_babel import gettext, ngettext
 
 from app.extensions import db
 from app.insight import transparency
+from app.moderation.signposting import signposting
 from app.pages.blueprint import bp
 from app.stories.models import CRITICALITY
 
@@ -22,7 +24,7 @@ def _site() -> dict:
     return {"operator": config["SITE_OPERATOR"], "contact_email": config["SITE_CONTACT_EMAIL"],
             "controller": config["DATA_CONTROLLER"], "funding": config.get("SITE_FUNDING") or "",
             "safeguarding_email": bool(config.get("SAFEGUARDING_EMAIL")),
-            "reports_to_hide": config["REPORTS_TO_HIDE"], "urgent": config["SIGNPOSTING_URGENT"]}
+            "reports_to_hide": config["REPORTS_TO_HIDE"], "urgent": signposting(None).urgent}
 
 
 @bp.route("/about")
@@ -51,14 +53,16 @@ def contact():
 
 
 def wait_words(seconds: int | None) -> str:
-    """A median wait as people say it: "40 minutes", "5 hours", "2 days"."""
+    """A median wait as people say it, in the visitor's language: "40 minutes", "5 hours", "2 days"."""
     if seconds is None:
-        return "no decisions"
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size * (2 if unit != "minute" else 1):
-            n = round(seconds / size)
-            return f"{n} {unit}{'' if n == 1 else 's'}"
-    return "under a minute"
+        return gettext("no decisions")
+    if seconds >= 2 * 86400:
+        return ngettext("%(num)d day", "%(num)d days", round(seconds / 86400))
+    if seconds >= 2 * 3600:
+        return ngettext("%(num)d hour", "%(num)d hours", round(seconds / 3600))
+    if seconds >= 60:
+        return ngettext("%(num)d minute", "%(num)d minutes", round(seconds / 60))
+    return gettext("under a minute")
 
 
 @bp.route("/transparency")

@@ -11,6 +11,7 @@ from app.search import cache, services
 from app.search.query import SearchRequest
 from app.stories.models import CRITICALITY, RESPONSE_STATUSES
 from app.stories.queries import active_tags
+from app.text import N_
 from app.web.cache import KEY_PARTS, kept_template, not_kept, page_versions
 from app.web.params import iso_date, one_of_numbers, whole_number
 
@@ -18,8 +19,10 @@ bp = Blueprint("search", __name__)
 # A visitor's search page is kept whole, like the story list, under the content version and the index generation
 # (app/search/cache.py): a story published, hidden or withdrawn, or written into the index, is a new key at once.
 KEY_PARTS["search.index"] = lambda: cache.versions(db.session)
-FILTER_NAMES = {"provider": "the service", "tag": "the tag", "status": "the response", "criticality":
-                "the criticality", "from": "the start date", "to": "the end date"}
+# The links that take one filter off a search that found nothing, whole (a translation words each its own way).
+FILTER_NAMES = {"provider": N_("remove the service filter"), "tag": N_("remove the tag filter"),
+                "status": N_("remove the response filter"), "criticality": N_("remove the criticality filter"),
+                "from": N_("remove the start date filter"), "to": N_("remove the end date filter")}
 
 
 @bp.route("/search")

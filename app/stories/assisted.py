@@ -25,7 +25,17 @@ from app.errors import Conflict, Invalid
 from app.extensions import db
 from app.stories import queries, services
 from app.stories.forms import MONTHS, TellForm
-from app.stories.models import ASSISTED, AUTHOR_ROLES, PAPER, PHONE, ROUTES, Story
+from app.stories.models import (
+    ASSISTED,
+    AUTHOR_ROLES,
+    AWAITING_CONFIRMATION,
+    PAPER,
+    PHONE,
+    RETURNED,
+    ROUTES,
+    WITHDRAWN,
+    Story,
+)
 from app.stories.views import _draft, _posting_limit, _provider_choices, bp
 from app.web.helpers import show_error
 
@@ -72,19 +82,36 @@ def enter_story(session: Session, taker: User, draft: services.Draft, route: str
     clean_errors: dict[str, str] = {}
     try:
         if draft.email:
-            story, created = services.tell(session, draft, None)  # the person's own address: they confirm it
+            # The person's own address: they confirm it, told that someone entered the story for them.
+            story, created = services.tell(session, draft, None, entered_by=taker)
         else:
-            story, created = services.tell(session, draft, taker)
+            story, created = services.tell(session, draft, taker, entered_by=taker)
     except Invalid as exc:
         clean_errors = exc.errors
     if errors or clean_errors:
         raise Invalid(errors={**clean_errors, **errors})
     if created:
-        story.route, story.entered_by_id = route, taker.id
+        story.route = route
         record(session, "story.entered_for_someone", story=story, actor=taker, after={"route": route})
     elif story.entered_by_id != taker.id:
         raise Conflict("This form was already used. Reload the page to enter another story.")
     return story, created
+
+
+# A story's state as the story taker who entered it reads it, where it is in the person's hands: Story.status_label
+# speaks to the author ("Waiting for you to confirm your email address"), and a story entered with the person's
+# address is theirs, not the story taker's.
+PERSON_STATUSES = {
+    AWAITING_CONFIRMATION: "Waiting for the person to confirm their email address",
+    RETURNED: "Sent back to the person for changes",
+    WITHDRAWN: "Withdrawn by the person",
+}
+
+
+def status_for_taker(story: Story, taker: User) -> str:
+    if story.author_id != taker.id and story.status in PERSON_STATUSES:
+        return PERSON_STATUSES[story.status]
+    return story.status_label
 
 
 @bp.route("/tell/for-someone", methods=["GET", "POST"])
@@ -131,7 +158,7 @@ def assisted_entered():
                                  .options(selectinload(Story.provider))
                                  .order_by(Story.id.desc()).limit(200)).all()
     told = request.args.get("told", type=int)
-    return render_template("stories/assisted/entered.html", stories=stories,
+    return render_template("stories/assisted/entered.html", stories=stories, status_for_taker=status_for_taker,
                            told=next((s for s in stories if s.id == told), None))
 
 

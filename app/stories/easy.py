@@ -28,7 +28,17 @@ from app.errors import Conflict, Invalid
 from app.extensions import db, limiter, utcnow
 from app.stories import services
 from app.stories.forms import MONTHS
-from app.stories.models import AUTHOR_ROLES, BODY_MAX, BODY_MIN, EASY_READ, PUBLIC_NAME_MAX, TITLE_MAX, TITLE_MIN, Story
+from app.stories.models import (
+    AUTHOR_ROLES,
+    BODY_MAX,
+    BODY_MIN,
+    EASY_READ,
+    PUBLIC_NAME_MAX,
+    TITLE_MAX,
+    TITLE_MIN,
+    Story,
+    stored_name,
+)
 from app.stories.text import clean_text
 from app.stories.views import bp
 from app.text import N_, visible_length
@@ -169,7 +179,7 @@ def _answer(step: str, form: EasyForm, state: dict) -> dict[str, str]:
             return {"title": _l("Use a few words, at most %(limit)s letters.", limit=TITLE_MAX)}
         state["title"] = title
     elif step == "name":
-        name = clean_text(form.public_name.data or "", multiline=False) or "Anonymous"
+        name = stored_name(clean_text(form.public_name.data or "", multiline=False))
         if len(name) > PUBLIC_NAME_MAX:
             return {"public_name": _l("Use a shorter name, at most %(limit)s letters.", limit=PUBLIC_NAME_MAX)}
         state["public_name"] = name

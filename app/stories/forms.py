@@ -20,7 +20,7 @@ from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import utcnow
-from app.stories.models import AUTHOR_ROLES, BODY_MAX, PUBLIC_NAME_MAX, TITLE_MAX
+from app.stories.models import ANONYMOUS, AUTHOR_ROLES, BODY_MAX, PUBLIC_NAME_MAX, TITLE_MAX, shown_name
 from app.web.i18n import translated_choices
 from app.web.params import WholeNumberField
 
@@ -54,7 +54,7 @@ class StoryFieldsForm(FlaskForm):
     on_behalf = BooleanField(_l("I am telling this for someone else"))
     good_tags = CheckboxesField(_l("What was good? (optional)"), coerce=str)
     improve_tags = CheckboxesField(_l("What could be improved? (optional)"), coerce=str)
-    public_name = StringField(_l("Public name"), default="Anonymous",
+    public_name = StringField(_l("Public name"), default=lambda: shown_name(ANONYMOUS),
                               description=_l("Shown with your story. Use a made-up name or leave it as Anonymous."),
                               render_kw={"maxlength": PUBLIC_NAME_MAX, "autocomplete": "off"})
     version = WholeNumberField(validators=[Optional()])

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -26,6 +27,29 @@ from app.accounts.models import User
 from app.directory.models import Provider
 from app.extensions import db, utcnow
 from app.text import N_
+from app.web.i18n import LANGUAGES as SITE_LANGUAGES
+
+# The public name of an author who gave none. Stored in English whatever the language (the API and the dataset carry
+# it as data); pages and emails show it in their reader's language (shown_name), and the form offers that word.
+ANONYMOUS = N_("Anonymous")
+
+
+def shown_name(public_name: str) -> str:
+    """A story's public name as a page or an email shows it: "Anonymous" in the reader's language."""
+    return gettext(ANONYMOUS) if public_name == ANONYMOUS else public_name
+
+
+def stored_name(typed: str) -> str:
+    """What a public name as typed (already cleaned) is stored as: nothing, or the word for "Anonymous" in any of
+    the site's languages (a Welsh form is filled in with "Dienw"), is ANONYMOUS."""
+    if not typed:
+        return ANONYMOUS
+    words = {ANONYMOUS.casefold()}
+    for code in SITE_LANGUAGES:
+        with force_locale(code):
+            words.add(gettext(ANONYMOUS).casefold())
+    return ANONYMOUS if typed.casefold() in words else typed
+
 
 # The life of a story. Only PUBLISHED is public.
 AWAITING_CONFIRMATION = "awaiting_confirmation"  # the author has not yet confirmed the email address
@@ -132,7 +156,7 @@ class Story(db.Model):
     experienced_on: Mapped[date] = mapped_column(Date)
     author_role: Mapped[str] = mapped_column(String(20))
     on_behalf: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    public_name: Mapped[str] = mapped_column(String(PUBLIC_NAME_MAX), default="Anonymous")
+    public_name: Mapped[str] = mapped_column(String(PUBLIC_NAME_MAX), default=ANONYMOUS)
     status: Mapped[str] = mapped_column(String(24), default=PENDING)
     response_status: Mapped[str] = mapped_column(String(20), default="awaiting_response",
                                                  server_default="awaiting_response")
@@ -216,6 +240,10 @@ class Story(db.Model):
     @property
     def language_label(self) -> str:
         return LANGUAGES.get(self.language, self.language)
+
+    @property
+    def shown_name(self) -> str:
+        return shown_name(self.public_name)
 
     @property
     def paragraphs(self) -> list[str]:

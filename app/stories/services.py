@@ -20,6 +20,7 @@ from app.extensions import utcnow
 from app.flags import flag_kinds
 from app.mail.services import queue_email
 from app.stories.models import (
+    ANONYMOUS,
     AUTHOR_ROLES,
     AWAITING_CONFIRMATION,
     BODY_MAX,
@@ -35,6 +36,7 @@ from app.stories.models import (
     WITHDRAWN,
     Story,
     Tag,
+    stored_name,
 )
 from app.stories.text import clean_text
 from app.text import visible_length
@@ -115,7 +117,7 @@ def check_draft(session: Session, draft: Draft, *, need_consent: bool = True, to
         tags = list(session.scalars(select(Tag).where(Tag.slug.in_(wanted), Tag.active.is_(True))))
         if len(tags) != len(wanted):
             errors["tags"] = _l("Choose tags from the list.")
-    public_name = clean_text(draft.public_name, multiline=False) or "Anonymous"
+    public_name = stored_name(clean_text(draft.public_name, multiline=False))
     if len(public_name) > PUBLIC_NAME_MAX:
         errors["public_name"] = _l("Keep the public name under %(limit)s characters.", limit=PUBLIC_NAME_MAX)
     if need_consent and not draft.consent:
@@ -144,7 +146,7 @@ def _same_telling(session: Session, author: User, clean: CleanStory) -> Story | 
     ).order_by(Story.id).limit(1))
 
 
-def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool]:
+def tell(session: Session, draft: Draft, user: User | None, *, entered_by: User | None = None) -> tuple[Story, bool]:
     """Record a story. Returns (story, created); a repeated submission returns the story it made before.
 
     A confirmed, logged-in author's story goes straight to the moderation queue. Anyone else's waits,
@@ -155,6 +157,9 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
     One telling makes one story and one confirmation email: the form's key finds a double click or a
     resubmitted form, and the same text from the same address about the same service within a day (Back
     after the thanks page, with a fresh form) is the same telling.
+
+    `entered_by`: the story taker (or moderator) who entered it for someone; the confirmation email then tells the
+    person that it was entered for them.
     """
     if draft.submission_key:
         existing = session.scalar(select(Story).where(Story.submission_key == draft.submission_key))
@@ -193,6 +198,7 @@ def tell(session: Session, draft: Draft, user: User | None) -> tuple[Story, bool
         status=PENDING if confirmed else AWAITING_CONFIRMATION, queued_at=now if confirmed else None,
         flags=flag_kinds(clean.title, clean.body, _other_texts(session, author.id, clean.provider.id)),
         language=draft.language if draft.language in LANGUAGES else "en",
+        entered_by_id=entered_by.id if entered_by is not None else None,
     )
     session.add(story)
     # Two submissions of one form racing (a double click) clash here, on the form's key or on a new account's
@@ -289,9 +295,6 @@ def withdraw(session: Session, user: User, story: Story, why: str | None = None)
     after = {"status": WITHDRAWN} if why is None else {"status": WITHDRAWN, "why": why}
     record(session, "story.withdrawn", story=story, actor=user, before=before, after=after)
     return story
-
-
-ANONYMOUS = "Anonymous"
 
 
 def forget_author(session: Session, user: User, keep_published: bool) -> None:

@@ -223,7 +223,7 @@ def edit(story_id: int):
         form.author_role.data, form.on_behalf.data = story.author_role, story.on_behalf
         form.good_tags.data = [t.slug for t in story.tags if t.kind == "good"]
         form.improve_tags.data = [t.slug for t in story.tags if t.kind == "improve"]
-        form.public_name.data, form.version.data = story.public_name, story.version
+        form.public_name.data, form.version.data = story.shown_name, story.version
     chosen, matches = _provider_choices(form)
     if request.method == "POST" and form.validate_on_submit() and request.form.get("action") != "find":
         try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Response, g, has_app_context, has_request_context, request
 from flask_babel import get_locale, get_translations, lazy_gettext
@@ -45,6 +45,7 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True)
     app.after_request(keep_language)
+    app.jinja_env.filters["in_language"] = in_language
 
     @app.context_processor
     def language_for_templates():
@@ -128,6 +129,22 @@ def label(text: str) -> str:
     format string, and a label holding "%" (a tag an administrator named "50% off") must not break the page.
     """
     return translations().ugettext(text) if text else text
+
+
+def in_language(url: str) -> str:
+    """A link in an email, opening the page in the language the email is written in (`|in_language` on every link
+    of templates/mail/). A browser without the language cookie, or with another, would show the default language:
+    for any other, `lang=` is added (the page then keeps it in the cookie). Email is rendered under force_locale, so
+    this is the email's language, not that of the request that queued it. Only a query parameter is added: the
+    path, and any token in it or in the query, are untouched, so no signature changes."""
+    code = current_language()
+    if not url or code == DEFAULT:
+        return url
+    parts = urlsplit(url)
+    if "lang" in parse_qs(parts.query):
+        return url
+    query = f"{parts.query}&lang={code}" if parts.query else f"lang={code}"
+    return urlunsplit(parts._replace(path=parts.path or "/", query=query))
 
 
 def language_links() -> list[dict[str, str]]:

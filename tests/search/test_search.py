@@ -101,6 +101,22 @@ def test_facets_count_providers_and_tags(client, indexed):
     assert "Kindness and compassion</a> (1)" in page
 
 
+def test_welsh_facets_name_the_tags_in_welsh_as_the_story_pages_do(client, indexed):
+    page = find(client, q="nurse", lang="cy")
+    assert "Da: Caredigrwydd a thosturi</a> (1)" in page
+    assert "Kindness and compassion" not in page
+    english = find(client, q="nurse", lang="en")
+    assert "Good: Kindness and compassion</a> (1)" in english
+
+
+def test_welsh_filter_links_of_an_empty_search_speak_welsh(client, indexed):
+    page = find(client, q="zebra", tag="good-kindness", provider="W1", lang="cy")
+    assert "tynnu'r hidlydd tag" in page.replace("&#39;", "'") and "tynnu'r hidlydd gwasanaeth" in page.replace(
+        "&#39;", "'")
+    assert "the tag" not in page and "the service" not in page
+    assert "remove the tag filter" in find(client, q="zebra", tag="good-kindness", lang="en")
+
+
 def test_a_misspelling_suggests_the_right_word(client, indexed):
     page = find(client, q="nurzes")
     assert "Did you mean" in page and ">nurses</a>" in page

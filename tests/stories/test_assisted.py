@@ -143,3 +143,52 @@ def test_the_paper_form_prints_on_one_or_two_a4_pages(live_server, page):
     pdf = page.pdf(format="A4", print_background=False)
     pages = pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages")
     assert 1 <= pages <= 2, f"{pages} pages"
+
+
+def test_the_story_takers_list_says_the_person_has_not_yet_confirmed(client, session, tree, taker):
+    sign_in(client, taker)
+    response = client.post("/tell/for-someone", data=entry(person_email="person@example.org"))
+    listing = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Waiting for the person to confirm their email address" in listing
+    assert "Waiting for you to confirm" not in listing
+
+
+def test_the_persons_confirmation_says_the_story_was_entered_for_them(app, client, session, tree, taker,
+                                                                      smtp_server, deliver):
+    from tests.conftest import link_in, text_of
+
+    sign_in(client, taker)
+    client.post("/tell/for-someone", data=entry(person_email="person@example.org"))
+    deliver()
+    sent = smtp_server.last_to("person@example.org")
+    words = " ".join(text_of(sent).split())
+    assert 'Someone entered a story for you about Ward One, "Kind reception staff".' in words
+    assert "If you did not ask anyone to enter a story for you, ignore this message" in words
+    assert "Thank you for your story" not in words and "If you did not write this story" not in words
+    html = " ".join(sent.get_body(preferencelist=("html",)).get_content().split())
+    assert "Someone entered a story for you about Ward One" in html and "did not write this story" not in html
+    page = app.test_client().get(link_in(sent, "/stories/confirm/")).get_data(as_text=True)
+    assert "If you did not ask anyone to enter this story for you, leave this page" in page
+    assert "If you did not write this story" not in page
+
+
+def test_a_story_taker_entering_in_welsh_sends_the_person_welsh_words(client, session, tree, taker, smtp_server,
+                                                                      deliver):
+    from tests.conftest import text_of
+
+    sign_in(client, taker)
+    client.post("/tell/for-someone?lang=cy", data=entry(person_email="person@example.org"))
+    assert session.scalar(select(Story.language)) == "cy"
+    deliver()
+    words = " ".join(text_of(smtp_server.last_to("person@example.org")).split())
+    assert 'Mae rhywun wedi cofnodi stori ar eich rhan am Ward One, "Kind reception staff".' in words
+    assert "Os na wnaethoch ofyn i neb gofnodi stori ar eich rhan" in words
+
+
+def test_a_story_told_for_oneself_keeps_the_usual_confirmation(client, session, tree, smtp_server, deliver):
+    from tests.conftest import text_of
+
+    client.post("/tell", data={**entry(email="self@example.org", consent="y", public_name=""), "route": ""})
+    deliver()
+    words = " ".join(text_of(smtp_server.last_to("self@example.org")).split())
+    assert "Thank you for your story about Ward One" in words and "If you did not write this story" in words
