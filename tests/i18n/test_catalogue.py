@@ -26,7 +26,8 @@ STAFF_ONLY = (
     "templates/admin/",
     # The moderators' pages and tools; the public report form, the author's correction request and the
     # signposting shown when telling are public.
-    *(f"templates/moderation/{name}" for name in ("queue.html", "item.html", "story.html", "history.html")),
+    *(f"templates/moderation/{name}" for name in (
+        "queue.html", "_queue_lists.html", "item.html", "story.html", "history.html")),
     "templates/replies/_hide.html",  # the moderators' "hide this reply" under a reply
     "templates/mail/red_flag.", "templates/mail/safeguarding_concern.",  # to staff and safeguarding leads
     "templates/stories/assisted/tell.html", "templates/stories/assisted/entered.html",  # story takers' own pages
