@@ -37,16 +37,15 @@ from app.stories.models import (
     BODY_MIN,
     CRITICALITY,
     HIDDEN,
-    LANGUAGES,
     PENDING,
     PUBLISHED,
     REJECTED,
     RETURNED,
-    ROUTES,
     TITLE_MAX,
     TITLE_MIN,
     Story,
     Tag,
+    TellingLabels,
 )
 from app.stories.text import clean_text
 from app.stories.timeline import record_event
@@ -336,7 +335,7 @@ def _has_flag(kind: str):
 
 
 @dataclass(frozen=True)
-class QueueRow:
+class QueueRow(TellingLabels):
     """A waiting story as the queue lists it: read as plain columns with its service's name and claimant, not as
     an ORM object (a page of the queue lists up to 125, and building the objects cost more than the query)."""
     id: int
@@ -348,14 +347,6 @@ class QueueRow:
     provider_name: str
     claimant: str | None
     claimed_until: datetime | None
-
-    @property
-    def route_label(self) -> str:
-        return ROUTES.get(self.route, self.route)
-
-    @property
-    def language_label(self) -> str:
-        return LANGUAGES.get(self.language, self.language)
 
 
 def queue_rows(session: Session, ids: list[int]) -> list[QueueRow]:

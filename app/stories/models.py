@@ -144,7 +144,20 @@ class Tag(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 
-class Story(db.Model):
+class TellingLabels:
+    """How a story came and the language it was told in, in words: for a Story and for the moderation queue's
+    plain rows (anything with `route` and `language`)."""
+
+    @property
+    def route_label(self) -> str:
+        return ROUTES.get(self.route, self.route)
+
+    @property
+    def language_label(self) -> str:
+        return LANGUAGES.get(self.language, self.language)
+
+
+class Story(TellingLabels, db.Model):
     __tablename__ = "stories"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -233,13 +246,6 @@ class Story(db.Model):
     def criticality_label(self) -> str:
         return CRITICALITY.get(self.criticality, "Not yet rated") if self.criticality is not None else "Not yet rated"
 
-    @property
-    def route_label(self) -> str:
-        return ROUTES.get(self.route, self.route)
-
-    @property
-    def language_label(self) -> str:
-        return LANGUAGES.get(self.language, self.language)
 
     @property
     def shown_name(self) -> str:

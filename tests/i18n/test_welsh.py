@@ -20,6 +20,7 @@ from app.stories.models import PENDING, PUBLISHED, Story
 from tests.conftest import link_in, login
 from tests.hardening.conftest import world  # noqa: F401  (the hardening tests' world, every kind of visitor)
 from tests.hardening.test_accessibility import PAGE_TYPES, _path
+from tests.i18n.telling import tell_in_welsh
 from tests.i18n.test_catalogue import CATALOGUE
 
 # Who meets Welsh pages: visitors, authors and a provider's responders (staff, moderator and admin pages stay
@@ -107,12 +108,7 @@ def test_an_author_who_told_in_english_hears_in_english_from_a_welsh_moderator(a
 
 def test_telling_in_welsh_makes_a_welsh_story_and_a_welsh_confirmation(client, session, tree, smtp_server,
                                                                        deliver):
-    client.get("/?lang=cy")
-    response = client.post("/tell", data={
-        "provider_code": "W1", "title": "Nyrsys caredig", "month": "3", "year": "2025", "author_role": "patient",
-        "body": "Roedd y nyrsys ar y ward yn garedig iawn ac yn egluro popeth am fy llawdriniaeth. Diolch yn fawr.",
-        "public_name": "Siân", "email": "awdur@example.org", "consent": "y", "submission_key": "welsh-1",
-        "action": "tell"})
+    response = tell_in_welsh(client, "welsh-1")
     assert response.status_code == 302
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Diolch am eich stori" in thanks

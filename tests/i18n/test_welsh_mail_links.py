@@ -15,6 +15,7 @@ from app.stories.models import PUBLISHED, Story
 from app.web.i18n import in_language
 from config import BASE_DIR
 from tests.conftest import PASSWORD, link_in, login, text_of
+from tests.i18n.telling import tell_in_welsh
 
 
 def test_a_link_gets_the_language_only_in_mail_written_in_another_language(app):
@@ -40,12 +41,7 @@ def _opens_in_welsh(app, path: str) -> str:
 
 def test_every_link_in_a_welsh_confirmation_opens_a_welsh_page_and_still_works(app, client, session, tree,
                                                                                smtp_server, deliver):
-    client.get("/?lang=cy")
-    client.post("/tell", data={
-        "provider_code": "W1", "title": "Nyrsys caredig", "month": "3", "year": "2025", "author_role": "patient",
-        "body": "Roedd y nyrsys ar y ward yn garedig iawn ac yn egluro popeth am fy llawdriniaeth. Diolch yn fawr.",
-        "public_name": "Siân", "email": "awdur@example.org", "consent": "y", "submission_key": "welsh-link",
-        "action": "tell"})
+    tell_in_welsh(client, "welsh-link")
     deliver()
     sent = smtp_server.last_to("awdur@example.org")
     link = link_in(sent, "/stories/confirm/")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from app.mail.models import OutboxMessage
 from app.moderation.services import reject
+from tests.i18n.telling import tell_in_welsh
 
 URGENT_CY = "Os ydych chi neu rywun arall mewn perygl neu wedi cael niwed difrifol nawr, ffoniwch 999."
 COMPLAINTS_CY = "Nid yw'r wefan hon yn ffordd o gwyno"
@@ -32,12 +33,7 @@ def test_the_tell_page_signposts_in_welsh(client, tree):
 
 
 def test_the_thanks_page_after_a_welsh_telling_signposts_in_welsh(client, session, tree):
-    client.get("/?lang=cy")
-    response = client.post("/tell", data={
-        "provider_code": "W1", "title": "Nyrsys caredig", "month": "3", "year": "2025", "author_role": "patient",
-        "body": "Roedd y nyrsys ar y ward yn garedig iawn ac yn egluro popeth am fy llawdriniaeth. Diolch yn fawr.",
-        "public_name": "Siân", "email": "awdur@example.org", "consent": "y", "submission_key": "welsh-thanks",
-        "action": "tell"})
+    response = tell_in_welsh(client, "welsh-thanks")
     assert response.status_code == 302
     thanks = words_of(client.get(response.headers["Location"]))
     assert "Diolch am eich stori" in thanks and URGENT_CY in thanks and COMPLAINTS_CY in thanks
