@@ -10,7 +10,7 @@ from app.accounts.models import MEMBER_ROLES, TITLE_MAX, Invitation, Membership,
 from app.accounts.services import external_url, find_user, normalise_email, set_password
 from app.accounts.tokens import address_digest, make_token, read_token, same_address
 from app.directory.models import Provider
-from app.directory.services import ancestor_ids_cte
+from app.directory.services import ancestor_depths
 from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
 from app.mail.services import queue_email
@@ -28,10 +28,10 @@ def memberships_above(session: Session, user: User, provider_id: int) -> list[tu
     kept = session.info.setdefault(_KEPT, {})
     key = (user.id, provider_id)
     if key not in kept:
-        cte = ancestor_ids_cte(provider_id)
-        kept[key] = list(session.execute(
-            select(Membership, cte.c.depth).join(cte, Membership.provider_id == cte.c.id)
-            .where(Membership.user_id == user.id).order_by(cte.c.depth, Membership.id)).tuples())
+        depths = ancestor_depths(session, provider_id)
+        found = session.scalars(select(Membership).where(Membership.user_id == user.id,
+                                                         Membership.provider_id.in_(list(depths)))).all()
+        kept[key] = sorted(((m, depths[m.provider_id]) for m in found), key=lambda pair: (pair[1], pair[0].id))
     return kept[key]
 
 

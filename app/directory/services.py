@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import Select, func, literal, or_, select, update
@@ -89,6 +91,35 @@ def ancestor_ids_cte(provider_id: int):
         cte, Provider.id == cte.c.parent_id
     )
     return cte.union_all(parent)
+
+
+ANCESTRY_KEPT = 4096  # providers whose ancestry each process keeps (per content version)
+_ancestry_lock = threading.Lock()
+
+
+def ancestor_depths(session: Session, provider_id: int) -> dict[int, int]:
+    """The provider and every provider above it, each with how far above (0: itself). Kept in each process under
+    the content version, which the database moves with any change to a provider (app/web/models.py), so "is this
+    person staff here?" asks no recursive query on every signed-in page."""
+    from flask import current_app, g
+
+    from app.web.models import content_version
+
+    version = g.get("content_version")
+    if version is None:
+        version = g.content_version = content_version(session)
+    kept = current_app.extensions.setdefault("ancestry", OrderedDict())
+    key = (version, provider_id)
+    with _ancestry_lock:
+        found = kept.get(key)
+    if found is None:
+        cte = ancestor_ids_cte(provider_id)
+        found = dict(session.execute(select(cte.c.id, cte.c.depth)).tuples().all())
+        with _ancestry_lock:
+            kept[key] = found
+            while len(kept) > ANCESTRY_KEPT:
+                kept.popitem(last=False)
+    return found
 
 
 def descendant_ids_cte(provider_id: int | list[int], include_self: bool = True):

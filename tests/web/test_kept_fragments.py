@@ -194,14 +194,16 @@ def test_the_dashboard_lists_are_kept_per_services_and_colleagues_replies_per_pe
 def test_a_staff_members_story_page_asks_once_whether_they_are_staff_there(client, people, published, make_user,
                                                                           tree, count_queries):
     """Noting a first read and choosing the page's forms both need the viewer's memberships above the story's
-    service: read once per request (and again after anything is written: a membership ended counts)."""
+    service: read once per request (and again after anything is written: a membership ended counts). The
+    service's ancestry is kept under the content version, so only the memberships are read."""
     elsewhere = make_user(email="gp@nhs.example", provider=tree["other"])
     login(client, elsewhere.email)
     for _ in range(2):  # staff elsewhere: the story stays unread by its own staff, so each view asks both
         with count_queries() as log:
             page = client.get(f"/stories/{published.id}").get_data(as_text=True)
         assert "Thank you for telling us about the night." in page and "/replies" not in page
-        assert sum("memberships" in s and "ancestry" in s for s in log.statements) == 1
+        # The memberships above the service, once (the user's own, loaded with the user, join "users").
+        assert sum("FROM memberships" in s and "provider_id IN" in s for s in log.statements) == 1
 
 
 def test_a_kept_part_holding_a_full_link_is_kept_per_address_the_site_was_reached_at(client, published):
@@ -210,3 +212,18 @@ def test_a_kept_part_holding_a_full_link_is_kept_per_address_the_site_was_reache
         for host in ("stories.example.org", "www.stories.example.org"):
             page = client.get(f"/stories/{published.id}", base_url=f"https://{host}").get_data(as_text=True)
             assert f"https://{host}/stories/{published.id}" in page
+
+
+def test_staff_of_a_provider_a_service_moves_under_are_staff_there_at_once(client, session, published, make_user,
+                                                                          tree):
+    """Who is staff above a service is worked out from its ancestry, kept under the content version: moving the
+    service under another provider moves the version, so the first view after the move sees the new line."""
+    elsewhere = make_user(email="gp@nhs.example", provider=tree["other"])
+    login(client, elsewhere.email)
+    assert "/replies" not in client.get(f"/stories/{published.id}").get_data(as_text=True)
+    tree["ward"].parent_id = tree["other"].id
+    session.commit()
+    assert "/replies" in client.get(f"/stories/{published.id}").get_data(as_text=True)
+    tree["ward"].parent_id = tree["hospital"].id
+    session.commit()
+    assert "/replies" not in client.get(f"/stories/{published.id}").get_data(as_text=True)
