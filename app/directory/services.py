@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import Select, func, literal, or_, select, update
@@ -13,6 +11,7 @@ from app.directory.models import Provider, ProviderRedirect
 from app.errors import NotFound
 from app.extensions import utcnow
 from app.text import single_line
+from app.web.cache import kept_value, request_content_version
 
 CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9._-]*$")
 POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -94,32 +93,16 @@ def ancestor_ids_cte(provider_id: int):
 
 
 ANCESTRY_KEPT = 4096  # providers whose ancestry each process keeps (per content version)
-_ancestry_lock = threading.Lock()
 
 
 def ancestor_depths(session: Session, provider_id: int) -> dict[int, int]:
     """The provider and every provider above it, each with how far above (0: itself). Kept in each process under
     the content version, which the database moves with any change to a provider (app/web/models.py), so "is this
     person staff here?" asks no recursive query on every signed-in page."""
-    from flask import current_app, g
-
-    from app.web.models import content_version
-
-    version = g.get("content_version")
-    if version is None:
-        version = g.content_version = content_version(session)
-    kept = current_app.extensions.setdefault("ancestry", OrderedDict())
-    key = (version, provider_id)
-    with _ancestry_lock:
-        found = kept.get(key)
-    if found is None:
+    def read() -> dict[int, int]:
         cte = ancestor_ids_cte(provider_id)
-        found = dict(session.execute(select(cte.c.id, cte.c.depth)).tuples().all())
-        with _ancestry_lock:
-            kept[key] = found
-            while len(kept) > ANCESTRY_KEPT:
-                kept.popitem(last=False)
-    return found
+        return dict(session.execute(select(cte.c.id, cte.c.depth)).tuples().all())
+    return kept_value("ancestry", (request_content_version(session), provider_id), read, ANCESTRY_KEPT)
 
 
 def descendant_ids_cte(provider_id: int | list[int], include_self: bool = True):

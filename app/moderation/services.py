@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,6 +48,7 @@ from app.stories.models import (
 from app.stories.text import clean_text
 from app.stories.timeline import record_event
 from app.text import visible_length
+from app.web.cache import kept_value
 from app.web.models import moderation_version
 
 CLAIM_MINUTES = 15
@@ -57,7 +56,6 @@ CLAIM_MINUTES = 15
 MODERATABLE = (PENDING, RETURNED)
 NOTE_MAX = 2000
 KEPT_ENTRIES = 256  # queue counts and lists of urgent stories, per filter, kept under the moderation version
-_kept_lock = threading.Lock()
 
 
 def _check_version(story: Story, expected_version: int) -> None:
@@ -365,21 +363,10 @@ def queue_rows(session: Session, ids: list[int]) -> list[QueueRow]:
 
 
 def _kept(session: Session, name: str, key: tuple, compute):
-    """What `compute` answers, kept in this process (per app) under the moderation version (app/web/models.py),
-    which the database moves in the commit of any change to what the queue counts. The version is read before
-    the data, so nothing is ever kept under a number newer than what it holds."""
-    kept = current_app.extensions.setdefault("moderation_kept", OrderedDict())
-    full_key = (moderation_version(session), name, key)
-    with _kept_lock:
-        if full_key in kept:
-            kept.move_to_end(full_key)
-            return kept[full_key]
-    value = compute()
-    with _kept_lock:
-        kept[full_key] = value
-        while len(kept) > KEPT_ENTRIES:
-            kept.popitem(last=False)
-    return value
+    """What `compute` answers, kept in this process under the moderation version (app/web/models.py), which the
+    database moves in the commit of any change to what the queue counts. The version is read before the data, so
+    nothing is ever kept under a number newer than what it holds."""
+    return kept_value("moderation_kept", (moderation_version(session), name, key), compute, KEPT_ENTRIES)
 
 
 def queue_counts(session: Session) -> dict[str, int]:

@@ -246,7 +246,6 @@ class Story(TellingLabels, db.Model):
     def criticality_label(self) -> str:
         return CRITICALITY.get(self.criticality, "Not yet rated") if self.criticality is not None else "Not yet rated"
 
-
     @property
     def shown_name(self) -> str:
         return shown_name(self.public_name)

@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from flask import Flask, Response, current_app, g, has_app_context, render_template, request, session
 from flask_login import current_user
@@ -28,6 +29,8 @@ from sqlalchemy.orm import Session as OrmSession
 from app.extensions import db
 from app.web.i18n import current_language
 from app.web.models import content_version
+
+T = TypeVar("T")
 
 CACHED = {
     "pages.home", "stories.index", "pages.story", "directory.index", "pages.provider", "insight.provider",
@@ -170,6 +173,34 @@ def _keep(response: Response) -> Response:
     return response
 
 
+def request_content_version(db_session=None) -> int:
+    """The content version this request works under: the one read at its start (before its data), or after its
+    last commit; else read now, once."""
+    version = g.get("content_version")
+    if version is None:
+        version = g.content_version = content_version(db_session or db.session)
+    return version
+
+
+_values_lock = threading.Lock()
+
+
+def kept_value(store: str, key: tuple, compute: Callable[[], T], entries: int) -> T:
+    """What `compute` answers, kept in this process (per app, in the store of that name) under `key`, which holds
+    the version it depends on (read before the data); the least recently used dropped past `entries`."""
+    kept = current_app.extensions.setdefault(store, OrderedDict())
+    with _values_lock:
+        if key in kept:
+            kept.move_to_end(key)
+            return kept[key]
+    value = compute()
+    with _values_lock:
+        kept[key] = value
+        while len(kept) > entries:
+            kept.popitem(last=False)
+    return value
+
+
 def kept_fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
     """HTML that is the same for every viewer (no form, no CSRF token, nothing of the session), rendered once per
     (content version, language, key) and kept as the page cache keeps pages, for those the page cache never
@@ -182,9 +213,7 @@ def kept_fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
     store = current_app.extensions.get("fragment_cache")
     if store is None:
         return Markup(render())
-    version = g.get("content_version")
-    if version is None:
-        version = g.content_version = content_version(db.session)
+    version = request_content_version()
     # The address the site was reached at too: a kept part may hold a full link (the story's credit line does).
     full = (name, version, current_language(), request.host_url, *key)
     entry = store.get(full)
