@@ -116,6 +116,18 @@ def descendant_ids_cte(provider_id: int | list[int], include_self: bool = True):
     return select(cte.c.id).where(cte.c.id.not_in(ids)).cte("subtree_strict")
 
 
+def subtree_ids(session: Session, provider_ids: list[int] | tuple[int, ...]) -> tuple[int, ...]:
+    """The providers and everything below them, sorted: kept in each process under the content version, which the
+    database moves with any change to a provider, so the dashboard and the insight page ask no recursive query on
+    every view."""
+    def read() -> tuple[int, ...]:
+        return tuple(sorted(set(session.scalars(select(descendant_ids_cte(list(key)).c.id)))))
+    key = tuple(sorted(set(provider_ids)))
+    if not key:
+        return ()
+    return kept_value("subtree", (request_content_version(session), key), read, ANCESTRY_KEPT)
+
+
 def descendant_ids(session: Session, provider_id: int) -> list[int]:
     """The provider's id and those of everything below it, read once: a query given these as values is
     planned from the stories' own statistics (a provider with few stories is read through its index),

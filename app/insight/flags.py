@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from app.accounts.models import Membership, User
 from app.accounts.services import external_url
 from app.directory.models import Provider
-from app.directory.services import ancestor_ids_cte, descendant_ids_cte
+from app.directory.services import ancestor_ids_cte, subtree_ids
 from app.extensions import utcnow
 from app.insight.models import RedFlag
 from app.mail.services import queue_email
@@ -97,11 +97,11 @@ def _email_managers(session: Session, provider_id: int, count: int) -> int:
 
 
 def open_flags(session: Session, provider_ids_below: list[int]) -> list[RedFlag]:
-    """Open flags at these providers or anywhere below them (one CTE, one query)."""
-    if not provider_ids_below:
+    """Open flags at these providers or anywhere below them: one query, the subtree being kept per content version."""
+    covered = subtree_ids(session, provider_ids_below)
+    if not covered:
         return []
-    subtree = descendant_ids_cte(provider_ids_below)
     return list(session.scalars(
-        select(RedFlag).where(RedFlag.closed_at.is_(None), RedFlag.provider_id.in_(select(subtree.c.id)))
+        select(RedFlag).where(RedFlag.closed_at.is_(None), RedFlag.provider_id.in_(covered))
         .options(selectinload(RedFlag.provider)).order_by(RedFlag.opened_at.desc())
     ))

@@ -81,3 +81,23 @@ def test_the_worker_closes_lapsed_flags(session, tree, people, make_story):
     session.commit()
     assert close_lapsed(session) == 1
     assert session.scalar(select(RedFlag)).closed_at is not None
+
+
+def test_the_dashboard_follows_a_flagged_service_moved_out_of_the_trust_and_back(session, client, tree, people,
+                                                                                  make_story):
+    """The trust's subtree is kept per content version: moving the flagged ward shows on the next view."""
+    ward = tree["ward"]
+    for criticality in (3, 4, 5):
+        _publish(session, people, make_story, ward, criticality)
+    login(client, "trustlead@nhs.example", PASSWORD)
+    assert "/providers/W1/insight" in client.get("/dashboard").get_data(as_text=True)
+    assert "/providers/W1/insight" in client.get("/providers/T1/insight").get_data(as_text=True)
+
+    ward.parent_id = tree["other"].id
+    session.commit()
+    assert "/providers/W1/insight" not in client.get("/dashboard").get_data(as_text=True)
+    assert "Red flag" not in client.get("/providers/T1/insight").get_data(as_text=True)
+
+    ward.parent_id = tree["hospital"].id
+    session.commit()
+    assert "/providers/W1/insight" in client.get("/dashboard").get_data(as_text=True)
