@@ -101,6 +101,7 @@ def init_app(app: Flask) -> None:
     fragments = app.config["FRAGMENT_CACHE_MB"]
     if fragments > 0:
         app.extensions["fragment_cache"] = PageCache(fragments * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
+    app.jinja_env.globals["kept_layout"] = kept_layout
     if megabytes > 0 or fragments > 0:
         # Registered after the rate limiter's own hook, so a kept page is still counted against a limit.
         app.before_request(_serve)
@@ -229,6 +230,26 @@ def kept_fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
         g.fragment_not_kept = enclosing or g.pop("fragment_not_kept", False)
     if keep:
         store.put(full, html.encode(), [])
+    return Markup(html)
+
+
+def kept_layout(template: str, **values) -> Markup:
+    """A part of the layout (the navigation, the footer) rendered from `values` alone, and kept per (template,
+    values, language, address): it reads no data, so no version is needed, and every page — signed in or
+    rendered for a visitor — skips its two dozen links and strings. The template sees only `values` and the
+    environment's globals (url_for, the translation callables), never the request's context: it cannot show
+    anything of the viewer that is not in `values`, which make the key."""
+    def render() -> str:
+        return current_app.jinja_env.get_template(template).render(**values)
+    store = current_app.extensions.get("fragment_cache")
+    if store is None:
+        return Markup(render())
+    full = ("layout", template, current_language(), request.host_url, repr(sorted(values.items())))
+    entry = store.get(full)
+    if entry is not None:
+        return Markup(entry.body.decode())
+    html = render()
+    store.put(full, html.encode(), [])
     return Markup(html)
 
 

@@ -2,6 +2,7 @@
 them as long as it likes, and a release that changes the stylesheet changes its URL."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from pathlib import Path
@@ -24,17 +25,22 @@ def digest(path: Path) -> str | None:
     return found
 
 
+@functools.lru_cache(maxsize=256)
+def _inside(folder: str, filename: str) -> Path | None:
+    """The file's path if it lies inside the static folder (a filename never climbs out, but url_for takes any
+    string): resolved once per name, not on each of a page's static URLs."""
+    path = Path(folder) / filename
+    return path if os.path.realpath(path).startswith(os.path.realpath(folder) + os.sep) else None
+
+
 def _version(endpoint: str, values: dict) -> None:
     if endpoint != "static" or "filename" not in values or "v" in values:
         return
     folder = current_app.static_folder
     if folder is None:
         return
-    path = Path(folder) / values["filename"]
-    # Only files inside the static folder (a filename never climbs out, but url_for takes any string).
-    if not os.path.realpath(path).startswith(os.path.realpath(folder) + os.sep):
-        return
-    if (found := digest(path)) is not None:
+    path = _inside(folder, values["filename"])
+    if path is not None and (found := digest(path)) is not None:
         values["v"] = found
 
 

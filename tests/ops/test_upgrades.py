@@ -80,6 +80,16 @@ def test_the_stylesheet_url_changes_with_its_content(app, tmp_path):
     assert app.test_client().get(second).status_code == 200
 
 
+def test_a_static_name_outside_the_folder_gets_no_digest(app, tmp_path):
+    (tmp_path / "static").mkdir()
+    (tmp_path / "secret.txt").write_text("not a static file")
+    (tmp_path / "static" / "link.txt").symlink_to(tmp_path / "secret.txt")
+    app.static_folder = str(tmp_path / "static")
+    with app.test_request_context():
+        for name in ("../secret.txt", "link.txt", "../secret.txt"):  # asked twice: the answer is kept per name
+            assert "?v=" not in url_for("static", filename=name)
+
+
 def test_pages_link_the_versioned_stylesheet(client):
     page = client.get("/terms").get_data(as_text=True)
     assert 'href="/static/css/site.css?v=' in page
