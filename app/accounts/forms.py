@@ -1,12 +1,12 @@
 """Account forms. Business rules (password policy, unique addresses) live in services."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.accounts.models import MEMBER_ROLES
+from app.web.i18n import lazy_gettext as _l
 from app.web.i18n import translated_choices
 
 EMAIL = dict(validators=[DataRequired(_l("Enter your email address.")), Length(max=254)],

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from flask import current_app, has_request_context, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -36,6 +35,7 @@ from app.errors import Invalid, NotAllowed
 from app.extensions import utcnow
 from app.mail.services import queue_email
 from app.web.helpers import safe_next
+from app.web.i18n import lazy_gettext as _l
 
 PURPOSE = "signin"
 DEFAULT_NEXT = "/my/stories"

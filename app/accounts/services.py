@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_request_context, url_for
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
@@ -14,6 +13,7 @@ from app.errors import Conflict, Invalid
 from app.extensions import db, utcnow
 from app.mail.services import forget_address, queue_email
 from app.text import single_line
+from app.web.i18n import lazy_gettext as _l
 
 ROLES = ("moderator", "admin")
 

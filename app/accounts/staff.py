@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, selectinload
 
@@ -15,6 +14,7 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.extensions import utcnow
 from app.mail.services import queue_email
 from app.text import single_line
+from app.web.i18n import lazy_gettext as _l
 
 _KEPT = "storyloop_staff_of"
 

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -21,6 +20,7 @@ from app.mail.services import queue_email
 from app.replies.models import STAFF_REPLY, VISIBLE, Change, Reply
 from app.stories.models import Story
 from app.stories.queries import StoryFilters, public_stories, public_story_filter
+from app.web.i18n import lazy_gettext as _l
 
 CONFIRM_MAX_AGE = 7 * 24 * 3600
 UNSUBSCRIBE_MAX_AGE = 10 * 365 * 24 * 3600  # an unsubscribe link in an old email must still work

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
 
@@ -11,6 +10,7 @@ from app.errors import Invalid
 from app.extensions import csrf, db, limiter
 from app.following import services
 from app.web.helpers import link_problem, show_error
+from app.web.i18n import lazy_gettext as _l
 
 bp = Blueprint("following", __name__)
 

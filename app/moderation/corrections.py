@@ -7,7 +7,6 @@ reports resolved and the author told.
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +16,7 @@ from app.errors import Conflict, Invalid, NotAllowed
 from app.moderation.models import AUTHOR_REQUESTS, Report
 from app.stories.models import HIDDEN, PUBLISHED, Story
 from app.stories.text import clean_text
+from app.web.i18n import lazy_gettext as _l
 
 WORDS_MIN, WORDS_MAX = 10, 2000
 CORRECTABLE = (PUBLISHED, HIDDEN)

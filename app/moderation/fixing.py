@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,6 +39,7 @@ from app.stories.models import (
 from app.stories.text import clean_text
 from app.stories.timeline import record_event
 from app.text import visible_length
+from app.web.i18n import lazy_gettext as _l
 
 
 def move(session: Session, moderator: User, story: Story, expected_version: int, provider: Provider | None,

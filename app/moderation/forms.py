@@ -1,7 +1,6 @@
 """Moderators' forms. Each carries the story version it was drawn from (optimistic locking)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Optional
@@ -9,6 +8,7 @@ from wtforms.validators import InputRequired, Optional
 from app.moderation.models import REJECT_REASONS
 from app.stories.forms import CheckboxesField
 from app.stories.models import BODY_MAX, CRITICALITY, TITLE_MAX
+from app.web.i18n import lazy_gettext as _l
 from app.web.params import HiddenNumberField
 
 

@@ -7,7 +7,6 @@ NOT_ABOUT_US is taken off the timeline (the audit log keeps both), so the remind
 """
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,6 +26,7 @@ from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
 from app.stories.timeline import StoryEvent
 from app.web.i18n import DEFAULT as STAFF_LANGUAGE
+from app.web.i18n import lazy_gettext as _l
 
 
 def open_request(session: Session, story: Story) -> RerouteRequest | None:

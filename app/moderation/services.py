@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import cast, func, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.types import Text
@@ -49,6 +48,7 @@ from app.stories.text import clean_text
 from app.stories.timeline import record_event
 from app.text import visible_length
 from app.web.cache import kept_value
+from app.web.i18n import lazy_gettext as _l
 from app.web.models import moderation_version
 
 CLAIM_MINUTES = 15

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -17,6 +16,7 @@ from app.replies.models import Reply
 from app.stories import services as story_services
 from app.stories.models import Story
 from app.text import N_
+from app.web.i18n import lazy_gettext as _l
 
 WITHDRAW, KEEP = "withdraw", "keep"
 STORY_CHOICES = {WITHDRAW: N_("Withdraw my stories from the site"),

@@ -11,7 +11,6 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -36,6 +35,7 @@ from app.stories.models import PUBLISHED, Story
 from app.stories.timeline import StoryEvent
 from app.web.cache import ON_HIT, kept_template
 from app.web.helpers import show_error
+from app.web.i18n import lazy_gettext as _l
 
 # "This happened to me too": the story ids this browser has counted, in a signed cookie (no account, no address).
 ME_TOO_COOKIE = "storyloop_me_too"

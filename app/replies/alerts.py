@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -23,6 +22,7 @@ from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.timeline import record_event
 from app.web.i18n import DEFAULT as STAFF_LANGUAGE
+from app.web.i18n import lazy_gettext as _l
 
 UNSUBSCRIBE_MAX_AGE = 10 * 365 * 24 * 3600  # an unsubscribe link in an old email must still work
 

@@ -5,7 +5,6 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from flask_babel import format_date
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -27,6 +26,7 @@ from app.replies.status import refresh_response
 from app.stories.models import Story
 from app.stories.text import clean_text
 from app.text import normalise, visible_length
+from app.web.i18n import lazy_gettext as _l
 
 DUE_YEARS_MAX = 3
 OWNER_MAX = 120

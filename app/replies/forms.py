@@ -2,7 +2,6 @@
 "not about us", "this happened to me too" and alert settings."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
@@ -11,6 +10,7 @@ from app.replies.changes import EVIDENCE_MAX, EVIDENCE_URL_MAX, OWNER_MAX
 from app.replies.models import ALERT_FREQUENCIES
 from app.replies.services import REPLY_MAX
 from app.replies.verdicts import NOTE_MAX
+from app.web.i18n import lazy_gettext as _l
 from app.web.i18n import translated_choices
 from app.web.params import IsoDateField
 

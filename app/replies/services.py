@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
@@ -42,6 +41,7 @@ from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
 from app.text import visible_length
 from app.web.i18n import DEFAULT as DEFAULT_LANGUAGE
+from app.web.i18n import lazy_gettext as _l
 
 REPLY_MIN, REPLY_MAX = 2, 5000
 

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -28,6 +27,7 @@ from app.stories import timeline
 from app.stories.models import PUBLISHED, Story
 from app.stories.text import clean_text
 from app.text import visible_length
+from app.web.i18n import lazy_gettext as _l
 
 NOTE_MAX = 2000
 VERDICT_EVENTS = {CONFIRMED: timeline.CONFIRMED, NOT_YET: timeline.NOT_YET, DISPUTED: timeline.DISPUTED}

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from flask import abort, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -43,6 +42,7 @@ from app.stories.text import clean_text
 from app.stories.views import bp
 from app.text import N_, visible_length
 from app.web.i18n import current_language
+from app.web.i18n import lazy_gettext as _l
 
 STEPS = ("where", "who", "when", "feeling", "story", "title", "name", "email", "check")
 STATE_MAX_AGE = 2 * 86400  # a screen left open for two days starts again

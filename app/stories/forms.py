@@ -4,7 +4,6 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.extensions import utcnow
 from app.stories.models import ANONYMOUS, AUTHOR_ROLES, BODY_MAX, PUBLIC_NAME_MAX, TITLE_MAX, shown_name
+from app.web.i18n import lazy_gettext as _l
 from app.web.i18n import translated_choices
 from app.web.params import WholeNumberField
 

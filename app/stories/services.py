@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,6 +39,7 @@ from app.stories.models import (
 )
 from app.stories.text import clean_text
 from app.text import visible_length
+from app.web.i18n import lazy_gettext as _l
 
 
 @dataclass

@@ -14,7 +14,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, Response, g, has_app_context, has_request_context, request
-from flask_babel import get_locale, get_translations, lazy_gettext
+from flask_babel import get_locale, get_translations
+from flask_babel.speaklater import LazyString
 
 from app.extensions import babel
 
@@ -111,6 +112,17 @@ def translations():
             and getattr(context, "babel_locale", None) is not None:
         context.storyloop_translations = (context.babel_locale, found)
     return found
+
+
+def _gettext_now(string: str, **variables) -> str:
+    found = translations().ugettext(string)
+    return found % variables if variables else found
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's lazy_gettext, looked up through `translations()`: a form's labels and hints are read on every
+    render, and Flask-Babel's own path finds the request's catalogue again for each (three context lookups)."""
+    return LazyString(_gettext_now, string, **variables)
 
 
 def current_language() -> str:
