@@ -102,6 +102,7 @@ def init_app(app: Flask) -> None:
     if fragments > 0:
         app.extensions["fragment_cache"] = PageCache(fragments * 1024 * 1024, app.config["PAGE_CACHE_SECONDS"])
     app.jinja_env.globals["kept_layout"] = kept_layout
+    app.jinja_env.globals["kept_field"] = kept_field
     if megabytes > 0 or fragments > 0:
         # Registered after the rate limiter's own hook, so a kept page is still counted against a limit.
         app.before_request(_serve)
@@ -249,6 +250,34 @@ def kept_layout(template: str, **values) -> Markup:
     if entry is not None:
         return Markup(entry.body.decode())
     html = render()
+    store.put(full, html.encode(), [])
+    return Markup(html)
+
+
+def _field_key(field, hint) -> tuple | None:
+    """Everything a form field's HTML is made of; None for a field that may show what someone typed (anything
+    submitted), an error, or a CSRF token, which are never kept."""
+    if field.errors or field.raw_data or field.type in ("CSRFTokenField", "HiddenField"):
+        return None
+    return (type(field).__module__, type(field).__qualname__, type(field.widget).__qualname__, field.id, field.name,
+            str(field.label.text), str(hint or field.description or ""), repr(sorted(vars(field.flags).items())),
+            repr(field.render_kw), repr(field.data), repr(getattr(field, "choices", None)),
+            repr(field.object_data), field._value() if hasattr(field, "_value") else None)
+
+
+def kept_field(field, hint, render: Callable) -> Markup:
+    """A form field as the forms macro renders it (label, hint, input), kept per everything it is made of and the
+    language (`_field_key`), within FRAGMENT_CACHE_MB: WTForms builds each field's attributes anew on every render,
+    and a staff member's story page has nine. A field with an error or anything submitted is rendered each time."""
+    store = current_app.extensions.get("fragment_cache")
+    key = _field_key(field, hint) if store is not None else None
+    if key is None:
+        return Markup(render(field, hint))
+    full = ("field", current_language(), *key)
+    entry = store.get(full)
+    if entry is not None:
+        return Markup(entry.body.decode())
+    html = str(render(field, hint))
     store.put(full, html.encode(), [])
     return Markup(html)
 
