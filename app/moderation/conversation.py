@@ -1,7 +1,7 @@
 """Moderators' actions on a conversation: publish, turn down, edit, hide and restore replies, answers, changes."""
 from __future__ import annotations
 
-from sqlalchemy import Text, case, cast, func, select
+from sqlalchemy import Integer, Text, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
@@ -140,19 +140,25 @@ def revise(session: Session, moderator: User, item: Item, body: str, reason: str
     return item
 
 
+def _harm_first(model):
+    # In the query, not after it: a flagged item newer than `limit` others must still make the list.
+    flagged = func.coalesce(cast(model.flags, Text), "").like(f'%"{SAFEGUARDING}"%')
+    return case((flagged, 0), else_=1)
+
+
+def _waiting(model):
+    return (select(model).where(model.status == AWAITING_MODERATION).options(selectinload(model.story))
+            .order_by(_harm_first(model), model.created_at, model.id).limit(bindparam("limit", type_=Integer)))
+
+
+# Built once: the queue reads both on every view, and building them cost more than running them.
+_WAITING_REPLIES, _WAITING_CHANGES = _waiting(Reply), _waiting(Change)
+
+
 def waiting(session: Session, limit: int = 100) -> list[Item]:
     """Replies, answers and changes waiting for a moderator: those that may speak of harm first, then oldest."""
-    def harm_first(model):
-        # In the query, not after it: a flagged item newer than `limit` others must still make the list.
-        flagged = func.coalesce(cast(model.flags, Text), "").like(f'%"{SAFEGUARDING}"%')
-        return case((flagged, 0), else_=1)
-
-    replies = session.scalars(select(Reply).where(Reply.status == AWAITING_MODERATION)
-                              .options(selectinload(Reply.story))
-                              .order_by(harm_first(Reply), Reply.created_at, Reply.id).limit(limit))
-    changes = session.scalars(select(Change).where(Change.status == AWAITING_MODERATION)
-                              .options(selectinload(Change.story))
-                              .order_by(harm_first(Change), Change.created_at, Change.id).limit(limit))
+    replies = session.scalars(_WAITING_REPLIES, {"limit": limit})
+    changes = session.scalars(_WAITING_CHANGES, {"limit": limit})
     items: list[Item] = [*replies, *changes]
     items.sort(key=lambda i: (SAFEGUARDING not in (i.flags or []), i.created_at, i.id))
     return items[:limit]

@@ -7,7 +7,7 @@ NOT_ABOUT_US is taken off the timeline (the audit log keeps both), so the remind
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import User
@@ -113,12 +113,15 @@ def decline(session: Session, moderator: User, item: RerouteRequest, reason: str
     return item
 
 
+# Built once (the queue reads it on every view): building it with its loader options cost more than running it.
+_WAITING = (select(RerouteRequest).where(RerouteRequest.decided_at.is_(None))
+            .options(selectinload(RerouteRequest.story), selectinload(RerouteRequest.from_provider),
+                     selectinload(RerouteRequest.to_provider), selectinload(RerouteRequest.requested_by))
+            .order_by(RerouteRequest.created_at, RerouteRequest.id).limit(bindparam("limit", type_=Integer)))
+
+
 def waiting(session: Session, limit: int = 100) -> list[RerouteRequest]:
-    return list(session.scalars(
-        select(RerouteRequest).where(RerouteRequest.decided_at.is_(None))
-        .options(selectinload(RerouteRequest.story), selectinload(RerouteRequest.from_provider),
-                 selectinload(RerouteRequest.to_provider), selectinload(RerouteRequest.requested_by))
-        .order_by(RerouteRequest.created_at, RerouteRequest.id).limit(limit)))
+    return list(session.scalars(_WAITING, {"limit": limit}))
 
 
 def for_story(session: Session, story: Story) -> list[RerouteRequest]:
