@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.accounts.models import MEMBER_ROLES, TITLE_MAX, Invitation, Membership, User
@@ -19,6 +19,11 @@ from app.web.i18n import lazy_gettext as _l
 _KEPT = "storyloop_staff_of"
 
 
+# Built once (every signed-in story and provider page asks), the providers an expanding parameter.
+_MEMBERSHIPS_AMONG = select(Membership).where(Membership.user_id == bindparam("user_id"),
+                                              Membership.provider_id.in_(bindparam("ids", expanding=True)))
+
+
 def memberships_above(session: Session, user: User, provider_id: int) -> list[tuple[Membership, int]]:
     """The user's memberships of this provider or of a provider above it, each with how far above (0: the
     provider itself), nearest first: one query, kept until the session next flushes, commits or rolls back (a
@@ -29,8 +34,7 @@ def memberships_above(session: Session, user: User, provider_id: int) -> list[tu
     key = (user.id, provider_id)
     if key not in kept:
         depths = ancestor_depths(session, provider_id)
-        found = session.scalars(select(Membership).where(Membership.user_id == user.id,
-                                                         Membership.provider_id.in_(list(depths)))).all()
+        found = session.scalars(_MEMBERSHIPS_AMONG, {"user_id": user.id, "ids": list(depths)}).all()
         kept[key] = sorted(((m, depths[m.provider_id]) for m in found), key=lambda pair: (pair[1], pair[0].id))
     return kept[key]
 

@@ -28,10 +28,12 @@ from app.stories.timeline import StoryEvent
 from app.web.i18n import DEFAULT as STAFF_LANGUAGE
 from app.web.i18n import lazy_gettext as _l
 
+_OPEN_REQUEST = select(RerouteRequest).where(RerouteRequest.story_id == bindparam("story_id"),
+                                             RerouteRequest.decided_at.is_(None)).limit(1)  # built once
+
 
 def open_request(session: Session, story: Story) -> RerouteRequest | None:
-    return session.scalar(select(RerouteRequest).where(RerouteRequest.story_id == story.id,
-                                                       RerouteRequest.decided_at.is_(None)).limit(1))
+    return session.scalar(_OPEN_REQUEST, {"story_id": story.id})
 
 
 def request_reroute(session: Session, user: User, story: Story, provider: Provider | None,

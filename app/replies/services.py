@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.links import author_link
@@ -210,14 +210,22 @@ def edit_reply(session: Session, user: User, reply: Reply, body: str) -> Reply:
     return reply
 
 
+# The story page's statements, built once: building and keying them on every view cost more than running them.
+_WRITERS_REPLIES = select(Reply).where(Reply.story_id == bindparam("story_id"), Reply.author_id == bindparam("user_id"),
+                                       Reply.kind == STAFF_REPLY, Reply.status != VISIBLE)
+_WRITERS_CHANGES = select(Change).where(Change.story_id == bindparam("story_id"),
+                                        Change.reported_by_id == bindparam("user_id"), Change.status != VISIBLE)
+_VISIBLE_REPLIES = select(Reply).where(Reply.story_id == bindparam("story_id"), Reply.status == VISIBLE)
+_VISIBLE_CHANGES = select(Change).where(Change.story_id == bindparam("story_id"), Change.status == VISIBLE)
+
+
 def waiting_for_writer(session: Session, story: Story, user: User) -> list[Reply | Change]:
     """The viewer's own replies and changes on this story that the public cannot see yet (or ever)."""
     if not user.is_authenticated:
         return []
-    replies = session.scalars(select(Reply).where(Reply.story_id == story.id, Reply.author_id == user.id,
-                                                  Reply.kind == STAFF_REPLY, Reply.status != VISIBLE))
-    changes = session.scalars(select(Change).where(Change.story_id == story.id, Change.reported_by_id == user.id,
-                                                   Change.status != VISIBLE))
+    ids = {"story_id": story.id, "user_id": user.id}
+    replies = session.scalars(_WRITERS_REPLIES, ids)
+    changes = session.scalars(_WRITERS_CHANGES, ids)
     return sorted([*replies, *changes], key=lambda item: (item.created_at, item.id))
 
 
@@ -264,8 +272,8 @@ def _alert_responders(session: Session, story: Story, answer: Reply) -> None:
 
 def conversation(session: Session, story: Story) -> list[Reply | Change]:
     """What the public sees under a story: visible replies, answers and changes, in time order."""
-    replies = session.scalars(select(Reply).where(Reply.story_id == story.id, Reply.status == VISIBLE))
-    changes = session.scalars(select(Change).where(Change.story_id == story.id, Change.status == VISIBLE))
+    replies = session.scalars(_VISIBLE_REPLIES, {"story_id": story.id})
+    changes = session.scalars(_VISIBLE_CHANGES, {"story_id": story.id})
     items: list[Reply | Change] = [*replies, *changes]
     items.sort(key=lambda item: (item.published_at if isinstance(item, Reply) else item.created_at, item.id))
     return items

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from app.directory.models import Provider
@@ -119,9 +119,12 @@ def public_stories(filters: StoryFilters, session: Session, *, tombstones: bool 
             .options(selectinload(Story.provider)))
 
 
+_STORY = select(Story).where(Story.id == bindparam("id"))  # built once: every story page reads it
+
+
 def story_for_viewer(session: Session, story_id: int, user, is_moderator: bool) -> Story:
     """A published story for anyone; any other story only for its author and moderators (404 otherwise)."""
-    story = session.get(Story, story_id)
+    story = session.scalar(_STORY, {"id": story_id})
     if story is None:
         raise NotFound("There is no story here. It may have been withdrawn by its author.")
     if is_public(story) or is_moderator:

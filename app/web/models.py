@@ -125,9 +125,14 @@ def _create_triggers(target, connection, **kw) -> None:
         connection.execute(text(statement))
 
 
+# Built once: every request reads one or both, and a new text() is parsed and keyed each time.
+_CONTENT_VERSION = text("SELECT n FROM content_version WHERE id = 1")
+_MODERATION_VERSION = text(f"SELECT n FROM content_version WHERE id = {MODERATION_ROW}")
+
+
 def content_version(session) -> int:
-    return session.execute(text("SELECT n FROM content_version WHERE id = 1")).scalar() or 0
+    return session.execute(_CONTENT_VERSION).scalar() or 0
 
 
 def moderation_version(session) -> int:
-    return session.execute(text(f"SELECT n FROM content_version WHERE id = {MODERATION_ROW}")).scalar() or 0
+    return session.execute(_MODERATION_VERSION).scalar() or 0
