@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from sqlalchemy import Select, func, literal, or_, select, update
+from sqlalchemy import Select, bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.directory.models import Provider, ProviderRedirect
@@ -30,10 +30,13 @@ def normalise_code(value: str) -> str:
     return (value or "").replace("\x00", "").strip().upper()  # NUL: never in a code, refused by PostgreSQL
 
 
+_BY_CODE = select(Provider).where(Provider.code == bindparam("code"))  # built once: every provider page asks
+
+
 def find_by_code(session: Session, code: str | None) -> Provider | None:
     """The provider with this code as people type it (any case, spaces around), or None: the one lookup."""
     code = normalise_code(code or "")
-    return session.scalar(select(Provider).where(Provider.code == code)) if code else None
+    return session.scalar(_BY_CODE, {"code": code}) if code else None
 
 
 def redirect_for(session: Session, code: str | None) -> Provider | None:
