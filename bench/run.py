@@ -170,7 +170,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers, for the site and the floor")
     parser.add_argument("--emails", type=int, help="outbox messages to deliver (default 2000, 200 with --quick)")
-    parser.add_argument("--pages", help="only these rows, by name, comma-separated (e.g. 'story page,search')")
+    parser.add_argument("--pages", help="only these rows, by name, comma-separated (e.g. 'story page,search'); the "
+                                        "signed-in rows whose names hold one of them")
     parser.add_argument("--no-extras", action="store_true", help="pages only: no export, no outbox")
     parser.add_argument("--no-rebuild", action="store_true",
                         help="keep the search index of an earlier run in --work (to measure pages again)")
@@ -280,7 +281,9 @@ def main() -> None:
 
         with app.app_context():
             staff_pages = prepare_staff(db.session)
-        staff_rows = measure_staff(binary, site, floor, staff_pages, connections, seconds, work)
+        # --pages picks the signed-in rows too, by the start of their names ("story page" takes both story pages).
+        only = sorted({n.strip() for n in args.pages.split(",")}) if args.pages else None
+        staff_rows = measure_staff(binary, site, floor, staff_pages, connections, seconds, work, only=only)
         memory = {"site (pages kept)": workers_rss_mb(site), "rendered": workers_rss_mb(rendering),
                   "nothing kept": workers_rss_mb(bare), "floor": workers_rss_mb(floor)}
 
