@@ -17,13 +17,7 @@ from app.replies.models import Reply
 from app.stories.models import PUBLISHED
 
 from ..conftest import login
-
-
-@pytest.fixture
-def app_overrides(request) -> dict:
-    marker = request.node.get_closest_marker("settings")
-    # The page cache off: every view below is a rendered page, with only its kept parts reused.
-    return {"PAGE_CACHE_MB": 0, **(marker.kwargs if marker else {})}
+from .rendered import app_overrides  # noqa: F401  (the page cache off)
 
 
 @pytest.fixture

@@ -9,12 +9,7 @@ import re
 import pytest
 
 from ..conftest import login
-
-
-@pytest.fixture
-def app_overrides(request) -> dict:
-    marker = request.node.get_closest_marker("settings")
-    return {"PAGE_CACHE_MB": 0, **(marker.kwargs if marker else {})}
+from .rendered import app_overrides  # noqa: F401  (the page cache off)
 
 
 @pytest.fixture
