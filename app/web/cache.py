@@ -20,7 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flask import Flask, Response, current_app, g, has_app_context, render_template, request, session
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    render_template,
+    request,
+    session,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import event
@@ -243,7 +253,7 @@ def kept_layout(template: str, **values) -> Markup:
     def render() -> str:
         return current_app.jinja_env.get_template(template).render(**values)
     store = current_app.extensions.get("fragment_cache")
-    if store is None:
+    if store is None or not has_request_context():
         return Markup(render())
     full = ("layout", template, current_language(), request.host_url, repr(sorted(values.items())))
     entry = store.get(full)
