@@ -7,11 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.directory.models import Provider
+from app.directory.services import subtree_ids
 from app.extensions import db
 from app.insight.flags import open_flags
 from app.pages.blueprint import bp
 from app.replies.forms import AlertSettingsForm
-from app.replies.queries import awaiting_reply, covered_ids, recent_colleague_replies
+from app.replies.queries import awaiting_reply, recent_colleague_replies
 from app.web.cache import kept_template
 
 
@@ -31,7 +32,7 @@ def dashboard():
     # The two lists show published stories and public replies only, so they are kept per content version and
     # language like a kept page: "awaiting a reply" per set of services, colleagues' replies per person too.
     services = tuple(sorted(m.provider_id for m in memberships))
-    cover = covered_ids(db.session, memberships)  # kept per content version
+    cover = list(subtree_ids(db.session, services))  # each service and everything below it, kept per version
 
     waiting = kept_template("pages.dashboard.waiting", services, "pages/_dashboard_waiting.html",
                             lambda: {"waiting": awaiting_reply(db.session, cover)})

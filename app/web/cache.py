@@ -244,6 +244,20 @@ def kept_fragment(name: str, key: tuple, render: Callable[[], str]) -> Markup:
     return Markup(html)
 
 
+def _kept_html(full: tuple, render: Callable[[], str]) -> Markup:
+    """`render()`'s HTML kept in the fragment store under `full`, which holds everything it is made of; rendered
+    every time with FRAGMENT_CACHE_MB=0."""
+    store = current_app.extensions.get("fragment_cache")
+    if store is None:
+        return Markup(render())
+    entry = store.get(full)
+    if entry is not None:
+        return Markup(entry.body.decode())
+    html = render()
+    store.put(full, html.encode(), [])
+    return Markup(html)
+
+
 def kept_layout(template: str, **values) -> Markup:
     """A part of the layout (the navigation, the footer) rendered from `values` alone, and kept per (template,
     values, language, address): it reads no data, so no version is needed, and every page — signed in or
@@ -252,16 +266,10 @@ def kept_layout(template: str, **values) -> Markup:
     anything of the viewer that is not in `values`, which make the key."""
     def render() -> str:
         return current_app.jinja_env.get_template(template).render(**values)
-    store = current_app.extensions.get("fragment_cache")
-    if store is None or not has_request_context():
+    if not has_request_context():
         return Markup(render())
-    full = ("layout", template, current_language(), request.host_url, repr(sorted(values.items())))
-    entry = store.get(full)
-    if entry is not None:
-        return Markup(entry.body.decode())
-    html = render()
-    store.put(full, html.encode(), [])
-    return Markup(html)
+    return _kept_html(("layout", template, current_language(), request.host_url, repr(sorted(values.items()))),
+                      render)
 
 
 def _field_key(field, hint) -> tuple | None:
@@ -279,17 +287,10 @@ def kept_field(field, hint, render: Callable) -> Markup:
     """A form field as the forms macro renders it (label, hint, input), kept per everything it is made of and the
     language (`_field_key`), within FRAGMENT_CACHE_MB: WTForms builds each field's attributes anew on every render,
     and a staff member's story page has nine. A field with an error or anything submitted is rendered each time."""
-    store = current_app.extensions.get("fragment_cache")
-    key = _field_key(field, hint) if store is not None else None
+    key = _field_key(field, hint) if "fragment_cache" in current_app.extensions else None
     if key is None:
         return Markup(render(field, hint))
-    full = ("field", current_language(), *key)
-    entry = store.get(full)
-    if entry is not None:
-        return Markup(entry.body.decode())
-    html = str(render(field, hint))
-    store.put(full, html.encode(), [])
-    return Markup(html)
+    return _kept_html(("field", current_language(), *key), lambda: str(render(field, hint)))
 
 
 def kept_template(name: str, key: tuple, template: str, context: Callable[[], dict]) -> Markup:
