@@ -194,9 +194,9 @@ def main() -> None:
 
         ix = backend._open()
         before = len(ix._segments())
-        seconds = merge_segments(ix)
+        seconds = merge_segments(ix, args.procs)
         ix.close()
-        print(f"merged {before} segments into one in {seconds:.1f} s")
+        print(f"merged {before} segments into {len(ix._segments())} in {seconds:.1f} s")
     ix = backend._open()
     with ix.searcher() as searcher:
         doc_count = searcher.doc_count()

@@ -113,8 +113,8 @@ def test_a_rebuild_in_several_batches_holds_every_story(backend, monkeypatch, pr
     assert backend.rebuild([doc(i, f"kingfisher number {i}") for i in range(1, 6)], procs=procs) == 5
     results = search(backend, "kingfisher", sort="newest")
     assert [hit.story_id for hit in results.hits] == [5, 4, 3, 2, 1] and results.total == 5
-    # Written as a segment per batch (and process), merged into one before the swap: a search reads one segment.
-    assert len(backend._searcher().leaf_searchers()) == 1
+    # Written as a segment per batch (and process), merged into one per process before the swap.
+    assert len(backend._searcher().leaf_searchers()) == procs
 
 
 def test_a_rebuild_writes_segments_per_batch_and_merges_them(backend, monkeypatch):
@@ -122,9 +122,9 @@ def test_a_rebuild_writes_segments_per_batch_and_merges_them(backend, monkeypatc
     seen = []
     real = whoosh_write.merge_segments
 
-    def counting(ix):
+    def counting(ix, procs):
         seen.append(len(ix._segments()))
-        return real(ix)
+        return real(ix, procs)
 
     monkeypatch.setattr(whoosh_write, "merge_segments", counting)
     backend.rebuild([doc(i, f"heron number {i}") for i in range(1, 8)], procs=1)
