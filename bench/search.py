@@ -53,7 +53,7 @@ def vocabulary(size: int, rng: random.Random) -> list[str]:
 
 
 def corpus(count: int, seed: int = 7):
-    """StoryDocuments, oldest first (the order the rebuild writes them in)."""
+    """StoryDocuments, newest first (the order the rebuild writes them in: app/search/documents.py)."""
     from app.search.documents import StoryDocument
 
     rng = random.Random(seed)
@@ -74,7 +74,7 @@ def corpus(count: int, seed: int = 7):
     hospitals = [(2000 + h, f"Hospital {h}", trusts[h % 20]) for h in range(100)]
     wards = [(3000 + w, f"Ward {w}", hospitals[w % 100]) for w in range(1000)]
     start = datetime(2024, 1, 1, tzinfo=UTC)
-    for story_id in range(1, count + 1):
+    for story_id in range(count, 0, -1):
         ward = wards[rng.randrange(len(wards))]
         hospital, trust = ward[2], ward[2][2]
         tags = rng.sample(TAGS, rng.randint(0, 3))

@@ -90,3 +90,16 @@ def test_a_change_racing_a_postgres_rebuild_is_written_again_at_its_end(session,
     assert services.rebuild(session) == 1
     assert words("egret") == [story.id] and words("kingfisher") == []
     assert [d.body for d in documents(session, [story.id])] == ["An egret on the car park roof."]
+
+
+def test_a_rebuild_reads_every_published_story_newest_first_in_batches(session, make_provider, make_story):
+    """The newest stories are the index's first documents, which a search among the newest reaches at once."""
+    ward = make_provider(code="W1", name="Heron Ward", kind="department")
+    made = [make_story(ward, status="published", body=f"Story {n}.") for n in range(7)]
+    make_story(ward, status="pending", body="Waiting.")
+    imported = make_story(ward, status="published", body="Imported, with no publication time.")
+    imported.published_at = None
+    made.append(imported)
+    session.commit()
+    read = [d.id for d in documents(session, batch=3)]
+    assert read == sorted((s.id for s in made), reverse=True)

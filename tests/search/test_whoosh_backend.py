@@ -163,3 +163,24 @@ def test_a_searcher_reads_the_merged_index_from_its_file_not_a_copy_in_memory(ba
     finally:
         tracemalloc.stop()
     assert searcher is not None and held < on_disk / 4
+
+
+def test_a_common_word_is_searched_among_the_newest_without_walking_its_postings(backend, monkeypatch):
+    """A rebuild writes the newest stories first (documents()), so a search for a word in nearly every story, which
+    looks among the newest only, reads the first blocks of its postings, not every block up to the last."""
+    from whoosh.codec.whoosh3 import W3LeafMatcher
+
+    monkeypatch.setattr(whoosh_read, "WINDOW_FROM", 50)
+    backend.rebuild([doc(i, f"The staff were kind, visit {i}.") for i in range(3000, 0, -1)], procs=1)
+    blocks = []
+    real = W3LeafMatcher._goto
+
+    def counting(self, position):
+        blocks.append(position)
+        return real(self, position)
+
+    monkeypatch.setattr(W3LeafMatcher, "_goto", counting)
+    results = search(backend, "staff")
+    assert results.total == 3000 and results.total_is_lower_bound
+    assert {hit.story_id for hit in results.hits} <= set(range(2700, 3001))  # from the newest stories
+    assert len(blocks) < 10  # of the 24 blocks (128 postings each) of "staff" in the text
