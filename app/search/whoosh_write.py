@@ -15,6 +15,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import SegmentReader
+from whoosh.writing import SegmentWriter
 
 from app.search.documents import StoryDocument
 from app.search.whoosh_schema import IndexFolder, document_fields, schema
@@ -39,19 +43,13 @@ def merge_segments(ix, procs: int = 1) -> float:
     started = time.perf_counter()
     writer = ix.writer(limitmb=REBUILD_LIMIT_MB)
     readers: list = []
-    if any(segment.has_deletions() for segment in segments):
-        policy = None  # Whoosh's own optimize, which renumbers around deleted documents
-    elif len(runs := _runs(segments, procs)) == 1:
-        def policy(w, segs):
-            return _streamed_merge(w, segs, readers)
-    else:
-        def policy(w, segs):
-            return _merged_apart(ix, runs)
     try:
-        if policy is None:
-            writer.commit(optimize=True)
+        if any(segment.has_deletions() for segment in segments):
+            writer.commit(optimize=True)  # Whoosh's own merge, which renumbers around deleted documents
+        elif len(runs := _runs(segments, procs)) == 1:
+            writer.commit(mergetype=lambda w, segs: _streamed_merge(w, segs, readers))
         else:
-            writer.commit(mergetype=policy)
+            writer.commit(mergetype=lambda w, segs: _merged_apart(ix, runs))
     except BaseException:
         if not writer.is_closed:
             writer.cancel()  # releases the lock; the index keeps the segments it had
@@ -89,9 +87,6 @@ def _merged_apart(ix, runs: list[list]) -> list:
 
 def _merge_run(job) -> object:
     """In a child process: merge one run of segments into a new segment and return it (not yet in the index)."""
-    from whoosh.filedb.filestore import FileStorage
-    from whoosh.writing import SegmentWriter
-
     folder, indexname, run = job
     ix = FileStorage(folder, supports_mmap=False).open_index(indexname)
     writer = SegmentWriter(ix, _lk=False, limitmb=REBUILD_LIMIT_MB)  # the parent holds the lock
@@ -120,8 +115,6 @@ def _streamed_merge(writer, segments, readers: list) -> list:
     each term's postings are copied segment after segment, a block of up to 128 at a time, their document
     numbers shifted by the documents before their segment. Only for segments without deletions (merge_segments
     checks): a deleted document would leave a gap in the numbering."""
-    from whoosh.reading import SegmentReader
-
     schema = writer.schema
     bases = []
     for segment in segments:
@@ -156,8 +149,6 @@ def _copy_postings(fields, reader, fieldname: str, text: bytes, info, base: int)
     """Append a segment's postings of one term to the term the field writer is writing, documents shifted by
     `base`: block by block from Whoosh 3's block matcher (ids, weights, values and the block's length range, as
     its own add_posting keeps them), one by one from any other matcher."""
-    from whoosh.codec.whoosh3 import W3LeafMatcher
-
     terms = reader._terms
     matcher = terms._codec.postings_reader(terms._postfile, info, fields._format)
     out = fields._postwriter

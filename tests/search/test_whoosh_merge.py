@@ -11,11 +11,11 @@ from whoosh.qparser import QueryParser
 from app.search import whoosh_write
 from app.search.query import SearchRequest, parse
 from app.search.whoosh_backend import WhooshBackend
+from app.search.whoosh_schema import TEXT_FIELDS
 from tests.search.test_whoosh_backend import doc
 
 WORDS = ("ward nurse kind clean waiting parking food pain discharge night staff doctor heron kingfisher "
          "pharmacist letter hospitals appointment").split()
-TEXT_FIELDS = ("title", "body", "replies", "providers", "tags_text")
 
 
 def story(i: int):
