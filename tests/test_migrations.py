@@ -79,8 +79,8 @@ def test_migrations_create_the_content_version_triggers_the_models_do(migration_
         names = set(conn.execute(text(
             "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal" if postgres
             else "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-        # 11 tables x 3 for the content version, 2 x 3 for the moderation version.
-        assert names == expected and len(names) == 39
+        # 12 tables x 3 for the content version, 2 x 3 for the moderation version.
+        assert names == expected and len(names) == 42
         conn.execute(text("UPDATE tags SET name = name || '!' WHERE id = (SELECT min(id) FROM tags)"))
     with engine.connect() as conn:
         assert dict(conn.execute(text("SELECT id, n FROM content_version WHERE id IN (1, 3)")).all()) == {1: 1, 3: 0}

@@ -38,6 +38,8 @@ def dashboard():
                             lambda: {"waiting": awaiting_reply(db.session, cover)})
     recent = kept_template("pages.dashboard.recent", (current_user.id, *services), "pages/_dashboard_recent.html",
                            lambda: {"recent": recent_colleague_replies(db.session, cover, current_user)})
-    return render_template("pages/dashboard.html", memberships=memberships, forms=forms,
-                           red_flags=open_flags(db.session, services),
+    # Red flags move the content version too (opened with a story, closed by the worker): kept like the lists.
+    red_flags = kept_template("pages.dashboard.flags", services, "pages/_dashboard_flags.html",
+                              lambda: {"red_flags": open_flags(db.session, services)})
+    return render_template("pages/dashboard.html", memberships=memberships, forms=forms, red_flags=red_flags,
                            waiting=waiting, recent=recent)

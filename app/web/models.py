@@ -5,8 +5,9 @@ nothing it could show has changed. Database triggers move it, not the applicatio
 (the ORM, Core statements, the corpus generator, `psql`) can leave a stale page behind:
 
 * a story that is, or was, published: inserted, deleted or changed in anything but its read count;
-* replies, changes, providers, tags, a story's tags, provider redirects, the insight aggregates and story events
-  (a reminder the job records shows on the story page, and changes nothing else a page shows).
+* replies, changes, providers, tags, a story's tags, provider redirects, the insight aggregates, red flags (the
+  worker closes lapsed ones) and story events (a reminder the job records shows on the story page, and changes
+  nothing else a page shows).
 
 On PostgreSQL the number moves once per transaction, when it commits (a deferred constraint trigger), so
 its row is locked only for that instant and always after every other lock the transaction takes: two
@@ -46,6 +47,7 @@ WATCHED = {
     "provider_month_tags": None,
     "provider_month_waits": None,
     "story_events": None,
+    "red_flags": None,
 }
 BUMP = "UPDATE content_version SET n = n + 1 WHERE id = 1"
 

@@ -101,3 +101,25 @@ def test_the_dashboard_follows_a_flagged_service_moved_out_of_the_trust_and_back
     ward.parent_id = tree["hospital"].id
     session.commit()
     assert "/providers/W1/insight" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_a_flag_the_worker_opens_or_closes_shows_at_once_on_kept_pages(session, client, tree, people):
+    """Red flags move the content version: the insight page (kept for visitors, its body kept for staff) and the
+    dashboard's list show a flag closed by the worker's job, or one written by any other means, on the next view."""
+    ward = tree["ward"]
+    login(client, "trustlead@nhs.example", PASSWORD)
+    anonymous = client.application.test_client()
+    assert "Red flag" not in anonymous.get("/providers/W1/insight").get_data(as_text=True)
+    assert "Red flag" not in client.get("/providers/W1/insight").get_data(as_text=True)
+    assert "Red flags" not in client.get("/dashboard").get_data(as_text=True)
+
+    session.add(RedFlag(provider_id=ward.id, stories=3))  # its stories have since aged out
+    session.commit()
+    assert "Red flag" in anonymous.get("/providers/W1/insight").get_data(as_text=True)
+    assert "Red flag" in client.get("/providers/W1/insight").get_data(as_text=True)
+    assert "/providers/W1/insight" in client.get("/dashboard").get_data(as_text=True)
+
+    assert close_lapsed(session) == 1
+    assert "Red flag" not in anonymous.get("/providers/W1/insight").get_data(as_text=True)
+    assert "Red flag" not in client.get("/providers/W1/insight").get_data(as_text=True)
+    assert "Red flags" not in client.get("/dashboard").get_data(as_text=True)
