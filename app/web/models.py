@@ -14,9 +14,10 @@ its row is locked only for that instant and always after every other lock the tr
 writers never wait on each other through it. A reader reads the number before the data, and commits
 make both visible at once, so a page is never kept under a number newer than what it shows.
 
-The same table holds two more numbers: the search index's generation (row 2, moved by the worker,
-app/search/cache.py) and the moderation version (row 3, moved by triggers like the content version's, for what the
-moderation queue counts, app/moderation/services.py).
+The same table holds three more numbers: the search index's generation (row 2, moved by the worker,
+app/search/cache.py), the moderation version (row 3, moved by triggers like the content version's, for what the
+moderation queue counts) and the queue rows' version (row 4, moved by what the queue's rows show besides: a
+waiting story's title or claim, a claimant's name), both read in app/moderation/services.py.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ _QUEUED_CHANGE = {
 }
 
 
-def moderation_watched(dialect: str) -> dict[str, tuple[str, str, str] | None]:
+def moderation_watched(dialect: str) -> dict[str, tuple[str | bool, str | bool, str | bool] | None]:
     changed = _QUEUED_CHANGE["postgresql" if dialect == "postgresql" else "sqlite"]
     return {
         "stories": (f"NEW.status IN {_WAITING}", f"OLD.status IN {_WAITING}",
@@ -75,10 +76,38 @@ def moderation_watched(dialect: str) -> dict[str, tuple[str, str, str] | None]:
     }
 
 
+# The queue rows' version (row 4): moved by everything the moderation version is moved by for stories, and by what
+# else a row of the queue shows of a waiting story (its title, route, language and claim) or of its claimant (the
+# name or address shown). A claim moves it and leaves the moderation version, so the counts stay kept while
+# moderators open stories. A service's name is shown too: providers move the content version, and the rows are kept
+# under both numbers.
+QUEUE_ROWS_ROW = 4
+_ROW_SHOWN = ("title", "route", "language", "claimed_by_id", "claimed_until")
+_CLAIMANT = ("display_name", "email")
+
+
+def _differs(dialect: str, columns: tuple[str, ...]) -> str:
+    op = "IS DISTINCT FROM" if dialect == "postgresql" else "IS NOT"
+    return " OR ".join(f"OLD.{c} {op} NEW.{c}" for c in columns)
+
+
+def queue_rows_watched(dialect: str) -> dict[str, tuple[str | bool, str | bool, str | bool] | None]:
+    changed = _QUEUED_CHANGE["postgresql" if dialect == "postgresql" else "sqlite"]
+    return {
+        "stories": (f"NEW.status IN {_WAITING}", f"OLD.status IN {_WAITING}",
+                    f"(OLD.status IN {_WAITING} OR NEW.status IN {_WAITING}) "
+                    f"AND ({changed} OR {_differs(dialect, _ROW_SHOWN)})"),
+        # A new account claims nothing; a removed one lets go of its claims through the stories' foreign key.
+        "users": (False, False, _differs(dialect, _CLAIMANT)),
+    }
+
+
 def _triggers(dialect: str, watched: dict, suffix: str, function: str, bump: str) -> list[str]:
     out = []
     for table, conditions in watched.items():
         for op, when in zip(("INSERT", "DELETE", "UPDATE"), conditions or (None, None, None), strict=True):
+            if when is False:  # no trigger for this operation
+                continue
             name = f"{table}_{op.lower()}_{suffix}"
             if dialect == "postgresql":
                 out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
@@ -102,21 +131,26 @@ def _bump_function(function: str, mark: str, bump: str) -> str:
 
 
 MODERATION_BUMP = f"UPDATE content_version SET n = n + 1 WHERE id = {MODERATION_ROW}"
+QUEUE_ROWS_BUMP = f"UPDATE content_version SET n = n + 1 WHERE id = {QUEUE_ROWS_ROW}"
 
 
 def trigger_statements(dialect: str) -> list[str]:
     """The DDL that creates the rows and the triggers (the migrations hold their own copies of these). The first
     statement alone makes the rows (the PostgreSQL tests run it after emptying every table)."""
     out = ["INSERT INTO content_version (id, n) SELECT wanted.id, 0 FROM "
-           f"(SELECT 1 AS id UNION ALL SELECT {MODERATION_ROW}) AS wanted "
+           f"(SELECT 1 AS id UNION ALL SELECT {MODERATION_ROW} UNION ALL SELECT {QUEUE_ROWS_ROW}) AS wanted "
            "WHERE NOT EXISTS (SELECT 1 FROM content_version c WHERE c.id = wanted.id)"]
     if dialect == "postgresql":
         out.append(_bump_function("storyloop_bump_content_version", "storyloop.content_bumped", BUMP))
         out.append(_bump_function("storyloop_bump_moderation_version", "storyloop.moderation_bumped",
                                   MODERATION_BUMP))
+        out.append(_bump_function("storyloop_bump_queue_rows_version", "storyloop.queue_rows_bumped",
+                                  QUEUE_ROWS_BUMP))
     out += _triggers(dialect, WATCHED, "content_version", "storyloop_bump_content_version", BUMP)
     out += _triggers(dialect, moderation_watched(dialect), "moderation_version",
                      "storyloop_bump_moderation_version", MODERATION_BUMP)
+    out += _triggers(dialect, queue_rows_watched(dialect), "queue_rows_version",
+                     "storyloop_bump_queue_rows_version", QUEUE_ROWS_BUMP)
     return out
 
 
@@ -130,6 +164,7 @@ def _create_triggers(target, connection, **kw) -> None:
 # Built once: every request reads one or both, and a new text() is parsed and keyed each time.
 _CONTENT_VERSION = text("SELECT n FROM content_version WHERE id = 1")
 _MODERATION_VERSION = text(f"SELECT n FROM content_version WHERE id = {MODERATION_ROW}")
+_QUEUE_ROWS_VERSION = text(f"SELECT n FROM content_version WHERE id = {QUEUE_ROWS_ROW}")
 
 
 def content_version(session) -> int:
@@ -138,3 +173,7 @@ def content_version(session) -> int:
 
 def moderation_version(session) -> int:
     return session.execute(_MODERATION_VERSION).scalar() or 0
+
+
+def queue_rows_version(session) -> int:
+    return session.execute(_QUEUE_ROWS_VERSION).scalar() or 0
