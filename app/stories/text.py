@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 
 import bleach
 from markupsafe import Markup
@@ -18,7 +19,14 @@ def _ugc_rel(attrs, new=False):
 
 
 def linked_paragraphs(text: str) -> Markup:
-    """Plain text as HTML paragraphs, its URLs made into links with rel="nofollow ugc" (bleach)."""
+    """Plain text as HTML paragraphs, its URLs made into links with rel="nofollow ugc" (bleach). The same text always
+    gives the same HTML, so the latest texts' are kept in the process: bleach's parser cost a staff member's story
+    page a fraction of a millisecond per reply on every view."""
+    return _linked_paragraphs(str.__str__(text))  # as plain text: Markup equals its text but escapes differently
+
+
+@lru_cache(maxsize=2048)
+def _linked_paragraphs(text: str) -> Markup:
     parts = []
     for paragraph in text.split("\n\n"):
         if paragraph.strip():
