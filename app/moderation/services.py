@@ -75,7 +75,8 @@ def _reason(text: str | None, field: str = "reason", required: bool = True) -> s
 
 
 def claim(session: Session, moderator: User, story: Story) -> None:
-    """Mark the story as being looked at for 15 minutes. A plain UPDATE: claims do not bump the version."""
+    """Mark the story as being looked at for 15 minutes. A plain UPDATE: claims do not bump the story's version
+    (nor the moderation version the queue's counts are kept under); the queue rows' version moves (its trigger)."""
     now = utcnow()
     if story.claimed_by_id not in (None, moderator.id) and story.claimed_until and story.claimed_until > now:
         raise Conflict(f"{story.claimed_by.display_name or story.claimed_by.email} is already looking at this story.")
