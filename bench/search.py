@@ -231,15 +231,15 @@ def main() -> None:
             stems = [term(ix.schema, "body", w) for w in parsed.words]
             bare_q = And([Or([Term(f, s) for f in TEXT_FIELDS]) for s in stems]) if stems else None
             docs = min((searcher.doc_frequency("body", s) for s in stems), default=0)
-            bare = timed(lambda q=bare_q: list(searcher.search(q, limit=20)), args.repeat) \
-                if bare_q and not args.no_bare else [0.0]
+            timed_bare = bare_q is not None and not args.no_bare
+            bare = timed(lambda q=bare_q: list(searcher.search(q, limit=20)), args.repeat) if timed_bare else [0.0]
         request = SearchRequest(text=text, **extra)
         backend.search(parse(text), request)  # warm: the first search after a change reads its new segments
         site = timed(lambda t=text, r=request: backend.search(parse(t), r), args.repeat)
         every_site.extend(site)
-        bare_cols = (f"{'-':>11}{'-':>11}" if args.no_bare or not bare_q else
-                     f"{statistics.median(bare):>9.1f}ms{percentile(bare, 95):>9.1f}ms")
-        ratio = "-" if args.no_bare or not bare_q else f"{percentile(site, 95) / max(percentile(bare, 95), 0.001):.1f}"
+        bare_cols = (f"{statistics.median(bare):>9.1f}ms{percentile(bare, 95):>9.1f}ms" if timed_bare
+                     else f"{'-':>11}{'-':>11}")
+        ratio = f"{percentile(site, 95) / max(percentile(bare, 95), 0.001):.1f}" if timed_bare else "-"
         print(f"{label:<20}{docs:>8}{bare_cols}{statistics.median(site):>9.1f}ms{percentile(site, 95):>9.1f}ms"
               f"{ratio:>7}")
     print(f"\nall queries: site p50 {statistics.median(every_site):.1f} ms, p95 {percentile(every_site, 95):.1f} ms")

@@ -67,7 +67,7 @@ _QUEUED_CHANGE = {
 }
 
 
-def moderation_watched(dialect: str) -> dict[str, tuple[str | bool, str | bool, str | bool] | None]:
+def moderation_watched(dialect: str) -> dict[str, tuple[str, str, str] | None]:
     changed = _QUEUED_CHANGE["postgresql" if dialect == "postgresql" else "sqlite"]
     return {
         "stories": (f"NEW.status IN {_WAITING}", f"OLD.status IN {_WAITING}",
